@@ -1,0 +1,1 @@
+"""Audio stage: stitch clips and pauses into one track with its Timeline, then encode."""

@@ -1,0 +1,60 @@
+"""The package's exceptions: one base, built-in mix-ins, messages that say the fix."""
+
+from collections.abc import Iterable
+
+
+class AudiobriefError(Exception):
+    """Base of every deliberate error; the CLI prints its message after "Error: "."""
+
+
+class ConfigError(AudiobriefError, ValueError):
+    """A setting, a voice profile or the config file is wrong."""
+
+
+class ArticleError(AudiobriefError, ValueError):
+    """An article source cannot be read or holds no speakable Arabic text."""
+
+    def __init__(self, source: str, reason: str) -> None:
+        super().__init__(f"{source}: {reason}")
+        self.source = source
+
+
+class EngineError(AudiobriefError):
+    """A voice engine could not produce audio."""
+
+    def __init__(self, engine: str, reason: str) -> None:
+        super().__init__(f"{engine} engine: {reason}")
+        self.engine = engine
+
+
+class EngineUnavailableError(EngineError):
+    """A library, program or model is missing; `audiobrief voices` shows which."""
+
+
+class UnknownEngineError(AudiobriefError, LookupError):  # not KeyError: str() adds quotes
+    """No engine of that name is built in or registered as a plugin."""
+
+    def __init__(self, name: str, available: Iterable[str]) -> None:
+        names = ", ".join(sorted(available)) or "none"
+        super().__init__(f"Unknown engine {name!r} (installed: {names}); check the voice profile.")
+        self.name = name
+
+
+class UnknownVoiceError(AudiobriefError, LookupError):
+    """No voice profile of that name exists in the voices folder."""
+
+    def __init__(self, name: str, available: Iterable[str]) -> None:
+        names = ", ".join(sorted(available)) or "none"
+        super().__init__(
+            f"Unknown voice {name!r} (available: {names}); "
+            "run 'audiobrief voices' or add voices/NAME.toml."
+        )
+        self.name = name
+
+
+class AudioError(AudiobriefError):
+    """Audio could not be stitched, measured or encoded."""
+
+
+class PublishError(AudiobriefError):
+    """Tags, transcripts, the catalog, the feeds or the page could not be written."""

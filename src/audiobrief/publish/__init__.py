@@ -1,0 +1,1 @@
+"""Publish stage: tags, captions, chapters, transcripts, catalog, feeds and page."""

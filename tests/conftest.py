@@ -1,0 +1,69 @@
+"""Shared fixtures: no network, a fake engine, golden files, a private working folder."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from audiobrief import engines
+from support import GOLDEN_DIR, FakeEngine, NetworkBlocked
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden", action="store_true", help="Rewrite golden files; review the diff."
+    )
+
+
+@pytest.fixture(autouse=True)
+def _no_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.node.get_closest_marker("network"):
+        return
+    real_lookup, real_connect = socket.getaddrinfo, socket.socket.connect
+
+    def lookup(host: object, *args: object, **kwargs: object) -> object:
+        if host not in _LOOPBACK:
+            raise NetworkBlocked(f"{host!r}: use FakeEngine, or mark the test 'network'")
+        return real_lookup(host, *args, **kwargs)  # type: ignore[arg-type]
+
+    def connect(sock: socket.socket, address: object) -> object:
+        if not (isinstance(address, tuple) and address[0] in _LOOPBACK):
+            raise NetworkBlocked(f"{address!r}: only loopback is open in tests")
+        return real_connect(sock, address)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run every test in its own folder, so nothing lands in the checkout."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    for name in list(__import__("os").environ):
+        if name.startswith("AUDIOBRIEF_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def fake_engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
+    engine = FakeEngine()
+    monkeypatch.setitem(engines._extra, "fake", lambda **_: engine)
+    return engine
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    def check(name: str, actual: str) -> None:
+        path = GOLDEN_DIR / name
+        if request.config.getoption("--update-golden") or not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(actual, encoding="utf-8")
+        assert actual == path.read_text(encoding="utf-8")
+
+    return check
