@@ -1,0 +1,173 @@
+"""Diacritization: the letter guard, shadda order and word count, with a stub and real models."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from audiobrief.errors import ConfigError, EngineError, EngineUnavailableError
+from audiobrief.text import diacritize as diacritize_module
+from audiobrief.text.diacritize import Diacritizer, shadda_first, strip_marks
+from support import needs_piper
+
+SHADDA, FATHA, KASRA = "\u0651", "\u064e", "\u0650"
+
+
+class StubModel:
+    """Answers from a table (or echoes), counting how often it was loaded and called."""
+
+    def __init__(self, answers: dict[str, str] | Callable[[str], str]) -> None:
+        self.answers = answers
+        self.loads = 0
+        self.calls: list[str] = []
+
+    def load(self, name: str) -> Callable[[str], str]:
+        self.loads += 1
+        return self.predict
+
+    def predict(self, text: str) -> str:
+        self.calls.append(text)
+        if callable(self.answers):
+            return self.answers(text)
+        return self.answers.get(text, text)
+
+
+@pytest.fixture
+def stub(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StubModel]:
+    def install(answers: dict[str, str] | Callable[[str], str]) -> StubModel:
+        model = StubModel(answers)
+        monkeypatch.setattr(diacritize_module, "_load_model", model.load)
+        return model
+
+    return install
+
+
+def test_a_word_whose_letters_the_model_changed_stays_as_written(
+    stub: Callable[..., StubModel],
+) -> None:
+    stub({"ترأست نائب": "تَرَاسَتْ نَائِبُ"})  # rawi drops the hamza of ترأست
+    assert Diacritizer("rawi-ensemble")("ترأست نائب") == "ترأست نَائِبُ"
+
+
+def test_shadda_comes_before_the_vowel_even_after_nfc(stub: Callable[..., StubModel]) -> None:
+    nfc = unicodedata.normalize("NFC", f"الس{SHADDA}{FATHA}ي{SHADDA}{KASRA}د")
+    assert f"{FATHA}{SHADDA}" in nfc  # NFC puts the vowel first: eSpeak would drop it
+    stub({"السيد": nfc})
+    assert Diacritizer("rawi-ensemble")("السيد") == f"الس{SHADDA}{FATHA}ي{SHADDA}{KASRA}د"
+
+
+def test_shadda_first_moves_only_shadda_after_a_vowel() -> None:
+    assert shadda_first(f"ب{KASRA}{SHADDA} ب{SHADDA}{KASRA} ب{SHADDA}") == (
+        f"ب{SHADDA}{KASRA} ب{SHADDA}{KASRA} ب{SHADDA}"
+    )
+
+
+def test_words_the_user_diacritized_are_kept(stub: Callable[..., StubModel]) -> None:
+    written = f"مُحَم{SHADDA}{FATHA}دٌ ذهب"
+    stub({written: "مَحْمُودٌ ذَهَبَ"})
+    assert Diacritizer("rawi-ensemble")(written) == f"مُحَم{SHADDA}{FATHA}دٌ ذَهَبَ"
+
+
+def test_spacing_punctuation_and_latin_pass_through(stub: Callable[..., StubModel]) -> None:
+    written = "  ذهب\tالولد ،  (Hespress) 2020 .\n"
+    stub(lambda text: text.replace("ذهب", "ذَهَبَ").replace("الولد", "الْوَلَدُ").strip())
+    assert Diacritizer("rawi-ensemble")(written) == "  ذَهَبَ\tالْوَلَدُ ،  (Hespress) 2020 .\n"
+
+
+def test_a_changed_word_count_falls_back_to_runs_of_words(
+    stub: Callable[..., StubModel], caplog: pytest.LogCaptureFixture
+) -> None:
+    def drop_symbols(text: str) -> str:  # what rawi does to "©"
+        marked = text.replace("ذهب", "ذَهَبَ").replace("عاد", "عَادَ")
+        return " ".join(word for word in marked.split() if word != "©")
+
+    model = stub(drop_symbols)
+    with caplog.at_level(logging.WARNING, logger="audiobrief.text.diacritize"):
+        result = Diacritizer("rawi-ensemble")("ذهب © عاد")
+    assert result == "ذَهَبَ © عَادَ"
+    assert model.calls == ["ذهب © عاد", "ذهب ", "عاد"]
+    assert "word count" in caplog.text
+
+
+def test_text_without_bare_arabic_words_never_loads_the_model(
+    stub: Callable[..., StubModel],
+) -> None:
+    model = stub({})
+    diacritizer = Diacritizer("rawi-ensemble")
+    assert diacritizer("") == ""
+    assert diacritizer(" 2020 Hespress ، ") == " 2020 Hespress ، "
+    assert model.loads == 0
+
+
+def test_the_model_loads_once_across_threads(stub: Callable[..., StubModel]) -> None:
+    model = stub({})
+    diacritizer = Diacritizer("rawi-ensemble")
+    threads = [threading.Thread(target=diacritizer, args=("ذهب",)) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert model.loads == 1
+    assert len(model.calls) == 8
+
+
+def test_an_unknown_model_is_a_config_error_listing_the_choices() -> None:
+    with pytest.raises(ConfigError, match="rawi-ensemble"):
+        Diacritizer("shakkala")
+
+
+def test_a_failing_model_becomes_an_engine_error(stub: Callable[..., StubModel]) -> None:
+    from onnxruntime.capi.onnxruntime_pybind11_state import Fail  # derives from Exception only
+
+    def fail(text: str) -> str:
+        raise Fail("[ONNXRuntimeError] : 1 : FAIL")
+
+    stub(fail)
+    with pytest.raises(EngineError, match="diacritizer engine: model rawi-ensemble failed"):
+        Diacritizer("rawi-ensemble")("ذهب")
+
+
+def test_piper_tashkeel_without_piper_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(diacritize_module, "_piper_tashkeel_dir", lambda: None)
+    with pytest.raises(EngineUnavailableError, match=r"pip install 'audiobrief\[piper\]'"):
+        Diacritizer("piper-tashkeel")("ذهب")
+    assert Diacritizer().name == "rawi-ensemble"
+
+
+@needs_piper
+def test_auto_prefers_the_piper_tashkeel_model_when_installed() -> None:
+    assert Diacritizer().name == "piper-tashkeel"
+
+
+SENTENCE = "ترأست السيدة خديجة الحجوبي يوم الاثنين أشغال جلسة عمل بمقر الجهة © 2023."
+
+
+@pytest.mark.parametrize(
+    "model", ["rawi-ensemble", pytest.param("piper-tashkeel", marks=needs_piper)]
+)
+def test_a_real_model_adds_marks_and_keeps_letters_and_words(model: str) -> None:
+    result = Diacritizer(model)(SENTENCE)
+    assert strip_marks(result) == SENTENCE
+    assert len(result.split()) == len(SENTENCE.split())
+    marked = [w for w in result.split() if strip_marks(w) != w]
+    assert len(marked) >= 9  # all but a few of the 11 Arabic words
+    assert not re.search("[\u064b-\u0650]\u0651", result)  # shadda first, always
+
+
+def test_piper_maps_that_text2tashkeel_cannot_decode_are_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "model.onnx").write_bytes(b"")
+    for key in ("input", "hint", "target"):
+        (tmp_path / f"{key}_id_map.json").write_text('{"_": 0, "x": 1}', encoding="utf-8")
+    monkeypatch.setattr(diacritize_module, "_piper_tashkeel_dir", lambda: tmp_path)
+    with pytest.raises(EngineUnavailableError, match="choose the model rawi-ensemble"):
+        Diacritizer("piper-tashkeel")("ذهب")
