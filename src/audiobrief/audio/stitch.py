@@ -1,0 +1,168 @@
+"""Audio stage: clips and pauses -> one PCM track and the Timeline that says when each is heard."""
+
+from __future__ import annotations
+
+import io
+import logging
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from pydub import AudioSegment
+from scipy.signal import resample_poly  # type: ignore[import-untyped]  # no stubs
+
+from audiobrief.errors import AudioError
+from audiobrief.model import Chapter, Cue, Script, Timeline, Track
+
+logger = logging.getLogger(__name__)
+
+SAMPLE_WIDTH_BYTES = 2
+"""Every track is signed 16-bit little-endian PCM."""
+
+
+def stitch(
+    script: Script,
+    clips: Sequence[AudioSegment],
+    *,
+    sample_rate_hz: int,
+    channels: int = 1,
+    tail_ms: int = 300,
+) -> tuple[Track, Timeline]:
+    """Join the clips of *script*'s segments, each followed by its pause, and time them.
+
+    `clips[i]` is the audio of the i-th segment, counted section by section. Each clip is
+    converted to the episode's one format (rate, channels, 16-bit); the last segment's
+    pause is replaced by *tail_ms*. Every time comes from the running sample count, so
+    the Timeline and the track agree to the sample whatever the episode's length.
+
+    Raises:
+        AudioError: the clips do not match the script, or the settings are impossible.
+    """
+    _check_format(sample_rate_hz, channels, tail_ms)
+    segments = [(i, seg) for i, section in enumerate(script.sections) for seg in section.segments]
+    if len(clips) != len(segments):
+        raise AudioError(
+            f"got {len(clips)} clips for {len(segments)} segments of {script.title!r}; "
+            "synthesize exactly one clip per segment, in script order."
+        )
+    if not segments:
+        raise AudioError(f"{script.title!r} has no segments to speak; give it some text.")
+
+    frame_bytes = SAMPLE_WIDTH_BYTES * channels
+    # Appending to one buffer keeps the cost linear in the audio; summing AudioSegments
+    # would copy the whole episode once per clip. CPython's BytesIO.getvalue() hands its
+    # buffer over without a copy, so the peak stays near one episode of PCM.
+    out = io.BytesIO()
+    silence: dict[int, bytes] = {}  # pauses repeat a few lengths: share their bytes
+    cues: list[Cue] = []
+    section_starts: dict[int, int] = {}  # section index -> frame of its first sample
+    frames = 0
+    for n, ((section_index, segment), clip) in enumerate(zip(segments, clips, strict=True)):
+        pcm = convert(clip, sample_rate_hz=sample_rate_hz, channels=channels)
+        section_starts.setdefault(section_index, frames)
+        start = frames
+        out.write(pcm)
+        frames += len(pcm) // frame_bytes
+        cues.append(
+            Cue(
+                start_ms=_ms(start, sample_rate_hz),
+                end_ms=_ms(frames, sample_rate_hz),
+                section=section_index,
+                paragraph=segment.paragraph,
+                sentence=segment.sentence,
+                written=segment.written,
+                lang=segment.lang,
+            )
+        )
+        pause_ms = tail_ms if n == len(segments) - 1 else segment.pause_after_ms
+        if pause_ms < 0:
+            raise AudioError(
+                f"segment {n} ({segment.written[:30]!r}) has a negative pause of {pause_ms} ms; "
+                "pauses must be 0 ms or more."
+            )
+        pause_frames = (pause_ms * sample_rate_hz + 500) // 1000
+        if pause_frames not in silence:
+            silence[pause_frames] = bytes(pause_frames * frame_bytes)
+        out.write(silence[pause_frames])
+        frames += pause_frames
+    if frames == 0:
+        raise AudioError(f"the clips of {script.title!r} hold no audio; check the voice engine.")
+
+    track = Track(pcm=out.getvalue(), sample_rate_hz=sample_rate_hz, channels=channels)
+    chapters = _chapters(script, section_starts, sample_rate_hz, track.duration_ms)
+    timeline = Timeline(
+        cues=tuple(cues),
+        chapters=chapters,
+        duration_ms=track.duration_ms,
+        sample_rate_hz=sample_rate_hz,
+    )
+    logger.info(
+        "stitched %d clips into %d ms (%d chapters)",
+        len(clips),
+        timeline.duration_ms,
+        len(chapters),
+    )
+    return track, timeline
+
+
+def convert(clip: AudioSegment, *, sample_rate_hz: int, channels: int) -> bytes:
+    """A clip's audio as 16-bit PCM at *sample_rate_hz* with *channels* channels."""
+    if clip.channels not in (1, 2):
+        raise AudioError(
+            f"a clip has {clip.channels} channels; give mono or stereo audio (1 or 2 channels)."
+        )
+    if clip.sample_width != SAMPLE_WIDTH_BYTES:
+        clip = clip.set_sample_width(SAMPLE_WIDTH_BYTES)
+    if clip.channels != channels:
+        clip = clip.set_channels(channels)
+    pcm: bytes = clip.raw_data
+    if clip.frame_rate == sample_rate_hz or not pcm:
+        return pcm
+    return _resample(pcm, clip.frame_rate, sample_rate_hz, channels)
+
+
+def _resample(pcm: bytes, from_hz: int, to_hz: int, channels: int) -> bytes:
+    """Band-limited polyphase resampling (gTTS 24 kHz and eSpeak 22.05 kHz in one episode)."""
+    # pydub's set_frame_rate (audioop.ratecv) does not filter, so it would alias.
+    g = math.gcd(from_hz, to_hz)
+    samples = np.frombuffer(pcm, dtype="<i2").reshape(-1, channels).astype(np.float64)
+    resampled: NDArray[np.float64] = resample_poly(samples, to_hz // g, from_hz // g, axis=0)
+    clipped = np.clip(np.rint(resampled), -32768, 32767)
+    return clipped.astype("<i2").tobytes()
+
+
+def _chapters(
+    script: Script, section_starts: dict[int, int], sample_rate_hz: int, duration_ms: int
+) -> tuple[Chapter, ...]:
+    """A chapter per section that is heard: from its first sample to the next chapter."""
+    starts = [(_ms(frame, sample_rate_hz), index) for index, frame in section_starts.items()]
+    # A section whose audio lasts under a millisecond would make an empty chapter, which
+    # players show as a duplicate start: the section heard from that instant takes it.
+    kept = [
+        (start_ms, index)
+        for k, (start_ms, index) in enumerate(starts)
+        if start_ms < (starts[k + 1][0] if k + 1 < len(starts) else duration_ms)
+    ]
+    chapters = []
+    for k, (start_ms, index) in enumerate(kept):
+        section = script.sections[index]
+        end_ms = kept[k + 1][0] if k + 1 < len(kept) else duration_ms
+        chapters.append(
+            Chapter(start_ms=start_ms, end_ms=end_ms, title=section.title, url=section.url)
+        )
+    return tuple(chapters)
+
+
+def _ms(frames: int, sample_rate_hz: int) -> int:
+    """Whole milliseconds at a frame count; floor, as Track.duration_ms counts them."""
+    return frames * 1000 // sample_rate_hz
+
+
+def _check_format(sample_rate_hz: int, channels: int, tail_ms: int) -> None:
+    if channels not in (1, 2):
+        raise AudioError(f"channels = {channels} is not supported; set channels to 1 or 2.")
+    if sample_rate_hz <= 0:
+        raise AudioError(f"sample_rate_hz = {sample_rate_hz}; set a rate such as 22050.")
+    if tail_ms < 0:
+        raise AudioError(f"tail_ms = {tail_ms}; the silence at the end must be 0 ms or more.")

@@ -1,0 +1,120 @@
+"""Loudness: BS.1770 measurement, podcast targets, a true-peak ceiling, deterministic output."""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import pyloudnorm
+import pytest
+from scipy.signal import lfilter, resample
+
+from audiobrief.audio.loudness import measure, normalize
+from audiobrief.errors import AudioError
+from audiobrief.model import Track
+
+
+def _speech_like(seconds: float, rate_hz: int, *, channels: int = 1, level: float = 0.3) -> Track:
+    """Buzz through a vocal-tract-like resonance, in 4 Hz syllables, with phrase gaps and clicks."""
+    rng = np.random.default_rng(7)
+    t = np.arange(int(seconds * rate_hz)) / rate_hz
+    buzz = np.sign(np.sin(2 * np.pi * 140 * t)) * 0.5 + rng.normal(0.0, 0.3, t.size)
+    voiced = lfilter([1.0], [1.0, -1.3, 0.8], buzz)
+    syllables = np.clip(np.sin(2 * np.pi * 4 * t), 0, None) ** 2
+    phrases = np.sin(2 * np.pi * 0.3 * t) > -0.5
+    signal = voiced * syllables * phrases
+    signal *= level / np.max(np.abs(signal))
+    signal[rate_hz // 2 :: rate_hz * 2] = 0.99  # lone clicks: far above the speech
+    mono = np.clip(signal * 32767, -32768, 32767).astype("<i2")
+    pcm = np.repeat(mono[:, np.newaxis], channels, axis=1)
+    if channels == 2:
+        pcm[:, 1] = (pcm[:, 1] * 0.6).astype("<i2")
+    return Track(pcm=pcm.tobytes(), sample_rate_hz=rate_hz, channels=channels)
+
+
+def _floats(track: Track) -> np.ndarray:
+    return np.frombuffer(track.pcm, dtype="<i2").reshape(-1, track.channels) / 32768.0
+
+
+def _independent_lufs(track: Track) -> float:
+    return float(pyloudnorm.Meter(track.sample_rate_hz).integrated_loudness(_floats(track)))
+
+
+def _independent_true_peak_dbtp(track: Track) -> float:
+    """8x oversampling by FFT: a different method from the 4x polyphase one under test."""
+    samples = _floats(track)
+    up = resample(samples, samples.shape[0] * 8, axis=0)
+    return float(20 * np.log10(np.max(np.abs(up))))
+
+
+def test_mono_speech_is_normalized_to_minus_19_lufs_under_minus_1_dbtp() -> None:
+    quiet = _speech_like(6, 22050)
+    assert _independent_lufs(quiet) < -25
+
+    loud = normalize(quiet)
+
+    assert _independent_lufs(loud) == pytest.approx(-19.0, abs=0.5)
+    assert _independent_true_peak_dbtp(loud) <= -1.0
+    assert len(loud.pcm) == len(quiet.pcm)
+    assert (loud.sample_rate_hz, loud.channels) == (22050, 1)
+
+
+def test_stereo_is_normalized_to_minus_16_lufs() -> None:
+    loud = normalize(_speech_like(6, 44100, channels=2))
+
+    assert _independent_lufs(loud) == pytest.approx(-16.0, abs=0.5)
+    assert _independent_true_peak_dbtp(loud) <= -1.0
+
+
+def test_an_explicit_target_and_ceiling_are_met() -> None:
+    loud = normalize(_speech_like(5, 24000), target_lufs=-18.0, ceiling_dbtp=-2.0)
+
+    assert _independent_lufs(loud) == pytest.approx(-18.0, abs=0.5)
+    assert _independent_true_peak_dbtp(loud) <= -2.0
+
+
+def test_an_unreachable_target_keeps_the_ceiling_and_warns(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    quiet = _speech_like(5, 24000)
+    with caplog.at_level(logging.WARNING, logger="audiobrief.audio.loudness"):
+        loud = normalize(quiet, target_lufs=-8.0, ceiling_dbtp=-2.0)
+
+    assert "lower the target or raise the ceiling" in caplog.text
+    assert _independent_true_peak_dbtp(loud) <= -2.0
+    assert _independent_lufs(quiet) + 5 < _independent_lufs(loud) < -8.0
+
+
+def test_normalizing_the_same_track_twice_gives_the_same_bytes() -> None:
+    track = _speech_like(4, 22050)
+    assert normalize(track).pcm == normalize(track).pcm
+
+
+def test_measure_reports_inter_sample_peaks() -> None:
+    # A quarter-rate sine sampled 45 degrees off its crests: every sample is at 0.707 of
+    # the wave's true peak, which sits between samples.
+    n = 22050
+    wave = 0.9 * np.sin(2 * np.pi * np.arange(n) / 4 + np.pi / 4)
+    track = Track((wave * 32767).astype("<i2").tobytes(), sample_rate_hz=22050, channels=1)
+
+    level = measure(track)
+
+    sample_peak_db = 20 * np.log10(np.max(np.abs(wave)))
+    assert level.true_peak_dbtp == pytest.approx(20 * np.log10(0.9), abs=0.2)
+    assert level.true_peak_dbtp > sample_peak_db + 2.5
+    assert level.integrated_lufs == pytest.approx(_independent_lufs(track), abs=1e-6)
+
+
+def test_silent_tracks_are_left_as_they_are(caplog: pytest.LogCaptureFixture) -> None:
+    silent = Track(bytes(2 * 22050), sample_rate_hz=22050, channels=1)
+    with caplog.at_level(logging.INFO, logger="audiobrief.audio.loudness"):
+        assert normalize(silent) is silent
+    assert "silent" in caplog.text
+    assert measure(silent).true_peak_dbtp == float("-inf")
+
+
+def test_tracks_shorter_than_a_measuring_block_are_left_as_they_are() -> None:
+    short = _speech_like(0.3, 22050)
+    assert normalize(short) is short
+    with pytest.raises(AudioError, match="at least 400 ms"):
+        measure(short)
