@@ -1,0 +1,217 @@
+"""The pages in a real headless Chromium: axe-core WCAG 2.2 AA, names, transcript, 320 px.
+
+Needs Debian's `chromium` and axe-core from npm (`.ci/run` installs both into the
+machine and `tests/.tools`); skipped with the reason when either is missing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+
+from audiobrief.config import Settings
+from audiobrief.publish.catalog import open_catalog
+from audiobrief.publish.feed import render_feeds
+from audiobrief.publish.serve import OutputServer, make_server
+from audiobrief.publish.site import render_site
+from publish_browser import Browser, find_axe, find_chromium
+from publish_fixtures import BASE_URL, NOW, mp3_bytes, publish_episode
+
+CHROMIUM = find_chromium()
+AXE = find_axe()
+pytestmark = [
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium: apt-get install chromium"),
+    pytest.mark.skipif(
+        AXE is None, reason="no axe-core: npm install --prefix tests/.tools axe-core@4"
+    ),
+]
+WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+BRIEFING = [
+    ("مقدمة", ["مرحبا بكم في موجز الأخبار ليوم السبت."]),
+    (
+        "المغرب يطلق برنامجا جديدا للنقل",
+        ["قالت الوزارة إن شركة Renault Maroc ستشارك في البرنامج.", "ويشمل ثلاث مدن كبرى."],
+    ),
+    ('عاجل & <تحديث> ]]> "اقتباس"', ["نص الخبر الثاني مع the World Bank."]),
+    ("خاتمة", ["شكرا لاستماعكم، وإلى اللقاء."]),
+]
+PAGES = {
+    "briefing": "2026/11/28/briefing-2026-11-28.html",
+    "article": "2026/11/28/articles/transport.html",
+    "index": "index.html",
+}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OutputServer]:
+    output = tmp_path_factory.mktemp("site")
+    settings = Settings(base_url=BASE_URL)
+    with open_catalog(output / "catalog.sqlite") as catalog:
+        publish_episode(catalog, output, audio=mp3_bytes(8000))
+        publish_episode(
+            catalog, output, kind="briefing", slug="briefing-2026-11-28", url=None,
+            title="موجز الأخبار: السبت 28 نونبر 2026", sections=BRIEFING,
+            published=NOW + dt.timedelta(hours=1), audio=mp3_bytes(25_000),
+        )  # fmt: skip
+        render_feeds(catalog, settings=settings, output_dir=output, now=NOW)
+        render_site(catalog, settings=settings, output_dir=output, now=NOW)
+    running = make_server(output, port=0)
+    thread = threading.Thread(target=running.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    yield running
+    running.shutdown()
+    running.server_close()
+    thread.join()
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
+    assert CHROMIUM is not None
+    with Browser(CHROMIUM, tmp_path_factory.mktemp("chromium-profile")) as opened:
+        yield opened
+
+
+@dataclass(frozen=True)
+class Report:
+    """What one page load showed: axe's verdict and the page facts the tests check."""
+
+    violations: list[tuple[str, str, list[str]]]
+    passes: int
+    scroll_width_px: int
+    client_width_px: int
+    audio_names: list[str]
+    transcript_chars: list[int]
+    """Text length of the transcript right after each player (0: none there)."""
+    autoplay: int
+    paused: bool
+
+
+VIEWS = [  # every page narrow; the two-column layout wide; the dark palette once
+    *((page, 320, "light") for page in PAGES),
+    ("briefing", 1280, "light"),
+    ("briefing", 320, "dark"),
+]
+
+
+@pytest.fixture(scope="module")
+def reports(browser: Browser, server: OutputServer) -> dict[tuple[str, int, str], Report]:
+    """Each page opened once per width (a real browser is slow on two cores)."""
+    assert AXE is not None
+    axe = AXE.read_text(encoding="utf-8")
+    options = json.dumps({"runOnly": {"type": "tag", "values": WCAG_22_AA}})
+    found = {}
+    for page, width_px, scheme in VIEWS:
+        browser.open(server.url + PAGES[page], width_px=width_px, scheme=scheme)
+        browser.evaluate(axe)
+        result = browser.evaluate(f"axe.run(document, {options})")
+        facts = browser.evaluate(_FACTS)
+        found[page, width_px, scheme] = Report(
+            violations=[
+                (v["id"], v["help"], [node["html"][:200] for node in v["nodes"]])
+                for v in result["violations"]
+            ],
+            passes=len(result["passes"]),
+            audio_names=browser.accessible_names("audio"),
+            **facts,
+        )
+    return found
+
+
+_FACTS = """({
+    scroll_width_px: document.documentElement.scrollWidth,
+    client_width_px: document.documentElement.clientWidth,
+    transcript_chars: Array.from(document.querySelectorAll("audio")).map(audio => {
+        const player = audio.closest(".player");
+        const next = player && player.nextElementSibling;
+        return next && next.matches(".transcript") ? next.innerText.length : 0;
+    }),
+    autoplay: document.querySelectorAll("audio[autoplay]").length,
+    paused: Array.from(document.querySelectorAll("audio")).every(audio => audio.paused),
+})"""
+
+
+@pytest.mark.parametrize(("page", "width_px", "scheme"), VIEWS)
+def test_page_passes_axe_wcag_22_aa(
+    reports: dict[tuple[str, int, str], Report], page: str, width_px: int, scheme: str
+) -> None:
+    report = reports[page, width_px, scheme]
+    assert report.violations == []
+    assert report.passes > 10  # axe really ran its rules on this page
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_audio_has_a_name_and_its_transcript_beside_it(
+    reports: dict[tuple[str, int, str], Report], page: str
+) -> None:
+    report = reports[page, 320, "light"]
+    assert report.audio_names
+    assert all(name.startswith("استمع: ") and len(name) > 10 for name in report.audio_names)
+    assert len(report.transcript_chars) == len(report.audio_names)
+    assert all(chars > 40 for chars in report.transcript_chars)
+    assert (report.autoplay, report.paused) == (0, True)
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_page_has_no_horizontal_scroll_at_320_px(
+    reports: dict[tuple[str, int, str], Report], page: str
+) -> None:
+    report = reports[page, 320, "light"]
+    assert report.scroll_width_px <= report.client_width_px  # 320 less a scroll bar
+
+
+def test_chapter_link_seeks_the_player(browser: Browser, server: OutputServer) -> None:
+    browser.open(server.url + PAGES["briefing"])
+    href, position = browser.evaluate(
+        """(() => {
+            const link = document.querySelectorAll("nav.chapters a")[2];
+            link.click();
+            return [link.getAttribute("href"), document.getElementById("player").currentTime];
+        })()"""
+    )
+    assert href == "#t=12.5"
+    assert position == pytest.approx(12.5)
+
+
+def test_shared_time_link_opens_the_page_at_that_time(
+    browser: Browser, server: OutputServer
+) -> None:
+    browser.open(server.url + PAGES["briefing"] + "#t=7.5")
+    assert browser.evaluate("document.getElementById('player').currentTime") == pytest.approx(7.5)
+    assert browser.evaluate("document.getElementById('player').paused") is True
+
+
+def test_copy_button_appears_with_script_and_reports_the_copy(
+    browser: Browser, server: OutputServer
+) -> None:
+    browser.open(server.url + PAGES["index"])
+    status = browser.evaluate(
+        """new Promise(resolve => {
+            const button = document.querySelector("button[data-copy=feed-url]");
+            if (button.hidden) return resolve("hidden");
+            button.click();
+            setTimeout(() => resolve(document.getElementById("feed-url-status").textContent), 200);
+        })"""
+    )
+    assert status in ("نُسخ الرابط.", "تعذّر النسخ؛ حدّد الرابط وانسخه يدويًا.")
+
+
+def test_keyboard_focus_is_visible(browser: Browser, server: OutputServer) -> None:
+    browser.open(server.url + PAGES["briefing"])
+    browser.page("Input.dispatchKeyEvent", type="keyDown", key="Tab", code="Tab",
+                 windowsVirtualKeyCode=9)  # fmt: skip
+    browser.page("Input.dispatchKeyEvent", type="keyUp", key="Tab", code="Tab",
+                 windowsVirtualKeyCode=9)  # fmt: skip
+    style = browser.evaluate(
+        """(() => {
+            const el = document.activeElement, css = getComputedStyle(el);
+            return [el.className, css.outlineStyle, parseFloat(css.outlineWidth)];
+        })()"""
+    )
+    assert style[0] == "skip"  # the first stop is the skip link, and it shows
+    assert style[1] == "solid"
+    assert style[2] >= 2
