@@ -1,0 +1,144 @@
+"""Text stage: dates, times, year ranges and era suffixes read as Arabic words."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from audiobrief.errors import ConfigError
+from audiobrief.text.numbers import cardinal, counted, ordinal, read_integer
+from audiobrief.text.tables import (
+    HIJRI_MONTHS,
+    LETTERS,
+    MARKS,
+    MONTH_NUMBERS,
+    MONTHS,
+    WEEKDAYS,
+    Noun,
+    tolerant,
+)
+
+_MINUTE = Noun("دقيقة", "دقيقتين", "دقائق", "دقيقة", "f")
+_END = f"(?![{LETTERS}{MARKS}])"
+_MONTH_ALT = tolerant(*MONTH_NUMBERS, *HIJRI_MONTHS)
+_NOT_AFTER = r"(?<![\d.,/:\-])"
+_NOT_BEFORE = r"(?![.,/\-]?\d)"
+
+_NUMERIC_DMY = re.compile(_NOT_AFTER + r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})" + _NOT_BEFORE)
+_NUMERIC_YMD = re.compile(_NOT_AFTER + r"(\d{4})([/\-])(\d{1,2})\2(\d{1,2})" + _NOT_BEFORE)
+_YEAR_RANGE = re.compile(
+    _NOT_AFTER + r"(1[5-9]\d\d|20\d\d) ?[-–—/] ?(1[5-9]\d\d|20\d\d|\d\d)" + _NOT_BEFORE
+)
+_ERA = re.compile(_NOT_AFTER + r"(\d{1,4}) ?(ه|م)\.?" + _END)
+_CLOCK = re.compile(
+    _NOT_AFTER + r"(الساعة )?([01]?\d|2[0-4])(?:(?::|[hH]) ?([0-5]\d)|[hH])(?![\d:A-Za-z])"
+)
+_HOUR = re.compile(r"(الساعة )(\d{1,2})" + _NOT_BEFORE + r"(?![\d:])")
+_DAY_MONTH = re.compile(
+    _NOT_AFTER + r"(\d{1,2})(?: ?([-–و]|إلى) ?(\d{1,2}))? ?(?:(من) )?(?:(شهر) )?"
+    rf"({_MONTH_ALT}){_END}"
+)
+_ERA_WORDS = {"ه": "هجرية", "م": "ميلادية"}
+
+
+def month_name(month: int, month_style: str) -> str:
+    """The name of *month* (1-12) in *month_style*: 9 -> شتنبر (maghreb), سبتمبر (mashriq)."""
+    try:
+        names = MONTHS[month_style]
+    except KeyError:
+        valid = ", ".join(MONTHS)
+        raise ConfigError(f"Unknown month_style {month_style!r}; use one of: {valid}.") from None
+    return names[month - 1]
+
+
+def spoken_date(day: dt.date, month_style: str) -> str:
+    """The date in words for a briefing: السبت الثامن والعشرون من نونبر ألفين وستة وعشرين."""
+    weekday = WEEKDAYS[day.weekday()]
+    month = month_name(day.month, month_style)
+    return f"{weekday} {ordinal(day.day, case='nom')} من {month} {cardinal(day.year)}"
+
+
+def day_words(day: int) -> str:
+    """A day of the month as news readers say it: the masculine ordinal (الخامس والعشرين)."""
+    return ordinal(day) if 1 <= day <= 31 else cardinal(day)
+
+
+def spell_dates(text: str, month_style: str = "maghreb") -> str:
+    """Read dates, times, year ranges and هـ/م years in words; other numbers stay digits."""
+    text = _NUMERIC_DMY.sub(lambda m: _numeric(m[1], m[3], m[4], m[0], month_style), text)
+    text = _NUMERIC_YMD.sub(lambda m: _numeric(m[4], m[3], m[1], m[0], month_style), text)
+    text = _YEAR_RANGE.sub(_year_range, text)
+    text = _ERA.sub(_era, text)
+    text = _CLOCK.sub(lambda m: _clock(m[1], int(m[2]), int(m[3] or 0)), text)
+    text = _HOUR.sub(lambda m: m[1] + _hour_words(int(m[2])), text)
+    return _DAY_MONTH.sub(_day_month, text)
+
+
+def _numeric(day: str, month: str, year: str, original: str, month_style: str) -> str:
+    d, m = int(day), int(month)
+    if not (1 <= d <= 31 and 1 <= m <= 12):
+        return original
+    return f"{day_words(d)} من {month_name(m, month_style)} {cardinal(int(year))}"
+
+
+def _year_range(match: re.Match[str]) -> str:
+    first = int(match[1])
+    second = int(match[2])
+    if len(match[2]) == 2:
+        second += first - first % 100
+    if not first < second < first + 100:
+        return match[0]
+    before = match.string[: match.start()].rstrip()
+    pair = f"{cardinal(first)} إلى {cardinal(second)}"
+    if before.endswith("بين"):
+        return f"{cardinal(first)} و{cardinal(second)}"
+    return pair if before.endswith("من") else f"من {pair}"
+
+
+def _era(match: re.Match[str]) -> str:
+    number, letter = match[1], match[2]
+    before = match.string[: match.start()].rstrip()
+    is_year = (len(number) == 4 and 1000 <= int(number) <= 2199) or before.endswith(("سنة", "عام"))
+    if letter == "م" and not is_year:
+        return match[0]  # metres: money.py reads units
+    return f"{read_integer(number)} {_ERA_WORDS[letter]}"
+
+
+def _hour_words(hour: int) -> str:
+    if hour in (0, 24):
+        return "منتصف الليل"
+    if hour > 24:
+        return cardinal(hour)
+    if hour == 1:
+        return "الواحدة"  # not الأولى: the hour is counted, not ranked
+    return ordinal(hour, gender="f")  # الساعة is feminine: الساعة التاسعة
+
+
+def _clock(said: str | None, hour: int, minute: int) -> str:
+    words = _hour_words(hour)
+    if minute == 15:
+        words += " والربع"
+    elif minute == 20:
+        words += " والثلث"
+    elif minute == 30:
+        words += " والنصف"
+    elif minute:
+        words += " و" + counted(str(minute), _MINUTE)
+    if hour in (0, 24):
+        return words
+    return f"{said or 'الساعة '}{words}"
+
+
+def _day_month(match: re.Match[str]) -> str:
+    first, joint, second, has_from, shahr, month = match.groups()
+    days = day_words(int(first))
+    valid = 1 <= int(first) <= 31
+    if second is not None:
+        days2 = day_words(int(second))
+        valid = valid and 1 <= int(second) <= 31
+        days = f"{days} و{days2}" if joint == "و" else f"من {days} إلى {days2}"
+    if not valid and not has_from:
+        return f"{days} {shahr + ' ' if shahr else ''}{month}"
+    if not has_from and month.startswith("ذو "):  # with no harakat: not the lexicon's form
+        month = "ذي " + month[3:]  # genitive after من: العاشر من ذي الحجة
+    return f"{days} من {shahr + ' ' if shahr else ''}{month}"

@@ -1,0 +1,166 @@
+"""Text stage: find the numbers left in running text and read them in words."""
+
+from __future__ import annotations
+
+import re
+
+from audiobrief.text.numbers import NUMBER, Gender, cardinal, digits, ordinal, read_number
+from audiobrief.text.tables import (
+    COUNTED_NOUNS,
+    FEMININE_NOUNS,
+    LAW_NOUNS,
+    LETTERS,
+    MARKS,
+    ORDINAL_NOUNS,
+    tolerant,
+)
+
+_WORD_START = f"(?<![{LETTERS}{MARKS}])"
+_PHONE = re.compile(
+    r"(?<![\d.,])(?:(?:\+|00)\d{1,3}(?:[ .\-]?\(?\d\)?){7,12}|0\d(?:[ .\-]?\d){8})(?![\d])"
+)
+_LAW = re.compile(
+    rf"{_WORD_START}((?:[وف]?[بكل]?)(?:{tolerant(*LAW_NOUNS)})"
+    r"(?: (?:الشريف|التنظيمي|الإطار|رقم|عدد))*) (\d+(?:\.\d+)+)(?![\d])"
+)
+_DOTTED = re.compile(r"(?<![\d.,])\d+(?:\.\d+){2,}(?![\d]|,\d)")
+_ORDINAL = re.compile(
+    rf"{_WORD_START}((?:[وف]?[بكل]?ال|[وف]?لل)({tolerant(*ORDINAL_NOUNS)})) (\d{{1,2}})"
+    r"(?![\d.,])"
+)
+_RANGE = re.compile(r"(?<![\d.,])(\d{1,4}) ?[-–] ?(\d{1,4})(?![\d.,])")
+_GENERAL = re.compile(rf"{_WORD_START}([{LETTERS}{MARKS}]*)([-−](?=\d))?({NUMBER})")
+_LONE_CLITIC = re.compile(
+    rf"(?<![{LETTERS}{MARKS}.\d])([وف]?[بلك]|[وف]?[بك]?ال|[وف]?لل|[وف]) (?=[-−]?\d)"
+)
+_NEXT_WORD = re.compile(rf"\s*([{LETTERS}{MARKS}]+)")
+_MARK_RE = re.compile(f"[{MARKS}]")
+_PROCLITICS = frozenset(
+    (
+        "و",
+        "ف",
+        "ب",
+        "ل",
+        "ك",
+        "وب",
+        "ول",
+        "وك",
+        "فب",
+        "فل",
+        "فك",
+        "ال",
+        "بال",
+        "وال",
+        "فال",
+        "كال",
+        "لل",
+        "ولل",
+        "فلل",
+        "وبال",
+        "فبال",
+        "وكال",
+    )
+)
+
+
+def read_dotted(text: str) -> str:
+    """A legal or dotted number read part by part: 31.08 -> واحد وثلاثين نقطة صفر ثمانية.
+
+    Moroccan law numbers (القانون 31.08, الظهير 1.15.56) are names, not decimals: each
+    part is read as written, a part with a leading zero digit by digit.
+    """
+    parts = []
+    for part in text.split("."):
+        parts.append(digits(part) if len(part) > 1 and part[0] == "0" else cardinal(int(part)))
+    return " نقطة ".join(parts)
+
+
+def read_phone(text: str) -> str:
+    """A telephone number digit by digit, a pause between the printed groups."""
+    plus = "زائد " if text.startswith("+") else ""
+    groups = [digits(g) for g in re.split(r"[ .\-()]+", text) if any(c.isdigit() for c in g)]
+    return plus + "، ".join(groups)
+
+
+def definite(words: str) -> str:
+    """Put the article on each number word: خمسة وعشرين -> الخمسة والعشرين (ال40 -> الأربعين)."""
+    out = []
+    for word in words.split(" "):
+        if word.startswith("و") and not word.startswith("واحد"):
+            out.append("وال" + word[1:])
+        else:
+            out.append("ال" + word)
+    return " ".join(out)
+
+
+def _glue(prefix: str, words: str) -> str:
+    """Attach a proclitic written on the digits (بـ17, والـ40) to the first number word."""
+    bare = _MARK_RE.sub("", prefix)
+    if not prefix:
+        return words
+    if bare not in _PROCLITICS:
+        return f"{prefix} {words}"
+    if bare.endswith("لل"):
+        return prefix[:-1] + definite(words)[1:]  # ل + ال -> لل: للأربعين
+    if bare.endswith("ال"):
+        return prefix[:-2] + definite(words)
+    return prefix + words
+
+
+def _agreement(text: str, end: int) -> tuple[Gender, bool]:
+    """Gender and construct state asked by the counted noun after a number, if any."""
+    found = _NEXT_WORD.match(text, end)
+    word = _MARK_RE.sub("", found[1]) if found else ""
+    gender: Gender = "f" if word in FEMININE_NOUNS else "m"
+    return gender, word in COUNTED_NOUNS
+
+
+def _general(match: re.Match[str]) -> str:
+    prefix, sign, token = match[1], match[2], match[3]
+    gender, construct = _agreement(match.string, match.end())
+    words = read_number(token, gender=gender, construct=construct)
+    if sign:
+        before = match.string[match.start() - 1] if match.start() else " "
+        if _MARK_RE.sub("", prefix) in _PROCLITICS or (
+            not prefix and (before.isspace() or before in "(«\"'،:")
+        ):
+            words = "سالب " + words
+        else:
+            words = " " + words  # a hyphen, not a minus: أرض-5
+    words = _glue(prefix, words)
+    following = match.string[match.end() : match.end() + 1]
+    if following and re.match(f"[{LETTERS}A-Za-z]", following):
+        words += " "  # 10دقائق -> عشر دقائق
+    return words
+
+
+def _range(match: re.Match[str]) -> str:
+    first, second = match[1], match[2]
+    if int(first) >= int(second) or first[0] == "0" or second[0] == "0":
+        return match[0]
+    before = match.string[: match.start()].rstrip()
+    gender, _ = _agreement(match.string, match.end())
+    low, high = cardinal(int(first), gender=gender), cardinal(int(second), gender=gender)
+    if before.endswith("بين"):
+        return f"{low} و{high}"
+    return f"{low} إلى {high}" if before.endswith("من") else f"من {low} إلى {high}"
+
+
+def spell_numbers(text: str) -> str:
+    """Read every number left in *text*: phones, law numbers, ordinals, ranges, cardinals."""
+    text = _PHONE.sub(lambda m: read_phone(m[0]), text)
+    text = _LAW.sub(lambda m: f"{m[1]} {read_dotted(m[2])}", text)
+    text = _DOTTED.sub(lambda m: _dotted_or_grouped(m[0]), text)
+    text = _ORDINAL.sub(
+        lambda m: f"{m[1]} {ordinal(int(m[3]), gender=ORDINAL_NOUNS[_MARK_RE.sub('', m[2])])}", text
+    )
+    text = _RANGE.sub(_range, text)
+    text = _LONE_CLITIC.sub(r"\1", text)  # بـ 6.8 (tatweel then a space): بستة فاصلة ثمانية
+    return _GENERAL.sub(_general, text)
+
+
+def _dotted_or_grouped(token: str) -> str:
+    head, *groups = token.split(".")
+    if len(head) <= 3 and head[0] != "0" and all(len(g) == 3 for g in groups):
+        return read_number(token)  # 1.500.000: thousands
+    return read_dotted(token)
