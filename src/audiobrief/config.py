@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import dataclasses
+import difflib
+import math
+import os
+import re
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from audiobrief.errors import ConfigError, UnknownVoiceError
 
 ENV_PREFIX = "AUDIOBRIEF_"
+FLAG_ORIGIN = "command line"
+"""How errors name a value that came from a command flag."""
 
 
 @dataclass(frozen=True)
@@ -106,37 +114,153 @@ def load_settings(
     """Resolve settings: overrides (flags) > AUDIOBRIEF_* environ > TOML file > defaults.
 
     A missing file at *path* is fine (defaults apply); a file that exists must be valid.
+    Errors name where the bad value came from: the file, the variable or the command line.
     """
     values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
     if path is not None and path.is_file():
-        values.update(_read_toml(path))
+        data = _read_toml(path)
+        values.update(data)
+        origins.update(dict.fromkeys(data, str(path)))
     for name in _field_types():
-        raw = (environ or {}).get(ENV_PREFIX + name.upper())
+        variable = ENV_PREFIX + name.upper()
+        raw = (environ or {}).get(variable)
         if raw is not None and raw != "":
             values[name] = raw
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return settings_from_mapping(values, origin=str(path) if path else "settings")
+            origins[name] = variable
+    for name, value in (overrides or {}).items():
+        if value is not None:
+            values[name] = value
+            origins[name] = FLAG_ORIGIN
+    return settings_from_mapping(values, origin=str(path) if path else "settings", origins=origins)
 
 
-def settings_from_mapping(values: Mapping[str, Any], origin: str = "settings") -> Settings:
-    """Build Settings from loose values (TOML types or strings), checking every key."""
+def settings_from_mapping(
+    values: Mapping[str, Any],
+    origin: str = "settings",
+    origins: Mapping[str, str] | None = None,
+) -> Settings:
+    """Build Settings from loose values (TOML types or strings), checking every key.
+
+    *origins* says where each value came from (for messages); *origin* is the default.
+    Raises ConfigError, one line naming the key, the bad value and the fix.
+    """
     types_ = _field_types()
-    unknown = sorted(set(values) - set(types_))
-    if unknown:
-        valid = ", ".join(sorted(types_))
-        raise ConfigError(f"{origin}: unknown setting {unknown[0]!r}; valid settings: {valid}.")
-    parsed = {name: _coerce(name, types_[name], value, origin) for name, value in values.items()}
-    for name, choices in VALID_CHOICES.items():
-        if name in parsed and parsed[name] not in choices:
-            raise ConfigError(
-                f"{origin}: {name} = {parsed[name]!r} is not valid; use one of: "
-                + ", ".join(choices)
-                + "."
-            )
-    for name, (low, high) in VALID_RANGES.items():
-        if name in parsed and not low <= parsed[name] <= high:
-            raise ConfigError(f"{origin}: {name} must be between {low} and {high}.")
+    for name in sorted(set(values) - set(types_)):
+        hint = _suggest(name, types_)
+        if isinstance(values[name], dict):
+            hint += "the file has no [sections]: put every key at the top level; "
+        raise ConfigError(
+            f"{(origins or {}).get(name, origin)}: unknown setting {name!r}; {hint}"
+            f"valid settings: {', '.join(sorted(types_))}."
+        )
+    parsed = {}
+    for name, value in values.items():
+        try:
+            parsed[name] = _check(name, _coerce(types_[name], value))
+        except _Invalid as exc:
+            fix = exc.fix or _usage(name, types_[name])
+            where = (origins or {}).get(name, origin)
+            raise ConfigError(f"{where}: {name} = {value!r} {exc}; {fix}.") from None
     return Settings(**parsed)
+
+
+class _Invalid(ValueError):
+    """A value's problem (the message) and its fix; None: say what the setting takes."""
+
+    def __init__(self, problem: str, fix: str | None = None) -> None:
+        super().__init__(problem)
+        self.fix = fix
+
+
+def _usage(name: str, kind: Any) -> str:
+    """What setting *name* accepts, for error messages."""
+    if name in VALID_CHOICES:
+        return "use one of: " + ", ".join(VALID_CHOICES[name])
+    if name in VALID_RANGES:
+        return "use a whole number from {} to {}".format(*VALID_RANGES[name])
+    base = next((a for a in typing.get_args(kind) if a is not type(None)), kind)
+    usages = {bool: "use true or false", int: "use a whole number", float: "use a number"}
+    return usages.get(base, 'write it in quotes, e.g. "text"')
+
+
+def _check(name: str, value: Any) -> Any:
+    """*value* (already of the field's type) checked and normalized for setting *name*."""
+    if name == "language":
+        value = value.strip().lower()
+    if name in VALID_CHOICES and value not in VALID_CHOICES[name]:
+        raise _Invalid("is not valid")
+    if name in VALID_RANGES and not VALID_RANGES[name][0] <= value <= VALID_RANGES[name][1]:
+        raise _Invalid("is out of range")
+    if name in _NOT_EMPTY and not value.strip():
+        raise _Invalid("is empty", _NOT_EMPTY[name])
+    check = _CHECKS.get(name)
+    return check(value) if check else value
+
+
+def _check_base_url(value: str) -> str:
+    url = value.strip()
+    example = "e.g. https://news.example.org/audio/"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _Invalid(
+            "is not an absolute http(s) URL", f"set it to the output folder's public URL, {example}"
+        )
+    if any(char.isspace() for char in url):
+        raise _Invalid("contains a space", "percent-encode it as %20")
+    if parts.username is not None or parts.password is not None:
+        raise _Invalid("holds a user name or password", "remove them: the feeds are public")
+    if parts.query or parts.fragment:
+        raise _Invalid("has a ? query or # fragment", f"give the folder's URL alone, {example}")
+    return url.rstrip("/") + "/"
+
+
+_EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;.]+(?:\.[^@\s<>\"',;.]+)+")
+
+
+def _check_email(value: str) -> str:
+    address = value.strip()
+    if not _EMAIL.fullmatch(address):
+        raise _Invalid(
+            "is not an e-mail address",
+            "give the address podcast directories write to, e.g. podcast@example.com",
+        )
+    return address
+
+
+def _check_timezone(value: str) -> str:
+    zone = value.strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        known = available_timezones()
+        same = [z for z in known if z.lower() == zone.lower()]
+        hint = f"did you mean {same[0]!r}? " if same else _suggest(zone, known, cutoff=0.8)
+        raise _Invalid(
+            "is not an IANA time zone", f"{hint}use a name such as Africa/Casablanca or UTC"
+        ) from None
+    return zone
+
+
+def _suggest(name: str, known: typing.Iterable[str], cutoff: float = 0.6) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
+    return f"did you mean {close[0]!r}? " if close else ""
+
+
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "base_url": _check_base_url,
+    "owner_email": _check_email,
+    "timezone": _check_timezone,
+}
+_NOT_EMPTY = {
+    "show_title": "give the show's name",
+    "author": "give the name shown as the feed's author",
+    "description": "describe the show in a sentence (podcast directories require it)",
+}
 
 
 def voice_names(voices_dir: Path) -> list[str]:
@@ -160,7 +284,7 @@ def load_voice(name: str, voices_dir: Path) -> VoiceProfile:
         )
     engine = data.get("engine")
     if not isinstance(engine, str) or not engine:
-        raise ConfigError(f"{path}: set engine = \"espeak\" (or gtts, piper).")
+        raise ConfigError(f'{path}: set engine = "espeak" (or gtts, piper).')
     options = data.get("options", {})
     if not isinstance(options, dict):
         raise ConfigError(f"{path}: [options] must be a table of engine options.")
@@ -194,34 +318,39 @@ def _field_types() -> dict[str, Any]:
     return {f.name: hints[f.name] for f in dataclasses.fields(Settings)}
 
 
-def _coerce(name: str, kind: Any, value: Any, origin: str) -> Any:
-    """Turn a TOML value or an environment string into the field's type."""
+def _coerce(kind: Any, value: Any) -> Any:
+    """Turn a TOML value, an environment string or a flag into the field's type."""
     optional = type(None) in typing.get_args(kind)
     base = next((a for a in typing.get_args(kind) if a is not type(None)), kind)
     if optional and value in ("", None):
         return None
-    try:
-        if base is bool:
-            if isinstance(value, bool):
-                return value
-            text = str(value).strip().lower()
-            if text in ("1", "true", "yes", "on"):
-                return True
-            if text in ("0", "false", "no", "off"):
-                return False
-            raise ValueError(value)
-        if base is int:
-            if isinstance(value, bool):
-                raise ValueError(value)
+    if base is bool:
+        text = str(value).strip().lower()
+        if isinstance(value, bool) or text in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+            return value if isinstance(value, bool) else text in ("1", "true", "yes", "on")
+        raise _Invalid("is not a yes/no value")
+    if isinstance(value, bool) and base is not str:
+        raise _Invalid("is a yes/no value")
+    if base is int:
+        if isinstance(value, int) or re.fullmatch(r"\s*[+-]?\d+\s*", str(value)):
             return int(value)
-        if base is float:
-            return float(value)
-        if base is Path:
-            return Path(str(value)).expanduser()
-        if not isinstance(value, str):
-            raise ValueError(value)
-        return value
-    except ValueError as exc:
-        raise ConfigError(
-            f"{origin}: {name} = {value!r} is not a valid {base.__name__}."
-        ) from exc
+        raise _Invalid("is not a whole number")
+    if base is float:
+        number = float(value) if isinstance(value, int | float) else _float(str(value))
+        if not math.isfinite(number):
+            raise _Invalid("is not a finite number", "use a decimal number, e.g. -18.0")
+        return number
+    if base is Path:
+        if not isinstance(value, str | os.PathLike):
+            raise _Invalid("is not a path", 'write it in quotes, e.g. "folder/file.png"')
+        return Path(value).expanduser()
+    if not isinstance(value, str):
+        raise _Invalid("is not text")
+    return value
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan

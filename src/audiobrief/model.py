@@ -35,6 +35,16 @@ class Article:
 
 
 @dataclass(frozen=True)
+class Pauses:
+    """Silence after a segment, by what it ends; the same everywhere in an episode."""
+
+    clause_ms: int = 250
+    sentence_ms: int = 500
+    paragraph_ms: int = 900
+    section_ms: int = 1500
+
+
+@dataclass(frozen=True)
 class Segment:
     """One piece of speech: a clause short enough for the voice, and its written form."""
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
 from audiobrief.engines.base import TTSEngine
-from audiobrief.errors import UnknownEngineError
+from audiobrief.errors import ConfigError, UnknownEngineError
 
 GROUP = "audiobrief.engines"
 Factory = Callable[..., TTSEngine]  # a class or function taking a voice's options
@@ -37,11 +38,43 @@ def load_engine(name: str, **options: Any) -> TTSEngine:
     for ep in _entry_points():
         if ep.name == name:
             factory: Factory = ep.load()
+            _check_options(name, factory, options)
             return factory(**options)
     raise UnknownEngineError(name, engine_names())
+
+
+def _check_options(name: str, factory: Factory, options: dict[str, Any]) -> None:
+    """A typo in a profile's [options] is a ConfigError listing the valid names."""
+    try:
+        params = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # a builtin or C factory: nothing to check
+        return
+    if any(p.kind is p.VAR_KEYWORD for p in params.values()):
+        return
+    valid = sorted(n for n, p in params.items() if p.kind is p.KEYWORD_ONLY)
+    unknown = sorted(set(options) - set(params))
+    if unknown:
+        raise ConfigError(
+            f"the {name} engine has no option {unknown[0]!r}; valid options: {', '.join(valid)}."
+        )
 
 
 def _entry_points() -> list[EntryPoint]:
     seen = {ep.name for ep in _BUILTIN}
     plugins = [ep for ep in entry_points(group=GROUP) if ep.name not in seen]
     return [*_BUILTIN, *plugins]
+
+
+def unavailable_reason(name: str, options: dict[str, Any]) -> str | None:
+    """None when engine *name* can run here with *options*, else why not and the fix."""
+    if name in _extra:
+        return None
+    for ep in _entry_points():
+        if ep.name == name:
+            try:
+                factory = ep.load()
+            except ImportError as exc:
+                return f"cannot import {ep.value} ({exc}); reinstall audiobrief or the plugin."
+            check = getattr(factory, "unavailable_reason", None)
+            return check(**options) if callable(check) else None
+    return f"no engine named {name!r} is installed (installed: {', '.join(engine_names())})."

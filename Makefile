@@ -1,0 +1,33 @@
+# Two commands for a fresh Linux machine with Python 3.11+: `make demo`, then `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SAMPLE := tests/data/seed_article.txt
+
+.PHONY: demo test install check bench clean
+
+$(BIN)/audiobrief: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev,piper]"
+	touch $@
+
+install: $(BIN)/audiobrief
+
+## Install, then speak the bundled sample article into output/.
+demo: install
+	$(BIN)/audiobrief speak $(SAMPLE) -o output
+	$(BIN)/audiobrief brief -o output
+
+## Install, then run the linters, the type checker and the whole test suite.
+test: install
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -q
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) output/20* output/*.xml output/*.html output/catalog.sqlite

@@ -1,0 +1,304 @@
+"""Command line: resolves settings once, calls one pipeline function, echoes one line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+from collections.abc import Callable
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import click
+
+from audiobrief.errors import AudiobriefError, ConfigError
+
+
+class _Group(click.Group):
+    """The one error boundary: AudiobriefError becomes "Error: ..." and exit 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except AudiobriefError as exc:
+            if ctx.meta.get("audiobrief.debug"):
+                raise
+            raise click.ClickException(str(exc)) from exc
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    default="audiobrief.toml",
+    envvar="AUDIOBRIEF_CONFIG",
+    type=click.Path(dir_okay=False, path_type=Path),
+    show_default=True,
+    help="Settings file (missing is fine: defaults apply).",
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or warnings.")
+@click.version_option(package_name="audiobrief")
+@click.pass_context
+def cli(ctx: click.Context, config_path: Path, debug: bool, quiet: bool) -> None:
+    """Turn Arabic news articles into spoken MP3 episodes, a podcast feed and a web page."""
+    ctx.meta["audiobrief.debug"] = debug
+    level = logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING
+    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    ctx.obj = {"config": config_path, "quiet": quiet}
+
+
+def _out_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-o",
+        "--output",
+        "output_dir",
+        default=None,
+        type=click.Path(file_okay=False, path_type=Path),
+        help="Output folder (default: output/).",
+    )(f)
+
+
+def _voice_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--voice", default=None, help="Voice profile name from voices/.")(f)
+
+
+def _base_url_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--base-url", default=None, help="Public URL of the output folder.")(f)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@_out_option
+@_voice_option
+@_base_url_option
+@click.pass_obj
+def speak(obj: dict[str, Any], /, sources: tuple[str, ...], **flags: Any) -> None:
+    """Speak each SOURCE (.txt, .html, .md, URL, or - for stdin) as an article episode.
+
+    \b
+    Example:
+        audiobrief speak article.txt -o output
+    """
+    from audiobrief import pipeline
+
+    stdin = sys.stdin.buffer.read() if "-" in sources else None
+    for episode in pipeline.speak(sources, _run(obj, flags), stdin=stdin):
+        click.echo(_summary(episode))
+
+
+@cli.command()
+@click.argument("sources", nargs=-1)
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Day to brief, YYYY-MM-DD (default: today in the configured time zone).",
+)
+@_out_option
+@_voice_option
+@_base_url_option
+@click.pass_obj
+def brief(
+    obj: dict[str, Any], /, sources: tuple[str, ...], day: dt.datetime | None, **flags: Any
+) -> None:
+    """Build the daily briefing from the day's articles (or the SOURCES given).
+
+    \b
+    Example:
+        audiobrief brief --date 2026-11-28
+    """
+    from audiobrief import pipeline
+
+    run = _run(obj, flags)
+    episode = pipeline.brief(run, day=day.date() if day else run.today, sources=sources)
+    click.echo(_summary(episode))
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--show", is_flag=True, help="Print the spoken and diacritized forms; no audio.")
+@click.option(
+    "-o",
+    "--output",
+    "output_file",
+    default="say.mp3",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="MP3 file to write.",
+)
+@_voice_option
+@click.pass_obj
+def say(obj: dict[str, Any], text: str, show: bool, output_file: Path, voice: str | None) -> None:
+    """Check how TEXT is pronounced: print what the voice receives, or speak it to an MP3.
+
+    \b
+    Example:
+        audiobrief say "يوم 25 شتنبر 2023" --show
+    """
+    from audiobrief import pipeline
+
+    run = _run(obj, {"voice": voice})
+    if show:
+        spoken, received = pipeline.say_forms(text, run)
+        click.echo(spoken)
+        click.echo(received)
+    else:
+        path, duration_ms = pipeline.say(text, run, output_file)
+        click.echo(f"{path} ({duration_ms / 1000:.1f} s)")
+
+
+@cli.command()
+@click.pass_obj
+def voices(obj: dict[str, Any]) -> None:
+    """List the voice profiles and whether each can run on this machine.
+
+    \b
+    Example:
+        audiobrief voices
+    """
+    from audiobrief.voice import voice_report
+
+    settings = _run(obj, {}).settings
+    for profile, reason in voice_report(settings):
+        name = profile if isinstance(profile, str) else profile.name
+        default = " (default)" if name == settings.voice else ""
+        what = "" if isinstance(profile, str) else f" [{profile.engine}] {profile.description}"
+        state = "ready" if reason is None else f"unavailable: {reason}"
+        click.echo(f"{name}{default}{what}\n    {state}")
+
+
+@cli.group()
+def cache() -> None:
+    """Inspect or empty the synthesis cache."""
+
+
+@cache.command("info")
+@click.pass_obj
+def cache_info(obj: dict[str, Any]) -> None:
+    """Show where the cache is and how big it is."""
+    from audiobrief.engines.cache import cache_info as info
+
+    settings = _run(obj, {}).settings
+    found = info(settings.cache_dir or _default_cache())
+    click.echo(f"{found.path}: {found.entries} clips, {found.size_bytes / 1e6:.1f} MB")
+
+
+@cache.command("clear")
+@click.pass_obj
+def cache_clear(obj: dict[str, Any]) -> None:
+    """Delete every cached clip."""
+    from audiobrief.engines.cache import clear_cache
+
+    settings = _run(obj, {}).settings
+    removed = clear_cache(settings.cache_dir or _default_cache())
+    click.echo(f"removed {removed} clips")
+
+
+@cli.command()
+@_out_option
+@_base_url_option
+@click.option(
+    "--prune-files",
+    is_flag=True,
+    help="Delete the audio and side files of episodes past feed_keep.",
+)
+@click.pass_obj
+def feed(obj: dict[str, Any], /, prune_files: bool, **flags: Any) -> None:
+    """Re-render feed.xml, articles.xml and the web pages from the catalog.
+
+    \b
+    Example:
+        audiobrief feed --base-url https://news.example.org/audio/
+    """
+    from audiobrief import pipeline
+
+    written = pipeline.refresh(_run(obj, flags), prune_files=prune_files)
+    click.echo(f"wrote {len(written)} files")
+
+
+@cli.command()
+@_out_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.pass_obj
+def serve(obj: dict[str, Any], host: str, port: int, output_dir: Path | None) -> None:
+    """Serve the output folder with HTTP Range support, for podcast apps and browsers.
+
+    \b
+    Example:
+        audiobrief serve --port 8000
+    """
+    from audiobrief.publish.serve import make_server
+
+    folder = _run(obj, {"output_dir": output_dir}).settings.output_dir
+    server = make_server(folder, host, port)
+    click.echo(f"serving {folder} at http://{host}:{server.server_address[1]}/ (Ctrl+C stops)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+@click.pass_obj
+def init(obj: dict[str, Any], force: bool) -> None:
+    """Write a commented starter audiobrief.toml (at --config's path).
+
+    \b
+    Example:
+        audiobrief init
+    """
+    path: Path = obj["config"]
+    if path.exists() and not force:
+        raise ConfigError(f"{path} exists; edit it, or pass --force to replace it.")
+    path.write_text(
+        files("audiobrief.assets").joinpath("audiobrief.toml").read_text("utf-8"), encoding="utf-8"
+    )
+    click.echo(f"wrote {path}")
+
+
+def _run(obj: dict[str, Any], flags: dict[str, Any]) -> Any:
+    """Settings (flag > AUDIOBRIEF_* > file > default), the clock and a progress bar."""
+    from audiobrief.config import load_settings
+    from audiobrief.pipeline import Run
+
+    settings = load_settings(obj["config"], flags, os.environ)
+    if settings.cache_dir is None:
+        settings = type(settings)(**{**settings.__dict__, "cache_dir": _default_cache()})
+    progress = None if obj["quiet"] else _progress
+    return Run(settings=settings, now=dt.datetime.now(dt.UTC), progress=progress)
+
+
+def _default_cache() -> Path:
+    from audiobrief.engines.cache import default_cache_dir
+
+    return default_cache_dir(os.environ.get("XDG_CACHE_HOME"), Path.home())
+
+
+def _progress(label: str, total: int) -> Callable[[int], None]:
+    """A progress bar on stderr for long runs; click hides it when stderr is not a terminal."""
+    if total < 20 or not sys.stderr.isatty():
+        return lambda _n: None
+    bar: Any = click.progressbar(length=total, label=label, file=sys.stderr)
+    bar.__enter__()
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        bar.update(n)
+        if done[0] >= total:
+            bar.__exit__(None, None, None)
+
+    return tick
+
+
+def _summary(episode: Any) -> str:
+    sentences = {(c.section, c.sentence) for c in episode.timeline.cues}
+    return f"{episode.mp3_path} ({episode.duration_ms / 1000:.0f} s, {len(sentences)} sentences)"

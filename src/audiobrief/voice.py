@@ -1,0 +1,158 @@
+"""A runnable voice: its profile's engine (cached), text front end and fallback."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from audiobrief import engines
+from audiobrief.config import Settings, VoiceProfile, load_voice, voice_names
+from audiobrief.engines.base import TTSEngine
+from audiobrief.engines.cache import CachedEngine
+from audiobrief.errors import AudiobriefError, ConfigError, UnknownEngineError
+from audiobrief.model import Pauses
+from audiobrief.text.diacritize import Diacritizer
+from audiobrief.text.lexicon import load_lexicon
+from audiobrief.text.normalize import make_steps, normalize
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
+
+logger = logging.getLogger(__name__)
+
+LEXICON_NAME = "lexicon.tsv"
+
+
+@dataclass(frozen=True)
+class Voice:
+    """Everything needed to turn an Article into clips with one voice profile."""
+
+    profile: VoiceProfile
+    engine: TTSEngine
+    normalize: Callable[[str], str]
+    diacritize: Callable[[str], str] | None
+    pauses: Pauses
+    fallback: Callable[[str], AudioSegment] | None = None
+
+    @property
+    def text_options(self) -> dict[str, Any]:
+        """Keyword arguments of text.script.build_script for this voice."""
+        return {"normalize": self.normalize, "diacritize": self.diacritize, "pauses": self.pauses}
+
+
+def open_voice(settings: Settings, name: str | None = None) -> Voice:
+    """Load voice *name* (default: settings.voice) with its front end and fallback."""
+    profile = load_voice(name or settings.voice, settings.voices_dir)
+    engine = _engine(profile, settings)  # before the slow parts: a broken profile fails fast
+    return Voice(
+        profile=profile,
+        engine=engine,
+        normalize=front_end(settings),
+        diacritize=_diacritizer() if profile.diacritize else None,
+        pauses=Pauses(
+            settings.clause_pause_ms,
+            settings.sentence_pause_ms,
+            settings.paragraph_pause_ms,
+            settings.section_pause_ms,
+        ),
+        fallback=_fallback(profile, settings),
+    )
+
+
+def front_end(settings: Settings) -> Callable[[str], str]:
+    """The written -> spoken text chain, with the user's lexicon when there is one."""
+    path = settings.voices_dir / LEXICON_NAME
+    lexicon = load_lexicon(path) if path.is_file() else None
+    steps = make_steps(month_style=settings.month_style, lexicon=lexicon)
+    return functools.partial(normalize, steps=steps)
+
+
+def voice_report(settings: Settings) -> list[tuple[VoiceProfile | str, str | None]]:
+    """Every profile with None when it can run here, else why not and how to fix it."""
+    rows: list[tuple[VoiceProfile | str, str | None]] = []
+    for name in voice_names(settings.voices_dir):
+        try:
+            profile = load_voice(name, settings.voices_dir)
+        except AudiobriefError as exc:
+            rows.append((name, str(exc)))
+            continue
+        if profile.engine not in engines.engine_names():
+            rows.append((profile, _not_installed(profile)))
+            continue
+        reason = engines.unavailable_reason(profile.engine, _options(profile, settings))
+        rows.append((profile, reason))
+    return rows
+
+
+@functools.cache
+def _diacritizer() -> Diacritizer:
+    return Diacritizer()
+
+
+def _options(profile: VoiceProfile, settings: Settings) -> dict[str, Any]:
+    """Profile options, with a relative model file resolved in the voices folder."""
+    options = dict(profile.options)
+    model = options.get("model")
+    if isinstance(model, str) and not Path(model).is_absolute():
+        options["model"] = str(settings.voices_dir / model)
+    return options
+
+
+def _engine(profile: VoiceProfile, settings: Settings) -> TTSEngine:
+    options = _options(profile, settings)
+    try:
+        engine = engines.load_engine(profile.engine, **options)
+    except UnknownEngineError as exc:
+        raise ConfigError(_not_installed(profile)) from exc
+    except ConfigError as exc:  # an option typo or a bad value: say which file holds it
+        raise ConfigError(f"{_where(profile)}: {exc}") from exc
+    if settings.cache_dir is None:
+        return engine
+    return CachedEngine(
+        engine,
+        settings.cache_dir,
+        {"engine": profile.engine, **options},
+        max_bytes=settings.cache_max_mb * 1024 * 1024,
+    )
+
+
+def _fallback(profile: VoiceProfile, settings: Settings) -> Callable[[str], AudioSegment] | None:
+    """The offline voice for sentences the profile's engine fails on, when configured."""
+    name = settings.fallback_voice
+    if settings.on_engine_failure != "fallback" or name == profile.name:
+        return None
+    if name not in voice_names(settings.voices_dir):
+        raise ConfigError(
+            f"fallback_voice {name!r} has no profile in {settings.voices_dir} (available: "
+            f"{', '.join(voice_names(settings.voices_dir)) or 'none'}); set fallback_voice "
+            'to an offline voice, or on_engine_failure = "fail".'
+        )
+    backup = load_voice(name, settings.voices_dir)
+    # The text reaches the fallback in the main voice's form: add harakat if it wants them.
+    fix = _diacritizer() if backup.diacritize and not profile.diacritize else None
+    return _speak_with(_engine(backup, settings), fix)
+
+
+def _where(profile: VoiceProfile) -> str:
+    return str(profile.path) if profile.path else f"voice {profile.name!r}"
+
+
+def _not_installed(profile: VoiceProfile) -> str:
+    return (
+        f"{_where(profile)}: engine {profile.engine!r} is not installed (installed: "
+        f"{', '.join(engines.engine_names())}); set engine to one of them, or install the "
+        f"plugin that provides {profile.engine!r}."
+    )
+
+
+def _speak_with(
+    engine: TTSEngine, diacritize: Callable[[str], str] | None
+) -> Callable[[str], AudioSegment]:
+    def speak(text: str) -> AudioSegment:
+        return engine.synthesize(diacritize(text) if diacritize else text)
+
+    return speak

@@ -1,0 +1,78 @@
+"""Import weight and boundaries: the CLI starts light, libraries stay in their stage."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "audiobrief"
+HEAVY = (
+    "gtts",
+    "requests",
+    "piper",
+    "onnxruntime",
+    "espeakng_loader",
+    "text2tashkeel",
+    "trafilatura",
+    "pydub",
+    "mutagen",
+    "numpy",
+    "lameenc",
+)
+
+
+def test_help_loads_no_engine_library() -> None:
+    code = (
+        "import sys; from click.testing import CliRunner; from audiobrief.cli import cli; "
+        "r = CliRunner().invoke(cli, ['--help']); assert r.exit_code == 0, r.output; "
+        f"print(','.join(m for m in {HEAVY!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name.split(".")[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+MODULES = sorted(SRC.rglob("*.py"))
+# library -> the only places (relative to src/audiobrief) allowed to import it
+ALLOWED = {
+    "click": ("cli.py",),
+    "mutagen": ("publish/tags.py",),
+    "jinja2": ("publish/",),
+    "pydub": ("engines/", "audio/", "voice.py"),
+    "gtts": ("engines/gtts_engine.py",),
+    "espeakng_loader": ("engines/espeak_engine.py",),
+    "piper": ("engines/piper_engine.py", "text/diacritize.py"),
+}
+
+
+@pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
+def test_libraries_are_imported_only_in_their_stage(path: Path) -> None:
+    where = str(path.relative_to(SRC))
+    for library in _imports(path) & ALLOWED.keys():
+        assert where.startswith(ALLOWED[library]), f"{library} imported in {where}"
+
+
+STAGES = ("articles", "text", "engines", "audio", "publish")
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_stages_do_not_import_each_other(stage: str) -> None:
+    for path in (SRC / stage).rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("audiobrief."):
+                other = node.module.split(".")[1]  # type: ignore[union-attr]
+                assert other not in STAGES or other == stage, f"{path.name} imports {other}"

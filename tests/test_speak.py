@@ -1,0 +1,106 @@
+"""`audiobrief speak` end to end with the real offline voice: MP3, tags, timing, catalog."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from mutagen.id3 import ID3
+from mutagen.mp3 import MP3
+
+from audiobrief.cli import cli
+from support import DATA
+
+REPO = Path(__file__).resolve().parents[1]
+SHORT = (
+    "اجتماع لتعزيز التعاون في جهة فاس مكناس\n\n"
+    "ترأست السيدة خديجة الحجوبي اجتماعا يوم 25 شتنبر. وقدمت الحصيلة.\n\n"
+    "وأبرزت أن المجال يظل مفتوحا.\n"
+)
+
+
+@pytest.fixture
+def article(tmp_path: Path) -> Path:
+    shutil.copytree(REPO / "voices", tmp_path / "voices")
+    path = tmp_path / "short.txt"
+    path.write_text(SHORT, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def spoken(article: Path) -> Path:
+    result = CliRunner().invoke(cli, ["speak", str(article), "-o", "out"])
+    assert result.exit_code == 0, result.output
+    (mp3,) = Path("out").rglob("*.mp3")
+    return mp3
+
+
+def test_speak_prints_file_duration_and_sentences(article: Path) -> None:
+    result = CliRunner().invoke(cli, ["speak", str(article), "-o", "out"])
+    assert result.exit_code == 0, result.output
+    line = result.output.strip()
+    assert line.startswith("out/")
+    assert line.endswith("4 sentences)")
+    assert "/articles/short.mp3 (" in line
+
+
+def test_mp3_is_64_kbps_mono(spoken: Path) -> None:
+    info = MP3(spoken).info
+    assert (info.bitrate, info.channels) == (64000, 1)
+    assert 4 < info.length < 60
+
+
+def test_every_id3_frame_is_written_as_v2_3(spoken: Path) -> None:
+    tags = ID3(spoken, translate=False)  # keep v2.3 TYER/TDAT as written
+    assert tags.version == (2, 3, 0)
+    for frame in (
+        "TIT2",
+        "TPE1",
+        "TALB",
+        "TYER",
+        "TDAT",
+        "TLAN",
+        "TCON",
+        "TLEN",
+        "PCST",
+        "TGID",
+        "WFED",
+    ):
+        assert tags.getall(frame), frame
+    assert "اجتماع لتعزيز التعاون" in str(tags["TIT2"])
+    assert str(tags["TLAN"]) == "ara"
+    assert str(tags["TCON"]) == "Podcast"
+    (lyrics,) = tags.getall("USLT")
+    assert "وأبرزت أن المجال يظل مفتوحا." in lyrics.text
+    (cover,) = tags.getall("APIC")
+    assert cover.type == 3
+    assert cover.data.startswith(b"\x89PNG")
+    assert tags.getall("COMM")
+    assert len(tags.getall("CHAP")) == 1
+    assert len(tags.getall("CTOC")) == 1
+
+
+def test_timeline_matches_the_real_duration(spoken: Path) -> None:
+    tlen_ms = int(str(ID3(spoken)["TLEN"]))
+    assert abs(MP3(spoken).info.length * 1000 - tlen_ms) <= 50
+
+
+def test_side_files_and_feeds_are_written(spoken: Path) -> None:
+    stem = spoken.with_suffix("")
+    for suffix in (".vtt", ".srt", ".chapters.json", ".html"):
+        assert Path(f"{stem}{suffix}").is_file(), suffix
+    for name in ("articles.xml", "feed.xml", "index.html", "catalog.sqlite"):
+        assert (Path("out") / name).is_file(), name
+
+
+def test_speaking_the_seed_never_says_its_noise(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "voices", tmp_path / "voices")
+    result = CliRunner().invoke(cli, ["speak", str(DATA / "seed_article.txt"), "-o", "out"])
+    assert result.exit_code == 0, result.output
+    (vtt,) = Path("out").rglob("*.vtt")
+    text = vtt.read_text(encoding="utf-8")
+    assert "الحجوبي" in text
+    for noise in ("666", "اترك رد", "لن يتم نشر عنوان بريدك"):
+        assert noise not in text
