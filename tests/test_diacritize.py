@@ -171,3 +171,16 @@ def test_piper_maps_that_text2tashkeel_cannot_decode_are_refused(
     monkeypatch.setattr(diacritize_module, "_piper_tashkeel_dir", lambda: tmp_path)
     with pytest.raises(EngineUnavailableError, match="choose the model rawi-ensemble"):
         Diacritizer("piper-tashkeel")("ذهب")
+
+
+def test_a_word_with_only_a_shadda_still_gets_vowels() -> None:
+    from audiobrief.text.diacritize import Diacritizer, needs_marks, strip_marks
+
+    assert needs_marks("تمّ")
+    out = Diacritizer()("تمّ ذلك ويثمّن الجميع المبادرة")
+    first, _, third, *_ = out.split()
+    assert strip_marks(first) == "تم"
+    assert "\u0651" in first
+    assert "\u064e" in first  # a fatha: eSpeak hears a vowel
+    assert "\u0651" in third  # the writer's shadda is kept
+    assert "\u0651\u0652" not in third

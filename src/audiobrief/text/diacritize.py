@@ -38,6 +38,7 @@ _AUTO_ORDER = (PIPER_TASHKEEL, "rawi-ensemble")
 
 _MARKS = "\u064b-\u0652\u0670"  # tanween, harakat, shadda, sukun, dagger alef
 _MARK_RE = re.compile(f"[{_MARKS}]")
+_VOWEL_RE = re.compile("[\u064b-\u0650\u0652]")  # tanween, short vowels, sukun
 _ARABIC_LETTER_RE = re.compile("[\u0621-\u063a\u0641-\u064a\u0671-\u06d3]")
 _VOWEL_THEN_SHADDA_RE = re.compile("([\u064b-\u0650])\u0651")
 _TOKEN_RE = re.compile(r"(\s+)")
@@ -60,8 +61,12 @@ def strip_marks(text: str) -> str:
 
 
 def needs_marks(word: str) -> bool:
-    """True for a word with Arabic letters and no harakat yet (a lexicon entry has some)."""
-    return bool(_ARABIC_LETTER_RE.search(word)) and not _MARK_RE.search(word)
+    """True for a word with Arabic letters and no vowel marks yet (a lexicon entry has some).
+
+    A shadda alone does not count: writers put one on words like تمّ, and without
+    vowels eSpeak NG reads them as bare consonants.
+    """
+    return bool(_ARABIC_LETTER_RE.search(word)) and not _VOWEL_RE.search(word)
 
 
 def merge_words(source: str, diacritized: str) -> str | None:
@@ -82,8 +87,8 @@ def merge_words(source: str, diacritized: str) -> str | None:
             merged.append(part)
             continue
         candidate = next(found)
-        if needs_marks(part) and strip_marks(candidate) == part:
-            merged.append(candidate)
+        if needs_marks(part) and strip_marks(candidate) == strip_marks(part):
+            merged.append(_keep_shadda(part, candidate) if "\u0651" in part else candidate)
         else:
             if needs_marks(part):
                 logger.debug(
@@ -91,6 +96,27 @@ def merge_words(source: str, diacritized: str) -> str | None:
                 )
             merged.append(part)
     return "".join(merged)
+
+
+def _keep_shadda(source: str, candidate: str) -> str:
+    """The model's marks, plus each shadda the writer put and the model left out."""
+    doubled = {i for i, letter in enumerate(_letters(source)) if "\u0651" in letter}
+    letters = _letters(candidate)
+    for i in doubled:
+        if "\u0651" not in letters[i]:  # a doubled letter cannot also be vowelless
+            letters[i] = letters[i][0] + "\u0651" + letters[i][1:].replace("\u0652", "")
+    return "".join(letters)
+
+
+def _letters(word: str) -> list[str]:
+    """Each base character with the marks that follow it."""
+    out: list[str] = []
+    for char in word:
+        if out and _MARK_RE.match(char):
+            out[-1] += char
+        else:
+            out.append(char)
+    return out
 
 
 class Diacritizer:
