@@ -45,8 +45,10 @@ def main() -> int:
         voice = open_voice(settings)
         voice.diacritize and voice.diacritize("تحميل النموذج")  # load models before timing
         engine = EspeakEngine(**dict(voice.profile.options))
-        print(f"{'article':<24}{'audio s':>9}{'wall s':>8}{'audio/wall':>11}"
-              f"{'engine s':>10}{'pipe/engine':>12}")
+        print(
+            f"{'article':<24}{'audio s':>9}{'wall s':>8}{'audio/wall':>11}"
+            f"{'engine s':>10}{'pipe/engine':>12}"
+        )
         total_audio = total_wall = total_engine = 0.0
         for path in files:
             start = time.perf_counter()
@@ -59,12 +61,19 @@ def main() -> int:
             engine_s = time.perf_counter() - start
             audio = episode.duration_ms / 1000
             total_audio, total_wall, total_engine = (
-                total_audio + audio, total_wall + wall, total_engine + engine_s)
-            print(f"{path.name:<24}{audio:>9.1f}{wall:>8.2f}{audio / wall:>11.0f}"
-                  f"{engine_s:>10.2f}{wall / engine_s:>12.2f}")
-        print(f"{'TOTAL (' + str(len(files)) + ' files)':<24}{total_audio:>9.1f}{total_wall:>8.2f}"
-              f"{total_audio / total_wall:>11.0f}{total_engine:>10.2f}"
-              f"{total_wall / total_engine:>12.2f}")
+                total_audio + audio,
+                total_wall + wall,
+                total_engine + engine_s,
+            )
+            print(
+                f"{path.name:<24}{audio:>9.1f}{wall:>8.2f}{audio / wall:>11.0f}"
+                f"{engine_s:>10.2f}{wall / engine_s:>12.2f}"
+            )
+        print(
+            f"{'TOTAL (' + str(len(files)) + ' files)':<24}{total_audio:>9.1f}{total_wall:>8.2f}"
+            f"{total_audio / total_wall:>11.0f}{total_engine:>10.2f}"
+            f"{total_wall / total_engine:>12.2f}"
+        )
     return 0
 
 

@@ -39,6 +39,8 @@ class Settings:
     category: str = "News"
     subcategory: str = "Daily News"
     explicit: bool = False
+    locked: bool = True
+    """podcast:locked: directories refuse to import the feed elsewhere (owner_email unlocks)."""
     cover: Path | None = None
     """Square JPEG/PNG, 1400-3000 px; None uses the cover shipped with the package."""
     base_url: str = "http://127.0.0.1:8000/"

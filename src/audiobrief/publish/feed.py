@@ -46,6 +46,7 @@ class Channel:
     category: str
     subcategory: str
     explicit: bool
+    locked: bool
     author: str
     owner_email: str
     guid: str
@@ -95,6 +96,7 @@ def render_feeds(
             category=settings.category,
             subcategory=settings.subcategory,
             explicit=settings.explicit,
+            locked=settings.locked,
             author=clean(settings.author),
             owner_email=settings.owner_email.strip(),
             guid=catalog.channel_guid(feed_url),

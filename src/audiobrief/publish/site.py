@@ -73,7 +73,7 @@ def render_site(
         raise PublishError("render_site needs a timezone-aware 'now'; pass datetime.now(UTC).")
     try:
         local_now = now.astimezone(ZoneInfo(settings.timezone))
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Africa" is a folder
         raise ConfigError(
             f"timezone {settings.timezone!r} is unknown; use an IANA name such as "
             "Africa/Casablanca."
