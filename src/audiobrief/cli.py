@@ -191,11 +191,13 @@ def cache_info(obj: dict[str, Any]) -> None:
 @click.pass_obj
 def cache_clear(obj: dict[str, Any]) -> None:
     """Delete every cached clip."""
+    from audiobrief.audio import episode_cache
     from audiobrief.engines.cache import clear_cache
 
     settings = _run(obj, {}).settings
-    removed = clear_cache(settings.cache_dir or _default_cache())
-    click.echo(f"removed {removed} clips")
+    folder = settings.cache_dir or _default_cache()
+    removed, episodes = clear_cache(folder), episode_cache.clear(folder)
+    click.echo(f"removed {removed} clips and {episodes} episodes")
 
 
 @cli.command()

@@ -11,37 +11,23 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from audiobrief.articles.load import load_article
-from audiobrief.audio.encode import encode_mp3
-from audiobrief.audio.loudness import normalize as normalize_loudness
-from audiobrief.audio.music import add_music_bed
-from audiobrief.audio.stitch import stitch
 from audiobrief.config import Settings
-from audiobrief.engines.batch import synthesize_all
 from audiobrief.errors import AudiobriefError, PublishError
-from audiobrief.model import (
-    Article,
-    ArticleMeta,
-    Episode,
-    EpisodeInfo,
-    EpisodeKind,
-    Script,
-    Timeline,
-    Track,
-)
+from audiobrief.model import Article, ArticleMeta, Episode, EpisodeInfo, EpisodeKind, Script
 from audiobrief.publish.catalog import Catalog, EpisodeRecord, open_catalog
 from audiobrief.publish.episode import Show, article_slug, episode_stem, write_episode
 from audiobrief.publish.feed import prune, render_feeds
 from audiobrief.publish.files import write_atomic
 from audiobrief.publish.images import check_cover
 from audiobrief.publish.site import render_site
+from audiobrief.render import Rendered, render
 from audiobrief.text.briefing import briefing_title, build_briefing, dated_title
 from audiobrief.text.script import build_script
-from audiobrief.voice import Voice, open_voice
+from audiobrief.voice import open_voice
 
 logger = logging.getLogger(__name__)
 
 CATALOG_NAME = "catalog.sqlite"
-Tick = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -51,7 +37,7 @@ class Run:
     settings: Settings
     now: dt.datetime
     """Timezone-aware; its date in settings.timezone dates new episodes."""
-    progress: Callable[[str, int], Tick] | None = None
+    progress: Callable[[str, int], Callable[[int], None]] | None = None
     """Called with a label and a clip count before synthesis; returns a tick function."""
 
     @property
@@ -60,62 +46,86 @@ class Run:
 
 
 def speak(sources: Sequence[str], run: Run, *, stdin: bytes | None = None) -> list[Episode]:
-    """Speak each source as an article episode, record it, refresh the feeds and page."""
-    articles = [load_article(s, stdin=stdin) for s in sources]  # every input checked first
-    voice = open_voice(run.settings)
+    """Speak each source as an article episode, record it, refresh the feeds and page.
+
+    Every source is read and every episode rendered before the first write, so a bad
+    input or a voice failure leaves the output folder as it was.
+    """
+    settings = run.settings
+    articles = [load_article(s, stdin=stdin) for s in sources]
+    show = _show(settings, "article")
+    voice = open_voice(settings)
+    done = []
+    for article in articles:
+        script = build_script(article, **voice.text_options)
+        slug = article_slug(article.meta.source, article.meta.url, article.title)
+        done.append(
+            (
+                article,
+                slug,
+                script,
+                render(script, voice, settings, label=slug, progress=run.progress),
+            )
+        )
     episodes = []
-    with _catalog(run.settings) as catalog:
-        for article in articles:
-            script = build_script(article, **voice.text_options)
-            slug = article_slug(article.meta.source, article.meta.url, article.title)
-            track, timeline = _render(script, voice, run, label=slug)
+    with _catalog(settings) as catalog:
+        for index, (article, slug, script, rendered) in enumerate(done):
             key = article.meta.url or f"file:{slug}"
             previous = catalog.find("article", key)
             day = previous.day if previous else run.today
+            # One microsecond apart: articles spoken together keep their order in the brief.
+            published = previous.published if previous else run.now + dt.timedelta(0, 0, index)
             info = _info(
                 catalog,
                 "article",
                 key,
-                dated_title(article.title, day, run.settings.month_style),
+                dated_title(article.title, day, settings.month_style),
                 day,
-                previous.published if previous else run.now,
+                published,
                 slug=slug,
                 url=article.meta.url,
                 author=article.meta.author,
                 outlet=article.meta.outlet,
                 description=article.paragraphs[0],
             )
-            episodes.append(_publish(catalog, run, info, script, track, timeline, previous))
+            episodes.append(_publish(catalog, settings, info, script, rendered, show, previous))
         _refresh(catalog, run)
     return episodes
 
 
 def brief(run: Run, *, day: dt.date, sources: Sequence[str] = ()) -> Episode:
-    """Build the day's briefing from the files given, or from that day's article episodes."""
+    """Build the day's briefing from the files given, or from that day's article episodes.
+
+    Everything is read, synthesized and measured before the first write: a day with no
+    articles, or an article the voice cannot speak, leaves the output folder as it was.
+    """
     settings = run.settings
-    articles = [load_article(s) for s in sources]
+    articles = [load_article(s) for s in sources] or _day_articles(settings, day)
+    if not articles:
+        raise AudiobriefError(
+            f"no articles were spoken on {day.isoformat()}; run 'audiobrief speak "
+            "ARTICLE' first, or name the article files after 'audiobrief brief'."
+        )
+    show = _show(settings, "briefing")
     voice = open_voice(settings)
+    bodies = [build_script(a, **voice.text_options) for a in _in_order(articles, settings)]
+    script = build_briefing(
+        bodies,
+        day=day,
+        show_title=settings.show_title,
+        month_style=settings.month_style,
+        **voice.text_options,
+    )
+    rendered = render(
+        script,
+        voice,
+        settings,
+        label=f"briefing {day.isoformat()}",
+        progress=run.progress,
+        music=settings.music,
+    )
+    key = day.isoformat()
     with _catalog(settings) as catalog:
-        if articles:
-            bodies = [build_script(a, **voice.text_options) for a in articles]
-        else:
-            bodies = [r.script for r in _day_articles(catalog, day, settings.briefing_order)]
-        if not bodies:
-            raise AudiobriefError(
-                f"no articles were spoken on {day.isoformat()}; run 'audiobrief speak "
-                "ARTICLE' first, or name the article files after 'audiobrief brief'."
-            )
-        script = build_briefing(
-            bodies,
-            day=day,
-            show_title=settings.show_title,
-            month_style=settings.month_style,
-            **voice.text_options,
-        )
-        track, timeline = _render(
-            script, voice, run, label=f"briefing {day.isoformat()}", music=settings.music
-        )
-        key = day.isoformat()
         previous = catalog.find("briefing", key)
         info = _info(
             catalog,
@@ -127,17 +137,19 @@ def brief(run: Run, *, day: dt.date, sources: Sequence[str] = ()) -> Episode:
             slug=f"briefing-{key}",
             description=" · ".join(s.title for s in script.sections[1:-1]),
         )
-        episode = _publish(catalog, run, info, script, track, timeline, previous)
+        episode = _publish(catalog, settings, info, script, rendered, show, previous)
         _refresh(catalog, run)
     return episode
 
 
 def refresh(run: Run, *, prune_files: bool = False) -> list[Path]:
     """Re-render feed.xml, articles.xml and the pages from the catalog alone."""
+    check_cover(run.settings.cover)
     with _catalog(run.settings) as catalog:
-        if prune_files:
+        written = _refresh(catalog, run)
+        if prune_files:  # after the feeds stop listing them
             prune(catalog, settings=run.settings, output_dir=run.settings.output_dir)
-        return _refresh(catalog, run)
+    return written
 
 
 def say_forms(text: str, run: Run) -> tuple[str, str]:
@@ -154,27 +166,51 @@ def say(text: str, run: Run, output: Path) -> tuple[Path, int]:
     script = build_script(article, **voice.text_options)
     if not script.sections[0].segments:
         raise AudiobriefError("there is nothing to say in that text; give some Arabic words.")
-    track, timeline = _render(script, voice, run, label="say")
-    write_atomic(output, encode_mp3(track, bitrate_kbps=run.settings.bitrate_kbps))
-    return output, timeline.duration_ms
+    rendered = render(script, voice, run.settings, label="say", progress=run.progress)
+    write_atomic(output, rendered.mp3)
+    return output, rendered.timeline.duration_ms
 
 
-def _render(
-    script: Script, voice: Voice, run: Run, *, label: str, music: Path | None = None
-) -> tuple[Track, Timeline]:
-    """Engines and audio stages: clips -> one track and its Timeline -> music -> loudness."""
-    texts = [seg.spoken for section in script.sections for seg in section.segments]
-    tick = run.progress(label, len(texts)) if run.progress else None
-    clips = synthesize_all(voice.engine, texts, fallback=voice.fallback, on_clip=tick)
-    settings = run.settings
-    track, timeline = stitch(
-        script, clips, sample_rate_hz=settings.sample_rate_hz, channels=settings.channels
+def _in_order(articles: list[Article], settings: Settings) -> list[Article]:
+    """As given (or as spoken), or for "time" newest first by their stated date."""
+    if settings.briefing_order != "time":
+        return articles
+    undated = dt.date.min  # an article without a date goes last; ties keep the given order
+    return sorted(articles, key=lambda a: a.meta.date or undated, reverse=True)
+
+
+def _day_articles(settings: Settings, day: dt.date) -> list[Article]:
+    """The articles spoken on *day*, oldest first, rebuilt from the catalog's written text.
+
+    Rebuilt rather than reused: the briefing's voice may differ from the one that spoke
+    them. With the same voice the spoken text comes out the same, so clips are cached.
+    Only reads: with no catalog yet there are no articles, and none is created.
+    """
+    path = settings.output_dir / CATALOG_NAME
+    if not path.is_file():
+        return []
+    with open_catalog(path) as catalog:
+        records = catalog.episodes("article", day=day)
+    records.sort(key=lambda r: r.published)
+    if settings.briefing_order == "time":
+        records.reverse()
+    return [_written_article(r) for r in records]
+
+
+def _written_article(record: EpisodeRecord) -> Article:
+    (section,) = record.script.sections
+    paragraphs: dict[int, list[str]] = {}
+    for segment in section.segments:
+        if segment.paragraph:
+            paragraphs.setdefault(segment.paragraph, []).append(segment.written)
+    meta = ArticleMeta(
+        source=record.key,
+        url=record.url,
+        date=record.day,
+        author=record.author,
+        outlet=record.outlet,
     )
-    if music is not None:
-        track = add_music_bed(track, timeline, music, gain_db=settings.music_gain_db)
-    if settings.normalize_loudness:
-        track = normalize_loudness(track)
-    return track, timeline
+    return Article(section.title, tuple(" ".join(p) for p in paragraphs.values()), meta)
 
 
 def _info(
@@ -202,38 +238,58 @@ def _info(
 
 def _publish(
     catalog: Catalog,
-    run: Run,
+    settings: Settings,
     info: EpisodeInfo,
     script: Script,
-    track: Track,
-    timeline: Timeline,
+    rendered: Rendered,
+    show: Show,
     previous: EpisodeRecord | None,
 ) -> Episode:
     """Publish stage: MP3 + tags + side files, then one catalog transaction."""
-    settings = run.settings
-    mp3 = encode_mp3(track, bitrate_kbps=settings.bitrate_kbps)
     stem = (
         previous.mp3.removesuffix(".mp3")
         if previous
         else episode_stem(info.kind, info.date, info.slug)
     )
-    cover, mime = check_cover(settings.cover)
-    show = Show(settings.show_title, settings.author, cover, mime, _feed_url(settings, info.kind))
     path, size, files = write_episode(
-        settings.output_dir, stem, mp3=mp3, info=info, timeline=timeline, script=script, show=show
+        settings.output_dir,
+        stem,
+        mp3=rendered.mp3,
+        info=info,
+        timeline=rendered.timeline,
+        script=script,
+        show=show,
     )
     catalog.upsert(
         EpisodeRecord.of(
-            info, mp3=f"{stem}.mp3", size_bytes=size, timeline=timeline, script=script, files=files
+            info,
+            mp3=f"{stem}.mp3",
+            size_bytes=size,
+            timeline=rendered.timeline,
+            script=script,
+            files=files,
         )
     )
     return Episode(
         info=info,
         mp3_path=path,
         size_bytes=size,
-        timeline=timeline,
+        timeline=rendered.timeline,
         script=script,
         files=tuple(settings.output_dir / f for f in files.values()),
+    )
+
+
+def _show(settings: Settings, kind: EpisodeKind) -> Show:
+    """What the tags say about the show; the cover is checked before any work starts."""
+    cover, mime = check_cover(settings.cover)
+    feed = "feed.xml" if kind == "briefing" else "articles.xml"
+    return Show(
+        settings.show_title,
+        settings.author,
+        cover,
+        mime,
+        settings.base_url.rstrip("/") + "/" + feed,
     )
 
 
@@ -245,16 +301,6 @@ def _refresh(catalog: Catalog, run: Run) -> list[Path]:
     ]
 
 
-def _day_articles(catalog: Catalog, day: dt.date, order: str) -> list[EpisodeRecord]:
-    """The day's article episodes: "given" in the order spoken, "time" newest first."""
-    records = sorted(catalog.episodes("article", day=day), key=lambda r: r.published)
-    return records[::-1] if order == "time" else records
-
-
-def _feed_url(settings: Settings, kind: EpisodeKind) -> str:
-    return settings.base_url.rstrip("/") + ("/feed.xml" if kind == "briefing" else "/articles.xml")
-
-
 @contextmanager
 def _catalog(settings: Settings) -> Iterator[Catalog]:
     try:
@@ -264,8 +310,5 @@ def _catalog(settings: Settings) -> Iterator[Catalog]:
             f"cannot create the output folder {settings.output_dir} ({exc.strerror}); "
             "pass a writable folder with -o."
         ) from exc
-    catalog = open_catalog(settings.output_dir / CATALOG_NAME)
-    try:
+    with open_catalog(settings.output_dir / CATALOG_NAME) as catalog:
         yield catalog
-    finally:
-        catalog.close()

@@ -1,0 +1,105 @@
+"""Audio stage: finished episode audio (MP3 + Timeline) kept by a hash of what made it.
+
+The synthesis cache already saves every engine call of an unchanged article; this one
+also saves stitching, loudness and encoding, which then dominate a re-run. The key covers
+every clip's own cache key, every pause and every audio setting, so any change misses.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from audiobrief.model import Chapter, Cue, Timeline
+
+logger = logging.getLogger(__name__)
+
+FOLDER = "episodes"
+KEEP = 200
+"""Episodes kept; the least recently used go first (a day's briefing plus its articles)."""
+_VERSION = 1  # raise when stitching, loudness or encoding change their output
+
+
+def episode_key(parts: Mapping[str, Any]) -> str:
+    """A stable key for everything that decides an episode's audio."""
+    payload = json.dumps(
+        {"v": _VERSION, **parts},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def load(cache_dir: Path, key: str) -> tuple[bytes, Timeline] | None:
+    """The cached MP3 and Timeline for *key*, or None (a damaged entry is a miss)."""
+    mp3_path, meta_path = _paths(cache_dir, key)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        mp3 = mp3_path.read_bytes()
+        if len(mp3) != meta["size_bytes"]:
+            return None
+        timeline = Timeline(
+            cues=tuple(Cue(**c) for c in meta["cues"]),
+            chapters=tuple(Chapter(**c) for c in meta["chapters"]),
+            duration_ms=meta["duration_ms"],
+            sample_rate_hz=meta["sample_rate_hz"],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    os.utime(meta_path)  # recently used
+    return mp3, timeline
+
+
+def store(cache_dir: Path, key: str, mp3: bytes, timeline: Timeline) -> None:
+    """Keep an episode's audio; a cache that cannot be written only costs speed."""
+    mp3_path, meta_path = _paths(cache_dir, key)
+    meta = {"size_bytes": len(mp3), **asdict(timeline)}
+    try:
+        mp3_path.parent.mkdir(parents=True, exist_ok=True)
+        _write(mp3_path, mp3)
+        _write(meta_path, json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+        _prune(mp3_path.parent)
+    except OSError as exc:
+        logger.warning("could not keep the episode audio in %s (%s)", mp3_path.parent, exc)
+
+
+def clear(cache_dir: Path) -> int:
+    """Delete every cached episode; return how many went."""
+    folder = cache_dir / FOLDER
+    removed = 0
+    for meta in folder.glob("*.json"):
+        for path in (meta, meta.with_suffix(".mp3")):
+            path.unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
+def _paths(cache_dir: Path, key: str) -> tuple[Path, Path]:
+    folder = cache_dir / FOLDER
+    return folder / f"{key}.mp3", folder / f"{key}.json"
+
+
+def _write(path: Path, data: bytes) -> None:
+    handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    finally:
+        Path(tmp).unlink(missing_ok=True)
+
+
+def _prune(folder: Path) -> None:
+    metas = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    for meta in metas[KEEP:]:
+        meta.unlink(missing_ok=True)
+        meta.with_suffix(".mp3").unlink(missing_ok=True)
