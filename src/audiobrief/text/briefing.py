@@ -8,25 +8,34 @@ from dataclasses import replace
 
 from audiobrief.model import Pauses, Script, Section, Segment
 from audiobrief.text.dates import month_name, spoken_date
+from audiobrief.text.diacritize import strip_marks
+from audiobrief.text.numbers import counted
+from audiobrief.text.tables import Noun
 
 TextStep = Callable[[str], str]
 
 INTRO_TITLE = "مقدمة"
 OUTRO_TITLE = "خاتمة"
 WEEKDAYS = ("الاثنين", "الثلاثاء", "الأربعاء", "الخميس", "الجمعة", "السبت", "الأحد")
-# Masculine ordinals agree with خبر; past the tenth a bulletin just says "the next story".
+_STORY = Noun("خبر", "خبران", "أخبار", "خبرا")
+# The fixed words carry their harakat: the diacritizer keeps marks it is given, and on
+# these short phrases it guesses wrong (الخَبَرُ الْأَوَّل, شَكْرًا), which eSpeak then
+# says wrongly, or with a 30 ms glottal closure before the chapter's first sound.
+# Masculine ordinals agree with خبر; past the tenth a bulletin says "the next story".
 _ORDINALS = (
-    "الأول",
-    "الثاني",
-    "الثالث",
-    "الرابع",
-    "الخامس",
-    "السادس",
-    "السابع",
-    "الثامن",
-    "التاسع",
-    "العاشر",
+    "الْأَوَّلُ",
+    "الثَّانِي",
+    "الثَّالِثُ",
+    "الرَّابِعُ",
+    "الْخَامِسُ",
+    "السَّادِسُ",
+    "السَّابِعُ",
+    "الثَّامِنُ",
+    "التَّاسِعُ",
+    "الْعَاشِرُ",
 )
+_NEXT = "التَّالِي"
+_LAST = "الْأَخِيرُ"
 
 
 def written_date(day: dt.date, month_style: str) -> str:
@@ -53,57 +62,59 @@ def build_briefing(
     diacritize: TextStep | None,
     pauses: Pauses,
 ) -> Script:
-    """Intro with the show and the date, each article announced, then an outro.
+    """Intro with the show and the date in words, each article announced, then an outro.
 
     The articles' own segments are reused unchanged, so their clips come from the
-    synthesis cache when the articles were spoken before.
+    synthesis cache when the articles were spoken before. Every section of *bodies*
+    becomes one chapter, in the order given.
     """
 
-    def say(written: str, spoken: str, paragraph: int, sentence: int, pause_ms: int) -> Segment:
-        said = normalize(spoken)
-        return Segment(
-            written, diacritize(said) if diacritize else said, paragraph, sentence, pause_ms
-        )
+    def say(
+        written: str, voweled: str, sentence: int, pause_ms: int, paragraph: int = 1
+    ) -> Segment:
+        said = normalize(voweled)
+        # A voice that takes plain text (gTTS, Piper) gets the fixed words unmarked too.
+        spoken = diacritize(said) if diacritize else strip_marks(said)
+        return Segment(written, spoken, paragraph, sentence, pause_ms)
 
-    date_words = spoken_date(day, month_style)
-    printed = written_date(day, month_style)
-    count = _story_count(len(bodies))
+    articles = [section for body in bodies for section in body.sections]
+    # "اليوم هو" keeps the date in the nominative, as it is read on its own
+    # (السبت الثامن والعشرون); after "ليوم" it would have to be genitive.
+    count = counted(str(len(articles)), _STORY, case="nom")
     intro = Section(
         INTRO_TITLE,
         (
             say(
-                f"مرحبا بكم في {show_title}، ليوم {printed}.",
-                f"مرحبا بكم في {show_title}، ليوم {date_words}.",
-                1,
+                f"مرحبا بكم في {show_title}، اليوم هو {written_date(day, month_style)}.",
+                f"مَرْحَبًا بِكُمْ فِي {show_title}، الْيَوْمُ هُوَ {spoken_date(day, month_style)}.",
                 0,
                 pauses.sentence_ms,
             ),
-            say(f"في هذا الموجز {count}.", f"في هذا الموجز {count}.", 1, 1, pauses.section_ms),
+            say(f"في هذا الموجز {count}.", f"فِي هَذَا الْمُوجَزِ {count}.", 1, pauses.section_ms),
         ),
     )
     sections = [intro]
-    for index, body in enumerate(bodies):
-        for article in body.sections:
-            announce = f"الخبر {_ORDINALS[index]}." if index < len(_ORDINALS) else "الخبر التالي."
-            if index and index == len(bodies) - 1:
-                announce = "الخبر الأخير."
-            head = say(announce, announce, 0, 0, pauses.sentence_ms)
-            shifted = tuple(replace(s, sentence=s.sentence + 1) for s in article.segments)
-            sections.append(Section(article.title, (head, *shifted), article.url))
+    for index, article in enumerate(articles):
+        ordinal = _ORDINALS[index] if index < len(_ORDINALS) else _NEXT
+        if index and index == len(articles) - 1:
+            ordinal = _LAST
+        voweled = f"الْخَبَرُ {ordinal}."
+        head = say(strip_marks(voweled), voweled, 0, pauses.sentence_ms, paragraph=0)
+        shifted = tuple(replace(s, sentence=s.sentence + 1) for s in article.segments)
+        sections.append(Section(article.title, (head, *shifted), article.url))
     outro = Section(
         OUTRO_TITLE,
         (
+            # Opens on a voiced sound: a chapter is heard from its first millisecond.
             say(
-                f"كان هذا {show_title} ليوم {printed}.",
-                f"كان هذا {show_title} ليوم {date_words}.",
-                1,
+                f"وبهذا نصل إلى ختام {show_title} لهذا اليوم.",
+                f"وَبِهَذَا نَصِلُ إِلَى خِتَامِ {show_title} لِهَذَا الْيَوْمِ.",
                 0,
                 pauses.sentence_ms,
             ),
             say(
                 "شكرا لاستماعكم، وإلى اللقاء.",
-                "شكرا لاستماعكم، وإلى اللقاء.",
-                1,
+                "شُكْرًا لِاسْتِمَاعِكُمْ، وَإِلَى اللِّقَاءِ.",
                 1,
                 pauses.section_ms,
             ),
@@ -111,12 +122,3 @@ def build_briefing(
     )
     sections.append(outro)
     return Script(title=briefing_title(show_title, day, month_style), sections=tuple(sections))
-
-
-def _story_count(n: int) -> str:
-    """The number of stories with the counted noun in agreement (خبر واحد، خبران، ٣ أخبار)."""
-    if n == 1:
-        return "خبر واحد"
-    if n == 2:
-        return "خبران"
-    return f"{n} أخبار" if n <= 10 else f"{n} خبرا"
