@@ -75,6 +75,10 @@ def unavailable_reason(name: str, options: dict[str, Any]) -> str | None:
                 factory = ep.load()
             except ImportError as exc:
                 return f"cannot import {ep.value} ({exc}); reinstall audiobrief or the plugin."
+            try:
+                _check_options(name, factory, options)
+            except ConfigError as exc:
+                return str(exc)
             check = getattr(factory, "unavailable_reason", None)
             return check(**options) if callable(check) else None
     return f"no engine named {name!r} is installed (installed: {', '.join(engine_names())})."

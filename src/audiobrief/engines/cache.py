@@ -59,6 +59,8 @@ class CachedEngine:
         max_bytes: int | None = None,
     ) -> None:
         self.name = engine.name
+        # Keep the wrapped engine's bound on requests in flight visible to synthesize_all.
+        self.max_concurrency = int(getattr(engine, "max_concurrency", 1))
         self.hits = 0
         self.misses = 0
         self._engine, self._dir, self._max_bytes = engine, Path(cache_dir), max_bytes
