@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import sqlite3
@@ -174,7 +175,11 @@ class Catalog:
 
     def revision(self, guid: str) -> int:
         """How many times the episode's audio has changed, from 1; 0 if unknown."""
-        row = self._db.execute("SELECT revision FROM episodes WHERE guid = ?", (guid,)).fetchone()
+        try:
+            query = "SELECT revision FROM episodes WHERE guid = ?"
+            row = self._db.execute(query, (guid,)).fetchone()
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
         return int(row[0]) if row else 0
 
     def close(self) -> None:
@@ -194,11 +199,21 @@ class Catalog:
                 from_row(dict(zip(COLUMNS, row, strict=True)))
                 for row in self._db.execute(query, args)
             ]
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
         except (ValueError, KeyError, TypeError) as exc:
             raise PublishError(
                 f"{self.path} holds an episode it cannot read ({exc}); restore the catalog "
                 "from a backup."
             ) from exc
+
+    def _damaged(self, exc: sqlite3.DatabaseError) -> PublishError:
+        """A damaged page or row (SQLite finds out when a query reaches it), or a full disk."""
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:80]
+        return PublishError(
+            f"cannot use the catalog {self.path} ({reason}); if the disk is full, free some "
+            "space; else restore the file from a backup or move it away to start a new one."
+        )
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
@@ -211,10 +226,14 @@ class Catalog:
             ) from exc
         try:
             yield
+            self._db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.execute("ROLLBACK")
+            raise self._damaged(exc) from exc
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
 
 
 def open_catalog(path: Path) -> Catalog:

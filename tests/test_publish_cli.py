@@ -1,0 +1,315 @@
+"""Feeds through the CLI with the real offline voice: re-runs, re-renders, pruning, bad input.
+
+One short article is spoken and briefed once per session (about 10 s: real eSpeak NG,
+diacritizer and MP3 encoding); each test works on a copy of that output and shares its
+synthesis cache, so re-speaking costs no synthesis.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import types
+from calendar import timegm
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+from click.testing import CliRunner, Result
+
+from audiobrief import cli as cli_module
+from audiobrief.cli import cli
+from audiobrief.config import Settings
+from audiobrief.errors import ConfigError
+from audiobrief.publish.catalog import open_catalog
+from audiobrief.publish.site import render_site
+from publish_fixtures import png_cover
+
+REPO = Path(__file__).resolve().parents[1]
+BASE_URL = "http://127.0.0.1:8000/"  # the default base_url
+NOW = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
+BRIEFED = NOW + dt.timedelta(minutes=10)
+SHORT = "اجتماع في فاس\n\nترأست السيدة خديجة اجتماعا. وقدمت الحصيلة.\n"
+FEEDS = ("feed.xml", "articles.xml")
+BAD_BASE_URL = "example.org/audio"
+
+
+@dataclass
+class Clock:
+    """What `datetime.now` says inside audiobrief.cli."""
+
+    now: dt.datetime
+
+
+def _freeze(monkeypatch: pytest.MonkeyPatch, now: dt.datetime) -> Clock:
+    clock = Clock(now)
+
+    class Frozen(dt.datetime):
+        @classmethod
+        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
+            return clock.now.astimezone(tz)
+
+    monkeypatch.setattr(cli_module, "dt", types.SimpleNamespace(datetime=Frozen, UTC=dt.UTC))
+    return clock
+
+
+def _ok(args: list[str]) -> Result:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    return result
+
+
+def _error(args: list[str]) -> str:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: ")
+    return line
+
+
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with voices/, short.txt and out/: the article spoken at NOW, then briefed."""
+    root = tmp_path_factory.mktemp("published")
+    shutil.copytree(REPO / "voices", root / "voices")
+    (root / "short.txt").write_text(SHORT, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(root)
+        for name in [n for n in os.environ if n.startswith("AUDIOBRIEF_")]:
+            patch.delenv(name)
+        patch.setenv("AUDIOBRIEF_CACHE_DIR", str(root / "cache"))
+        clock = _freeze(patch, NOW)
+        _ok(["speak", "short.txt", "-o", "out"])
+        clock.now = BRIEFED
+        _ok(["brief", "-o", "out"])
+    return root
+
+
+@pytest.fixture
+def clock(published: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """A copy of the published folder as the working folder; the clock is an hour later."""
+    for name in ("voices", "out"):
+        shutil.copytree(published / name, tmp_path / name)
+    shutil.copy2(published / "short.txt", tmp_path / "short.txt")
+    monkeypatch.setenv("AUDIOBRIEF_CACHE_DIR", str(published / "cache"))
+    return _freeze(monkeypatch, NOW + dt.timedelta(hours=1))
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _items(name: str) -> list[tuple[str, str, int, int]]:
+    """(guid, enclosure URL, length, pubDate) of each item, as both parsers read them."""
+    data = (Path("out") / name).read_bytes()
+    gpodder = podcastparser.parse(BASE_URL + name, io.BytesIO(data))["episodes"]
+    seen = [
+        (e["guid"], e["enclosures"][0]["url"], e["enclosures"][0]["file_size"], e["published"])
+        for e in gpodder
+    ]
+    entries = feedparser.parse(data).entries
+    assert [
+        (e.id, e.enclosures[0].href, int(e.enclosures[0].length), timegm(e.published_parsed))
+        for e in entries
+    ] == seen
+    return seen
+
+
+def _mp3s() -> list[str]:
+    return sorted(str(p) for p in Path("out").rglob("*.mp3"))
+
+
+# --- re-runs and re-renders -----------------------------------------------------------------
+
+
+def test_speaking_the_same_article_again_keeps_one_episode_with_the_same_enclosure(
+    clock: Clock,
+) -> None:
+    (before,) = _items("articles.xml")
+    (briefing,) = _items("feed.xml")
+    mp3s = _mp3s()
+    _ok(["speak", "short.txt", "-o", "out"])
+    assert _items("articles.xml") == [before]
+    assert _items("feed.xml") == [briefing]
+    assert _mp3s() == mp3s
+    _guid, url, length, published = before
+    assert published == NOW.timestamp()  # the first publication time is kept
+    assert not url.endswith("?v=2")  # unchanged audio keeps its enclosure URL
+    assert (Path("out") / url.removeprefix(BASE_URL)).stat().st_size == length
+
+
+def test_feed_rerenders_the_same_bytes_when_now_is_the_same(clock: Clock) -> None:
+    clock.now = BRIEFED  # the time of the last render, by `brief`
+    before = _files(Path("out"))
+    assert "wrote" in _ok(["feed", "-o", "out"]).output
+    assert _files(Path("out")) == before
+
+
+def test_later_feed_run_changes_only_the_build_date(clock: Clock) -> None:
+    before = _files(Path("out"))
+    _ok(["feed", "-o", "out"])
+    after = _files(Path("out"))
+    assert sorted(after) == sorted(before)
+    changed = sorted(name for name in after if after[name] != before[name])
+    assert changed == ["articles.xml", "feed.xml", "index.html"]
+    build_date = re.compile(rb"<lastBuildDate>[^<]*</lastBuildDate>")
+    for name in FEEDS:
+        assert build_date.sub(b"", after[name]) == build_date.sub(b"", before[name])
+    assert b"<lastBuildDate>Sat, 28 Nov 2026 10:30:00 GMT</lastBuildDate>" in after["feed.xml"]
+
+
+def test_prune_files_deletes_only_the_files_of_dropped_episodes(clock: Clock) -> None:
+    shutil.copy(Path("short.txt"), Path("second.txt"))
+    _ok(["speak", "second.txt", "-o", "out"])
+    with open_catalog(Path("out/catalog.sqlite")) as catalog:
+        old, new = sorted(catalog.episodes("article"), key=lambda r: r.published)
+        (briefing,) = catalog.episodes("briefing")
+    owned = {r.guid: [r.mp3, *r.files.values()] for r in (old, new, briefing)}
+    stranger = Path("out") / Path(old.mp3).parent / "notes.txt"
+    stranger.write_text("mine", encoding="utf-8")
+    env = {"AUDIOBRIEF_FEED_KEEP": "1"}
+
+    result = CliRunner().invoke(cli, ["feed", "-o", "out"], env=env)
+    assert result.exit_code == 0, result.output
+    assert [item[0] for item in _items("articles.xml")] == [new.guid]
+    assert all((Path("out") / f).is_file() for f in owned[old.guid])  # no flag: no deletion
+
+    result = CliRunner().invoke(cli, ["feed", "--prune-files", "-o", "out"], env=env)
+    assert result.exit_code == 0, result.output
+    assert not any((Path("out") / f).exists() for f in owned[old.guid])
+    for guid in (new.guid, briefing.guid):
+        assert all((Path("out") / f).is_file() for f in owned[guid])
+    assert stranger.read_text(encoding="utf-8") == "mine"
+    with open_catalog(Path("out/catalog.sqlite")) as catalog:
+        assert {r.guid for r in catalog.episodes()} == {old.guid, new.guid, briefing.guid}
+
+
+# --- bad input: one Error line with the fix, and the published output stays as it was -------
+
+COMMANDS = {
+    "speak": ["speak", "short.txt", "-o", "out"],
+    "brief": ["brief", "-o", "out"],
+    "feed": ["feed", "-o", "out"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_base_url_that_is_not_absolute_http_changes_nothing(clock: Clock, command: str) -> None:
+    before = _files(Path("out"))
+    line = _error([*COMMANDS[command], "--base-url", BAD_BASE_URL])
+    assert f"base_url = {BAD_BASE_URL!r} is not an absolute http(s) URL" in line
+    assert "e.g. https://news.example.org/audio/" in line
+    assert _files(Path("out")) == before
+
+
+def test_base_url_is_refused_before_a_new_folder_is_made(clock: Clock) -> None:
+    _error(["speak", "short.txt", "-o", "new", "--base-url", "ftp://example.org/"])
+    assert not Path("new").exists()
+
+
+@pytest.mark.parametrize(
+    ("command", "width_px", "height_px", "problem"),
+    [
+        ("feed", 1400, 1000, "is 1400x1000 px, not square"),
+        ("feed", 100, 100, "is 100x100 px"),
+        ("speak", 1400, 1000, "is 1400x1000 px, not square"),
+        ("brief", 100, 100, "is 100x100 px"),
+    ],
+)
+def test_bad_cover_changes_nothing(
+    clock: Clock, command: str, width_px: int, height_px: int, problem: str
+) -> None:
+    png_cover(Path("cover.png"), width_px, height_px=height_px)
+    before = _files(Path("out"))
+    result = CliRunner().invoke(cli, COMMANDS[command], env={"AUDIOBRIEF_COVER": "cover.png"})
+    assert result.exit_code == 1, result.output
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith(f"Error: cover cover.png {problem}")
+    assert "square RGB JPEG or PNG of 1400 to 3000 px" in line
+    assert _files(Path("out")) == before
+
+
+def test_bad_cover_is_refused_before_anything_is_written(clock: Clock) -> None:
+    png_cover(Path("cover.png"), 1400, height_px=1000)
+    result = CliRunner().invoke(
+        cli, ["speak", "short.txt", "-o", "new"], env={"AUDIOBRIEF_COVER": "cover.png"}
+    )
+    assert result.exit_code == 1
+    assert not Path("new").exists()
+
+
+def test_prune_with_a_bad_cover_deletes_nothing(clock: Clock) -> None:
+    shutil.copy(Path("short.txt"), Path("second.txt"))
+    _ok(["speak", "second.txt", "-o", "out"])
+    png_cover(Path("cover.png"), 100)
+    before = _files(Path("out"))
+    env = {"AUDIOBRIEF_FEED_KEEP": "1", "AUDIOBRIEF_COVER": "cover.png"}
+    result = CliRunner().invoke(cli, ["feed", "--prune-files", "-o", "out"], env=env)
+    assert result.exit_code == 1
+    assert _files(Path("out")) == before
+
+
+@pytest.mark.parametrize("command", ["speak", "feed"])
+def test_output_folder_below_a_file_is_one_error_line(clock: Clock, command: str) -> None:
+    Path("somefile").write_text("not a folder", encoding="utf-8")
+    args = [a if a != "out" else "somefile/out" for a in COMMANDS[command]]
+    line = _error(args)
+    assert "cannot create the output folder somefile/out (Not a directory)" in line
+    assert "pass a writable folder with -o" in line
+    assert Path("somefile").read_text(encoding="utf-8") == "not a folder"
+
+
+def test_unwritable_day_folder_keeps_the_feeds_and_adds_no_episode(clock: Clock) -> None:
+    clock.now = dt.datetime(2027, 1, 1, 9, 0, tzinfo=dt.UTC)
+    Path("out/2027").write_text("in the way", encoding="utf-8")  # out/2027/01/01 cannot exist
+    shutil.copy(Path("short.txt"), Path("second.txt"))
+    before = _files(Path("out"))
+    line = _error(["speak", "second.txt", "-o", "out"])
+    assert "cannot create out/2027/01/01/articles (Not a directory)" in line
+    assert "writable -o folder" in line
+    after = _files(Path("out"))
+    assert {k: v for k, v in after.items() if k != "catalog.sqlite"} == {
+        k: v for k, v in before.items() if k != "catalog.sqlite"
+    }
+    with open_catalog(Path("out/catalog.sqlite")) as catalog:
+        assert len(catalog.episodes()) == 2  # the first article and the briefing
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"this is not a database\n" * 200)
+
+
+def _damaged_pages(path: Path) -> None:
+    """Keep the header and schema page; overwrite every table page (4096-byte pages)."""
+    data = path.read_bytes()
+    path.write_bytes(data[:4096] + b"\xa5" * (len(data) - 4096))
+
+
+@pytest.mark.parametrize("damage", [_garbage, _damaged_pages], ids=["garbage", "damaged-pages"])
+@pytest.mark.parametrize("command", ["speak", "feed"])
+def test_corrupt_catalog_is_one_error_line_and_nothing_changes(
+    clock: Clock, command: str, damage: Callable[[Path], None]
+) -> None:
+    damage(Path("out/catalog.sqlite"))
+    before = _files(Path("out"))
+    line = _error(COMMANDS[command])
+    assert "out/catalog.sqlite" in line
+    assert "restore" in line
+    assert "from a backup or move it away to start a new one" in line
+    assert _files(Path("out")) == before
+
+
+def test_time_zone_that_names_a_folder_is_a_config_error_in_render_site(tmp_path: Path) -> None:
+    settings = Settings(timezone="Africa")  # built directly: load_settings would refuse it
+    with (
+        open_catalog(tmp_path / "catalog.sqlite") as catalog,
+        pytest.raises(ConfigError, match="timezone 'Africa' is unknown"),
+    ):
+        render_site(catalog, settings=settings, output_dir=tmp_path, now=NOW)
