@@ -104,3 +104,24 @@ def test_speaking_the_seed_never_says_its_noise(tmp_path: Path) -> None:
     assert "الحجوبي" in text
     for noise in ("666", "اترك رد", "لن يتم نشر عنوان بريدك"):
         assert noise not in text
+
+
+def _news(folder: str, title: str) -> str:
+    Path(folder).mkdir(exist_ok=True)
+    path = Path(folder) / "news.txt"
+    path.write_text(f"{title}\n\nقال المسؤول إن العمل مستمر.\n", encoding="utf-8")
+    return str(path)
+
+
+def test_two_articles_with_one_file_name_stay_two_episodes(article: Path) -> None:
+    first, second = _news("a", "الخبر الأول عن المدينة"), _news("b", "الخبر الثاني عن الجهة")
+    result = CliRunner().invoke(cli, ["speak", first, second, "-o", "out"])
+    assert result.exit_code == 0, result.output
+    paths = [line.split(" (")[0] for line in result.output.strip().splitlines()]
+    assert len(set(paths)) == 2
+    titles = sorted(str(ID3(p)["TIT2"]) for p in paths)
+    assert titles[0].startswith("الخبر الأول")
+    assert titles[1].startswith("الخبر الثاني")
+    again = CliRunner().invoke(cli, ["speak", second, "-o", "out"])
+    assert again.output.split(" (")[0] == paths[1]  # the same episode, not a third one
+    assert len(list(Path("out").rglob("news*.mp3"))) == 2

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -67,12 +68,19 @@ def speak(sources: Sequence[str], run: Run, *, stdin: bytes | None = None) -> li
                 render(script, voice, settings, label=slug, progress=run.progress),
             )
         )
-    episodes = []
+    episodes: list[Episode] = []
     with _catalog(settings) as catalog:
         for index, (article, slug, script, rendered) in enumerate(done):
-            key = article.meta.url or f"file:{slug}"
+            # A file has no address: its name and headline identify it, so two different
+            # articles saved as article.txt on different days stay two episodes.
+            key = article.meta.url or f"file:{slug}:{_digest(article.title)}"
             previous = catalog.find("article", key)
             day = previous.day if previous else run.today
+            stem = (
+                previous.mp3.removesuffix(".mp3")
+                if previous
+                else _free_stem(catalog, episode_stem("article", day, slug), key, episodes)
+            )
             # One microsecond apart: articles spoken together keep their order in the brief.
             published = previous.published if previous else run.now + dt.timedelta(0, 0, index)
             info = _info(
@@ -88,7 +96,7 @@ def speak(sources: Sequence[str], run: Run, *, stdin: bytes | None = None) -> li
                 outlet=article.meta.outlet,
                 description=article.paragraphs[0],
             )
-            episodes.append(_publish(catalog, settings, info, script, rendered, show, previous))
+            episodes.append(_publish(catalog, settings, info, key, stem, script, rendered, show))
         _refresh(catalog, run)
     return episodes
 
@@ -127,6 +135,11 @@ def brief(run: Run, *, day: dt.date, sources: Sequence[str] = ()) -> Episode:
     key = day.isoformat()
     with _catalog(settings) as catalog:
         previous = catalog.find("briefing", key)
+        stem = (
+            previous.mp3.removesuffix(".mp3")
+            if previous
+            else episode_stem("briefing", day, f"briefing-{key}")
+        )
         info = _info(
             catalog,
             "briefing",
@@ -137,7 +150,7 @@ def brief(run: Run, *, day: dt.date, sources: Sequence[str] = ()) -> Episode:
             slug=f"briefing-{key}",
             description=" · ".join(s.title for s in script.sections[1:-1]),
         )
-        episode = _publish(catalog, settings, info, script, rendered, show, previous)
+        episode = _publish(catalog, settings, info, key, stem, script, rendered, show)
         _refresh(catalog, run)
     return episode
 
@@ -236,21 +249,29 @@ def _info(
     )
 
 
+def _free_stem(catalog: Catalog, stem: str, key: str, done: list[Episode]) -> str:
+    """*stem*, or *stem* with a short hash when another episode already has that file."""
+    taken = {r.mp3 for r in catalog.episodes("article")} | {e.mp3_path.as_posix() for e in done}
+    if f"{stem}.mp3" in taken or any(p.endswith(f"/{stem}.mp3") for p in taken):
+        return f"{stem}-{_digest(key)}"
+    return stem
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:8]
+
+
 def _publish(
     catalog: Catalog,
     settings: Settings,
     info: EpisodeInfo,
+    key: str,
+    stem: str,
     script: Script,
     rendered: Rendered,
     show: Show,
-    previous: EpisodeRecord | None,
 ) -> Episode:
     """Publish stage: MP3 + tags + side files, then one catalog transaction."""
-    stem = (
-        previous.mp3.removesuffix(".mp3")
-        if previous
-        else episode_stem(info.kind, info.date, info.slug)
-    )
     path, size, files = write_episode(
         settings.output_dir,
         stem,
@@ -263,6 +284,7 @@ def _publish(
     catalog.upsert(
         EpisodeRecord.of(
             info,
+            key=key,
             mp3=f"{stem}.mp3",
             size_bytes=size,
             timeline=rendered.timeline,
