@@ -108,7 +108,9 @@ def test_stereo_and_8_bit_clips_take_the_episode_format() -> None:
     eight_bit = _tone(100, 22050).set_sample_width(1)
 
     mono, _ = stitch(script, [stereo, eight_bit], sample_rate_hz=22050, tail_ms=0)
-    both, _ = stitch(script, [_tone(200, 22050), eight_bit], sample_rate_hz=22050, channels=2)
+    both, _ = stitch(
+        script, [_tone(200, 22050), eight_bit], sample_rate_hz=22050, channels=2, tail_ms=300
+    )
 
     assert (mono.channels, mono.duration_ms) == (1, 300)
     assert (both.channels, both.duration_ms) == (2, 600)
@@ -129,7 +131,7 @@ def test_stitch_never_sums_audio_segments(monkeypatch: pytest.MonkeyPatch) -> No
         title="t", sections=(Section("a", tuple(_segment("x", 100) for _ in range(3))),)
     )
 
-    track, _ = stitch(script, clips, sample_rate_hz=16000)
+    track, _ = stitch(script, clips, sample_rate_hz=16000, tail_ms=300)
 
     assert track.duration_ms == 3 * 50 + 2 * 100 + 300
 

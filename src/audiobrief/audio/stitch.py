@@ -27,7 +27,7 @@ def stitch(
     *,
     sample_rate_hz: int,
     channels: int = 1,
-    tail_ms: int = 300,
+    tail_ms: int = 80,  # a short tail: the last caption ends with the speech, as apps expect
 ) -> tuple[Track, Timeline]:
     """Join the clips of *script*'s segments, each followed by its pause, and time them.
 
