@@ -27,7 +27,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	$(BIN)/python bench/run_all.py
+	for b in speak_bench brief_bench voices_bench stitch_bench diacritization frontend_report; do $(BIN)/python bench/$$b.py || exit 1; done
 
 clean:
 	rm -rf $(VENV) output/20* output/*.xml output/*.html output/catalog.sqlite

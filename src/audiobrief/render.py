@@ -9,10 +9,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief.audio import episode_cache
-from audiobrief.audio.encode import encode_mp3
-from audiobrief.audio.loudness import normalize as normalize_loudness
-from audiobrief.audio.music import add_music_bed
-from audiobrief.audio.stitch import stitch
 from audiobrief.config import Settings
 from audiobrief.engines.batch import synthesize_all
 from audiobrief.errors import EngineError
@@ -54,6 +50,13 @@ def render(
     if key and settings.cache_dir and (hit := episode_cache.load(settings.cache_dir, key)):
         logger.info("%s: unchanged, audio taken from the episode cache", label)
         return Rendered(*hit)
+    # Imported on a miss only: scipy (under pyloudnorm and the resampler) takes over a
+    # second to import, more than a whole re-run of a cached article.
+    from audiobrief.audio.encode import encode_mp3
+    from audiobrief.audio.loudness import normalize as normalize_loudness
+    from audiobrief.audio.music import add_music_bed
+    from audiobrief.audio.stitch import stitch
+
     tick = progress(label, len(texts)) if progress else None
     fell_back: list[str] = []
     clips: list[AudioSegment] = []
