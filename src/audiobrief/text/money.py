@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from audiobrief.text.numbers import NUMBER, counted, read_number
+from audiobrief.text.numbers import NUMBER, SCALE_NOUNS, counted, read_number
 from audiobrief.text.tables import (
+    COUNTED_NOUNS,
     CURRENCIES,
     EURO,
     EURO_SIGNS,
@@ -15,7 +16,9 @@ from audiobrief.text.tables import (
     PERCENT,
     UNIT_SUFFIX_WORDS,
     UNITS,
+    WRITTEN_NOUNS,
     Noun,
+    tolerant,
 )
 
 _SCALE_WORDS = "ألف|آلاف|مليون|ملايين|مليار|مليارات|تريليون|تريليونات"
@@ -39,6 +42,43 @@ _CURRENCY_BEFORE = re.compile(
 _UNIT = re.compile(rf"(?<![\d.,])({NUMBER}) ?({_alternation(UNITS)})(?![{LETTERS}{MARKS}A-Za-z\d])")
 
 
+_END = f"(?![{LETTERS}{MARKS}])"
+# A number at a word start, or after a proclitic (ب2 مليون, و 3 دراهم); not after the
+# article (الـ3 آلاف is read by the number step) nor a minus sign, a hyphen or a digit.
+_LEAD = rf"(?<![{LETTERS}{MARKS}\d.,\-−])([وف]?[بلك]?)( ?)({NUMBER})"
+_SCALED = re.compile(rf"{_LEAD} ({tolerant(*SCALE_NOUNS)}){_END}(?: ([{LETTERS}{MARKS}]+))?")
+_NOUN = re.compile(rf"{_LEAD} ({tolerant(*WRITTEN_NOUNS)}){_END}")
+_MARK_RE = re.compile(f"[{MARKS}]")
+
+
+def _lead(match: re.Match[str]) -> str:
+    """The proclitic glued to the number words, or the space kept before them."""
+    return match[1] or match[2]
+
+
+def _scaled(match: re.Match[str]) -> str:
+    """2 مليون درهم -> مليوني درهم, 3 مليون -> ثلاثة ملايين, 11 مليون -> أحد عشر مليونا."""
+    scale = SCALE_NOUNS[_MARK_RE.sub("", match[4])]
+    after = match[5] or ""
+    noun = WRITTEN_NOUNS.get(_MARK_RE.sub("", after))
+    if noun is not None:  # the counted noun after a scale is a genitive singular
+        return f"{_lead(match)}{counted(match[3], scale, construct=True)} {noun.singular}"
+    construct = match[3] == "1" or _MARK_RE.sub("", after) in COUNTED_NOUNS  # 1 مليون: مليون
+    words = counted(match[3], scale, construct=construct)
+    return f"{_lead(match)}{words}" + (f" {after}" if after else "")
+
+
+def spell_counted(text: str) -> str:
+    """Put a scale or counted noun written in Arabic in agreement with its number.
+
+    2 دراهم -> درهمين, 7 درهم -> سبعة دراهم, 3 مليون درهم -> ثلاثة ملايين درهم.
+    """
+    text = _SCALED.sub(_scaled, text)
+    return _NOUN.sub(
+        lambda m: _lead(m) + counted(m[3], WRITTEN_NOUNS[_MARK_RE.sub("", m[4])]), text
+    )
+
+
 def _signed(sign: str | None, words: str) -> str:
     return f"سالب {words}" if sign else words
 
@@ -52,11 +92,13 @@ def spell_money(text: str, month_style: str = "maghreb") -> str:
 
     def amount(number: str, scale: str | None, sign: str) -> str:
         if scale:
-            return f"{read_number(number)} {scale} {noun(sign).singular}"
+            words = counted(number, SCALE_NOUNS[scale], construct=True)
+            return f"{words} {noun(sign).singular}"
         return counted(number, noun(sign))
 
     text = _PERCENT_AFTER.sub(lambda m: _signed(m[1], f"{read_number(m[2])} {PERCENT}"), text)
     text = _PERCENT_BEFORE.sub(lambda m: f"{read_number(m[1])} {PERCENT}", text)
     text = _CURRENCY_BEFORE.sub(lambda m: amount(m[2], m[3], m[1]), text)
     text = _CURRENCY_AFTER.sub(lambda m: amount(m[1], m[2], m[3]), text)
-    return _UNIT.sub(lambda m: counted(m[1], UNITS[m[2]]) + UNIT_SUFFIX_WORDS.get(m[2], ""), text)
+    text = _UNIT.sub(lambda m: counted(m[1], UNITS[m[2]]) + UNIT_SUFFIX_WORDS.get(m[2], ""), text)
+    return spell_counted(text)

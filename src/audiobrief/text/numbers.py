@@ -255,8 +255,14 @@ def read_number(
     return read_integer(integer, gender=gender, case=case, construct=construct)
 
 
-def counted(token: str, noun: tables.Noun, *, case: Case = "obl") -> str:
-    """A number with its counted noun in agreement: 3 درهم -> ثلاثة دراهم, 15 -> خمسة عشر درهما."""
+def counted(token: str, noun: tables.Noun, *, case: Case = "obl", construct: bool = False) -> str:
+    """A number with its counted noun in agreement: 3 درهم -> ثلاثة دراهم, 15 -> خمسة عشر درهما.
+
+    *construct* means the noun itself governs a following noun (a scale word before its
+    currency): 1 gives the bare noun, 2 the dual without its nun (مليوني درهم) and 11-99
+    the singular without the tamyiz alif (أحد عشر مليون درهم). After a decimal the noun is
+    read in the singular: اثنين فاصلة تسعة مليار.
+    """
     integer, fraction = split_number(token)
     if fraction or not integer or (integer[0] == "0" and len(integer) > 1):
         return f"{read_number(token, gender=noun.gender, case=case)} {noun.singular}"
@@ -264,18 +270,27 @@ def counted(token: str, noun: tables.Noun, *, case: Case = "obl") -> str:
     if len(integer) > MAX_CARDINAL_DIGITS:
         return f"{digits(integer)} {noun.singular}"
     one = "واحدة" if noun.gender == "f" else "واحد"
+    dual = (noun.dual[:-1] if construct else noun.dual) if noun.dual else None
     if n == 1:
-        return f"{noun.singular} {one}"
+        return noun.singular if construct else f"{noun.singular} {one}"
     if n == 2:
-        return noun.dual or f"{cardinal(2, gender=noun.gender, case=case)} {noun.singular}"
+        return dual or f"{cardinal(2, gender=noun.gender, case=case)} {noun.singular}"
     rest = n % 100
     if n > 100 and rest in (1, 2):
         head = cardinal(n - rest, gender=noun.gender, case=case, construct=True)
-        tail = noun.singular if rest == 1 else (noun.dual or noun.singular)
+        tail = noun.singular if rest == 1 else (dual or noun.singular)
         return f"{head} {noun.singular} و{tail}"
     words = cardinal(n, gender=noun.gender, case=case, construct=rest == 0)
     if 3 <= rest <= 10:
         return f"{words} {noun.plural}"
     if rest >= 11:
-        return f"{words} {noun.accusative}"
+        return f"{words} {noun.singular if construct else noun.accusative}"
     return f"{words} {noun.singular}"
+
+
+SCALE_NOUNS: dict[str, tables.Noun] = {
+    form: noun
+    for noun in (tables.Noun(s.singular, s.dual_obl, s.plural, s.accusative) for s in _SCALES)
+    for form in (noun.singular, noun.plural, noun.accusative)
+}
+"""Scale words written after a number (3 مليون, 5 ملايين, 11 مليونا), read as counted nouns."""

@@ -152,6 +152,40 @@ UNITS: dict[str, Noun] = {
 }
 UNIT_SUFFIX_WORDS = {"°C": " مئوية", "°c": " مئوية"}
 
+# Counted nouns written out in Arabic after a number, by every form a source may print
+# (singular, plural, tamyiz): the number step puts the form its count asks for.
+_WRITTEN = (
+    DIRHAM,
+    DOLLAR,
+    *EURO.values(),
+    *(noun for noun in CURRENCIES.values() if " " in noun.singular),
+    _noun("دولار أمريكي", "دولارين أمريكيين", "دولارات أمريكية", "دولارا أمريكيا"),
+    _noun("دولار أميركي", "دولارين أميركيين", "دولارات أميركية", "دولارا أميركيا"),
+    _noun("ريال", "ريالين", "ريالات", "ريالا"),
+    _noun("دينار", "دينارين", "دنانير", "دينارا"),
+    _noun("جنيه", "جنيهين", "جنيهات", "جنيها"),
+    _noun("ليرة", "ليرتين", "ليرات", "ليرة", "f"),
+    _noun("سنتيم", "سنتيمين", "سنتيمات", "سنتيما"),
+    _METRE,
+    _KM,
+    _KG,
+    _noun("طن", "طنين", "أطنان", "طنا"),
+    _noun("هكتار", "هكتارين", "هكتارات", "هكتارا"),
+    _noun("لتر", "لترين", "لترات", "لترا"),
+    _noun("شخص", "شخصين", "أشخاص", "شخصا"),
+    _noun("يوم", "يومين", "أيام", "يوما"),
+    _noun("شهر", "شهرين", "أشهر", "شهرا"),
+    _noun("أسبوع", "أسبوعين", "أسابيع", "أسبوعا"),
+    _noun("عام", "عامين", "أعوام", "عاما"),
+    _noun("سنة", "سنتين", "سنوات", "سنة", "f"),
+    _noun("ساعة", "ساعتين", "ساعات", "ساعة", "f"),
+    _noun("دقيقة", "دقيقتين", "دقائق", "دقيقة", "f"),
+    _noun("مرة", "مرتين", "مرات", "مرة", "f"),
+)
+WRITTEN_NOUNS: dict[str, Noun] = {
+    form: noun for noun in _WRITTEN for form in (noun.singular, noun.plural, noun.accusative)
+}
+
 # Counted nouns after which a number goes into the construct state (ألفي درهم, أحد عشر ألف
 # شخص); a number before any other word keeps its free form (عام ألفين شهد).
 COUNTED_NOUNS = frozenset(
