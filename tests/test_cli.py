@@ -118,7 +118,7 @@ def test_debug_shows_the_traceback(runner: CliRunner, voices: Path) -> None:
     assert result.exception is not None
 
 
-def test_init_writes_a_starter_config_once(runner: CliRunner, tmp_path: Path) -> None:
+def test_init_writes_a_starter_config_once(runner: CliRunner, voices: Path, tmp_path: Path) -> None:
     assert runner.invoke(cli, ["init"]).exit_code == 0
     text = (tmp_path / "audiobrief.toml").read_text(encoding="utf-8")
     assert "base_url" in text

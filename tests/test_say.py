@@ -51,3 +51,15 @@ def test_say_with_nothing_to_say_exits_1() -> None:
     assert result.exit_code == 1
     assert result.output.startswith("Error: ")
     assert not Path("x.mp3").exists()
+
+
+def test_show_with_nothing_to_say_exits_1() -> None:
+    result = CliRunner().invoke(cli, ["say", "***", "--show"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: there is nothing to say")
+
+
+def test_a_negative_number_is_said_after_a_double_dash() -> None:
+    result = CliRunner().invoke(cli, ["say", "--show", "--", "-5 درجات"])
+    assert result.exit_code == 0, result.output
+    assert "ناقص" in result.output or "سالب" in result.output

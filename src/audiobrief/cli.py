@@ -135,6 +135,8 @@ def brief(
 def say(obj: dict[str, Any], text: str, show: bool, output_file: Path, voice: str | None) -> None:
     """Check how TEXT is pronounced: print what the voice receives, or speak it to an MP3.
 
+    Put -- before a TEXT that starts with a minus sign: audiobrief say --show -- "-5 درجات"
+
     \b
     Example:
         audiobrief say "يوم 25 شتنبر 2023" --show
@@ -163,7 +165,13 @@ def voices(obj: dict[str, Any]) -> None:
     from audiobrief.voice import voice_report
 
     settings = _run(obj, {}).settings
-    for profile, reason in voice_report(settings):
+    rows = voice_report(settings)
+    if not rows:
+        raise ConfigError(
+            f"no voice profiles in {settings.voices_dir}; run audiobrief where its voices/ "
+            "folder is, or set voices_dir."
+        )
+    for profile, reason in rows:
         name = profile if isinstance(profile, str) else profile.name
         default = " (default)" if name == settings.voice else ""
         what = "" if isinstance(profile, str) else f" [{profile.engine}] {profile.description}"

@@ -169,6 +169,8 @@ def say_forms(text: str, run: Run) -> tuple[str, str]:
     """What the front end makes of *text*: the spoken form, and what the voice receives."""
     voice = open_voice(run.settings)
     spoken = voice.normalize(text)
+    if not spoken.strip():
+        raise AudiobriefError("there is nothing to say in that text; give some Arabic words.")
     return spoken, voice.diacritize(spoken) if voice.diacritize else spoken
 
 
