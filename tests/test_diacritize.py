@@ -184,3 +184,21 @@ def test_a_word_with_only_a_shadda_still_gets_vowels() -> None:
     assert "\u064e" in first  # a fatha: eSpeak hears a vowel
     assert "\u0651" in third  # the writer's shadda is kept
     assert "\u0651\u0652" not in third
+
+
+def test_cached_diacritizer_answers_a_known_sentence_without_the_model(tmp_path: Path) -> None:
+    from audiobrief.text.diacritize_cache import CachedDiacritizer
+
+    calls: list[str] = []
+
+    def model(text: str) -> str:
+        calls.append(text)
+        return text + "\u064e"
+
+    first = CachedDiacritizer(model, tmp_path, "m")
+    assert first("باب") == "باب\u064e"
+    again = CachedDiacritizer(model, tmp_path, "m")  # another run, same cache folder
+    assert again("باب") == "باب\u064e"
+    assert calls == ["باب"]
+    assert CachedDiacritizer(model, tmp_path, "other")("باب") == "باب\u064e"
+    assert calls == ["باب", "باب"]  # another model is another key

@@ -16,6 +16,7 @@ from audiobrief.engines.cache import CachedEngine
 from audiobrief.errors import AudiobriefError, ConfigError, UnknownEngineError
 from audiobrief.model import Pauses
 from audiobrief.text.diacritize import Diacritizer
+from audiobrief.text.diacritize_cache import CachedDiacritizer
 from audiobrief.text.lexicon import load_lexicon
 from audiobrief.text.normalize import make_steps, normalize
 
@@ -52,7 +53,7 @@ def open_voice(settings: Settings, name: str | None = None) -> Voice:
         profile=profile,
         engine=engine,
         normalize=front_end(settings),
-        diacritize=_diacritizer() if profile.diacritize else None,
+        diacritize=_cached(_diacritizer(), settings) if profile.diacritize else None,
         pauses=Pauses(
             settings.clause_pause_ms,
             settings.sentence_pause_ms,
@@ -89,6 +90,13 @@ def voice_report(settings: Settings) -> list[tuple[VoiceProfile | str, str | Non
 
 
 @functools.cache
+def _cached(diacritizer: Diacritizer, settings: Settings) -> Callable[[str], str]:
+    """The diacritizer, remembering its answers in the cache folder when there is one."""
+    if settings.cache_dir is None:
+        return diacritizer
+    return CachedDiacritizer(diacritizer, settings.cache_dir, diacritizer.name)
+
+
 def _diacritizer() -> Diacritizer:
     return Diacritizer()
 
