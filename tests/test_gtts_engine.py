@@ -391,8 +391,28 @@ def test_bad_options_are_a_config_error() -> None:
         GTTSEngine(concurrency=0)
 
 
-def test_engine_is_available_when_its_libraries_are_installed() -> None:
-    assert GTTSEngine.unavailable_reason() is None
+def test_engine_is_available_when_its_libraries_are_installed_and_google_answers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    reached: list[object] = []
+
+    class Connection:
+        def close(self) -> None:
+            pass
+
+    def connect(address: object, timeout: float) -> Connection:
+        reached.append((address, timeout))
+        return Connection()
+
+    monkeypatch.setattr("socket.create_connection", connect)
+    assert GTTSEngine.unavailable_reason(tld="com.eg") is None
+    assert reached == [(("translate.google.com.eg", 443), 2.0)]
+
+
+def test_engine_without_network_says_so() -> None:
+    reason = GTTSEngine.unavailable_reason()  # tests block the network
+    assert reason is not None
+    assert reason.startswith("no network: cannot reach translate.google.com")
 
 
 def test_missing_decoder_is_reported_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:

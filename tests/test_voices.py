@@ -244,3 +244,26 @@ def test_missing_fallback_voice_is_one_error_line(
     assert line.startswith("Error: fallback_voice 'ar-offline' has no profile in voices ")
     assert line.endswith('set fallback_voice to an offline voice, or on_engine_failure = "fail".')
     assert fake_engine.calls == []
+
+
+def test_gtts_profile_says_no_network_when_google_cannot_be_reached(
+    runner: CliRunner, voices: Path
+) -> None:
+    shutil.copy(REPO / "voices" / "ar-gtts.toml", voices)
+    # The test network is blocked, as on an offline machine.
+    _, state = _states(runner.invoke(cli, ["voices"]).output)["ar-gtts"]
+    assert state.startswith("unavailable: no network: cannot reach translate.google.com")
+    assert "ar-espeak" in state
+
+
+def test_gtts_profile_is_ready_when_google_answers(
+    runner: CliRunner, voices: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Connection:
+        def close(self) -> None:
+            pass
+
+    shutil.copy(REPO / "voices" / "ar-gtts.toml", voices)
+    monkeypatch.setattr("socket.create_connection", lambda *_a, **_k: Connection())
+    _, state = _states(runner.invoke(cli, ["voices"]).output)["ar-gtts"]
+    assert state == "ready"

@@ -7,6 +7,7 @@ import io
 import logging
 import math
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -89,6 +90,10 @@ class _Cancelled(EngineError):
     """Another chunk of the same text failed; this one stops early."""
 
 
+NETWORK_CHECK_S = 2.0
+"""How long `audiobrief voices` waits for Google before saying there is no network."""
+
+
 class GTTSEngine:
     """Google Translate's voice through gTTS (online); text goes to Google's servers."""
 
@@ -107,7 +112,7 @@ class GTTSEngine:
         concurrency: int = 4,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        reason = self.unavailable_reason()
+        reason = _missing_library()
         if reason:
             raise EngineUnavailableError(self.name, reason)
         if timeout_s <= 0 or retries < 0 or concurrency < 1 or backoff_s < 0:
@@ -136,13 +141,22 @@ class GTTSEngine:
 
     @classmethod
     def unavailable_reason(cls, **options: Any) -> str | None:
-        """Why this engine cannot run here (a missing library), or None.
+        """Why this engine cannot run here (a missing library, no network), or None.
 
-        Whether Google is reachable is not checked: that needs the internet.
+        The network check is one TCP connection to Google's host with a short timeout;
+        only `audiobrief voices` asks, never synthesis.
         """
-        for module in ("gtts", "miniaudio"):
-            if importlib.util.find_spec(module) is None:
-                return f"the {module} library is not installed; {_GTTS_HINT}."
+        missing = _missing_library()
+        if missing:
+            return missing
+        host = f"translate.google.{options.get('tld', 'com')}"
+        try:
+            socket.create_connection((host, 443), timeout=NETWORK_CHECK_S).close()
+        except OSError as exc:
+            return (
+                f"no network: cannot reach {host} ({type(exc).__name__}); connect to the "
+                "internet, or use the offline voice ar-espeak."
+            )
         return None
 
     def synthesize(self, text: str) -> AudioSegment:
@@ -306,3 +320,10 @@ def _decode(mp3s: list[bytes], chunks: list[str], engine: str) -> AudioSegment:
     for clip in clips[1:]:
         joined += clip.set_frame_rate(rate_hz)
     return joined
+
+
+def _missing_library() -> str | None:
+    for module in ("gtts", "miniaudio"):
+        if importlib.util.find_spec(module) is None:
+            return f"the {module} library is not installed; {_GTTS_HINT}."
+    return None
