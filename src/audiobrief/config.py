@@ -265,16 +265,25 @@ _NOT_EMPTY = {
 }
 
 
+BUILTIN_VOICES = Path(__file__).parent / "builtin_voices"
+"""The repository's voices/ as the wheel ships it, so `pip install` alone can speak."""
+
+
+def voice_file(voices_dir: Path, name: str) -> Path:
+    """`voices_dir/NAME` when it exists, else the built-in copy (which may not exist)."""
+    path = voices_dir / name
+    return path if path.is_file() or not BUILTIN_VOICES.is_dir() else BUILTIN_VOICES / name
+
+
 def voice_names(voices_dir: Path) -> list[str]:
-    """Names of the voice profiles in *voices_dir*."""
-    if not voices_dir.is_dir():
-        return []
-    return sorted(p.stem for p in voices_dir.glob("*.toml"))
+    """Names of the voice profiles in *voices_dir* and of the built-in ones."""
+    folders = [f for f in (voices_dir, BUILTIN_VOICES) if f.is_dir()]
+    return sorted({p.stem for folder in folders for p in folder.glob("*.toml")})
 
 
 def load_voice(name: str, voices_dir: Path) -> VoiceProfile:
-    """Read `voices_dir/NAME.toml`; raise UnknownVoiceError or ConfigError with the fix."""
-    path = voices_dir / f"{name}.toml"
+    """Read `voices_dir/NAME.toml` (or the built-in profile); errors name the fix."""
+    path = voice_file(voices_dir, f"{name}.toml")
     if not path.is_file():
         raise UnknownVoiceError(name, voice_names(voices_dir))
     data = _read_toml(path)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief import engines
-from audiobrief.config import Settings, VoiceProfile, load_voice, voice_names
+from audiobrief.config import Settings, VoiceProfile, load_voice, voice_file, voice_names
 from audiobrief.engines.base import TTSEngine
 from audiobrief.engines.cache import CachedEngine
 from audiobrief.errors import AudiobriefError, ConfigError, UnknownEngineError
@@ -66,7 +66,7 @@ def open_voice(settings: Settings, name: str | None = None) -> Voice:
 
 def front_end(settings: Settings) -> Callable[[str], str]:
     """The written -> spoken text chain, with the user's lexicon when there is one."""
-    path = settings.voices_dir / LEXICON_NAME
+    path = voice_file(settings.voices_dir, LEXICON_NAME)
     lexicon = load_lexicon(path) if path.is_file() else None
     steps = make_steps(month_style=settings.month_style, lexicon=lexicon)
     return functools.partial(normalize, steps=steps)
