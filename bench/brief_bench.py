@@ -46,9 +46,9 @@ STAGES = {
     "audiobrief.pipeline:build_briefing": "text: intro/outro, normalize, diacritize",
     "audiobrief.render:synthesize_all": "engines: synthesize (cache)",
     "audiobrief.pipeline:render": "audio: stitch, loudness, MP3 encode",
-    "audiobrief.pipeline:write_episode": "publish: tags + side files",
-    "audiobrief.pipeline:render_feeds": "publish: feeds",
-    "audiobrief.pipeline:render_site": "publish: pages",
+    "audiobrief.publish.release:write_episode": "publish: tags + side files",
+    "audiobrief.publish.release:render_feeds": "publish: feeds",
+    "audiobrief.publish.release:render_site": "publish: pages",
 }
 AUDIO, SYNTH = "audio: stitch, loudness, MP3 encode", "engines: synthesize (cache)"
 OTHER = "startup, other"

@@ -53,10 +53,10 @@ STAGES: dict[str, str] = {
     "audiobrief.pipeline:build_script": "text front end",
     "audiobrief.render:synthesize_all": "synthesis / cache reads",
     "audiobrief.pipeline:render": "audio: stitch, loudness, encode (+ their imports)",
-    "audiobrief.pipeline:check_cover": "tags/files",
-    "audiobrief.pipeline:write_episode": "tags/files",
-    "audiobrief.pipeline:render_feeds": "feeds/site",
-    "audiobrief.pipeline:render_site": "feeds/site",
+    "audiobrief.publish.release:check_cover": "tags/files",
+    "audiobrief.publish.release:write_episode": "tags/files",
+    "audiobrief.publish.release:render_feeds": "feeds/site",
+    "audiobrief.publish.release:render_site": "feeds/site",
 }
 
 
