@@ -504,3 +504,25 @@ def test_briefing_order_time_puts_newer_files_first(
     )
     assert result.exit_code == 0, result.output
     assert _chapter_titles(Path("out"))[1:-1] == ["خبر ج", "خبر أ", "خبر ب"]
+
+
+def test_a_music_bed_plays_under_the_intro_and_outro_only(
+    fake_voice: Path, fake_engine: FakeEngine, tmp_path: Path
+) -> None:
+    from pydub.generators import Sine
+
+    Sine(440).to_audio_segment(duration=3000).export(tmp_path / "bed.wav", format="wav").close()
+    Path("audiobrief.toml").write_text('music = "bed.wav"\nmusic_gain_db = -20.0\n', "utf-8")
+    result = CliRunner().invoke(
+        cli,
+        ["brief", str(RAIN), str(MARKET), "--date", "2026-11-28", "-o", "out", "--voice", "fake"],
+    )
+    assert result.exit_code == 0, result.output
+    (mp3,) = Path("out").rglob("briefing-*.mp3")
+    audio = np.abs(_decode(mp3).astype(np.int32))
+    chapters = json.loads(mp3.with_name(mp3.stem + ".chapters.json").read_text("utf-8"))
+    starts = [round(c["startTime"] * 22050) for c in chapters["chapters"]]
+    # The fake voice is silent: what is heard is the bed, under the first and last chapter.
+    assert audio[: starts[1]].max() > 1000
+    assert audio[starts[-1] :].max() > 1000
+    assert audio[starts[1] + 4410 : starts[-1] - 4410].max() == 0
