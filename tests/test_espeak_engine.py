@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from audiobrief.engines import espeak_engine
+from audiobrief.engines import espeak_engine, espeak_routes
 from audiobrief.engines.espeak_engine import EspeakEngine, _chunks
 from audiobrief.errors import ConfigError, EngineError, EngineUnavailableError
 
@@ -99,13 +99,13 @@ def test_long_text_is_spoken_in_calls_of_at_most_20_words(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     calls: list[list[str]] = []
-    real_speak = espeak_engine._LibRoute.speak
+    real_speak = espeak_routes.LibRoute.speak
 
-    def spy(self: object, chunks: list[espeak_engine._Chunk], *args: object) -> object:
+    def spy(self: object, chunks: list[espeak_routes.Chunk], *args: object) -> object:
         calls.append([chunk.text for chunk in chunks])
         return real_speak(self, chunks, *args)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(espeak_engine._LibRoute, "speak", spy)
+    monkeypatch.setattr(espeak_routes.LibRoute, "speak", spy)
     engine = EspeakEngine(route="lib")
 
     clip = engine.synthesize(LONG)
@@ -135,7 +135,7 @@ def test_chunks_without_punctuation_are_even_and_marked_for_a_gap() -> None:
 
 
 def test_short_or_blank_text_is_one_call_or_none() -> None:
-    assert _chunks("  قال  الوزير\n") == [espeak_engine._Chunk("قال الوزير", False, False)]
+    assert _chunks("  قال  الوزير\n") == [espeak_routes.Chunk("قال الوزير", False, False)]
     assert _chunks(" \n ") == []
 
 
@@ -293,7 +293,7 @@ def test_library_call_failures_become_engine_errors(
 ) -> None:
     engine = EspeakEngine(route="lib")
     monkeypatch.setattr(espeak_engine.ctypes, "CDLL", lambda *_: _FakeLib(synth_status))
-    monkeypatch.setattr(espeak_engine, "_unload", lambda *_: None)  # nothing was loaded
+    monkeypatch.setattr(espeak_routes, "_unload", lambda *_: None)  # nothing was loaded
 
     with pytest.raises(EngineError, match=message):
         engine.synthesize(GREETING)
@@ -346,7 +346,7 @@ def test_program_timeout_becomes_engine_error(
     fake_program: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def hang(*_: object, **__: object) -> object:
-        raise subprocess.TimeoutExpired("espeak-ng", espeak_engine.PROGRAM_TIMEOUT_S)
+        raise subprocess.TimeoutExpired("espeak-ng", espeak_routes.PROGRAM_TIMEOUT_S)
 
     engine = EspeakEngine(route="program")
     monkeypatch.setattr(espeak_engine.subprocess, "run", hang)
