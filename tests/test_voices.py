@@ -273,12 +273,12 @@ def test_built_in_profiles_are_used_when_the_voices_folder_lacks_them(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A plain `pip install` ships voices/ inside the package; the CLI finds it there."""
-    from audiobrief import config
+    from audiobrief import profiles
 
     packaged = tmp_path / "site" / "builtin_voices"
     packaged.mkdir(parents=True)
     shutil.copy(REPO / "voices" / "ar-espeak.toml", packaged)
-    monkeypatch.setattr(config, "BUILTIN_VOICES", packaged)
+    monkeypatch.setattr(profiles, "BUILTIN_VOICES", packaged)
     result = runner.invoke(cli, ["voices"])  # no voices/ folder in the working folder
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ar-espeak (default) [espeak]")

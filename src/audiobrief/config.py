@@ -8,16 +8,15 @@ import math
 import os
 import re
 import tomllib
-import types
 import typing
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from audiobrief.errors import ConfigError, UnknownVoiceError
+from audiobrief.errors import ConfigError
 
 ENV_PREFIX = "AUDIOBRIEF_"
 FLAG_ORIGIN = "command line"
@@ -92,22 +91,6 @@ VALID_RANGES: dict[str, tuple[int, int]] = {
 }
 
 
-@dataclass(frozen=True)
-class VoiceProfile:
-    """A voice: `voices/NAME.toml` naming an engine and that engine's options."""
-
-    name: str
-    engine: str
-    """Engine registry name: espeak, gtts, piper or a plugin's."""
-    language: str = "ar"
-    diacritize: bool = True
-    """Whether the voice wants fully diacritized text (eSpeak NG does)."""
-    description: str = ""
-    options: Mapping[str, Any] = field(default_factory=dict)
-    """Keyword arguments for the engine (voice id, rate_wpm, tld, model path...)."""
-    path: Path | None = None
-
-
 def load_settings(
     path: Path | None,
     overrides: Mapping[str, Any] | None = None,
@@ -121,7 +104,7 @@ def load_settings(
     values: dict[str, Any] = {}
     origins: dict[str, str] = {}
     if path is not None and path.is_file():
-        data = _read_toml(path)
+        data = read_toml(path)
         values.update(data)
         origins.update(dict.fromkeys(data, str(path)))
     for name in _field_types():
@@ -265,56 +248,7 @@ _NOT_EMPTY = {
 }
 
 
-BUILTIN_VOICES = Path(__file__).parent / "builtin_voices"
-"""The repository's voices/ as the wheel ships it, so `pip install` alone can speak."""
-
-
-def voice_file(voices_dir: Path, name: str) -> Path:
-    """`voices_dir/NAME` when it exists, else the built-in copy (which may not exist)."""
-    path = voices_dir / name
-    return path if path.is_file() or not BUILTIN_VOICES.is_dir() else BUILTIN_VOICES / name
-
-
-def voice_names(voices_dir: Path) -> list[str]:
-    """Names of the voice profiles in *voices_dir* and of the built-in ones."""
-    folders = [f for f in (voices_dir, BUILTIN_VOICES) if f.is_dir()]
-    return sorted({p.stem for folder in folders for p in folder.glob("*.toml")})
-
-
-def load_voice(name: str, voices_dir: Path) -> VoiceProfile:
-    """Read `voices_dir/NAME.toml` (or the built-in profile); errors name the fix."""
-    path = voice_file(voices_dir, f"{name}.toml")
-    if not path.is_file():
-        raise UnknownVoiceError(name, voice_names(voices_dir))
-    data = _read_toml(path)
-    allowed = {"engine", "language", "diacritize", "description", "options"}
-    unknown = sorted(set(data) - allowed)
-    if unknown:
-        raise ConfigError(
-            f"{path}: unknown key {unknown[0]!r}; valid keys: {', '.join(sorted(allowed))}."
-        )
-    engine = data.get("engine")
-    if not isinstance(engine, str) or not engine:
-        raise ConfigError(f'{path}: set engine = "espeak" (or gtts, piper).')
-    options = data.get("options", {})
-    if not isinstance(options, dict):
-        raise ConfigError(f"{path}: [options] must be a table of engine options.")
-    checks = {"language": str, "diacritize": bool, "description": str}
-    for key, kind in checks.items():
-        if key in data and not isinstance(data[key], kind):
-            raise ConfigError(f"{path}: {key} must be a {kind.__name__}.")
-    return VoiceProfile(
-        name=name,
-        engine=engine,
-        language=data.get("language", "ar"),
-        diacritize=data.get("diacritize", True),
-        description=data.get("description", ""),
-        options=types.MappingProxyType(dict(options)),
-        path=path,
-    )
-
-
-def _read_toml(path: Path) -> dict[str, Any]:
+def read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)

@@ -10,11 +10,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief import engines
-from audiobrief.config import Settings, VoiceProfile, load_voice, voice_file, voice_names
+from audiobrief.config import Settings
 from audiobrief.engines.base import TTSEngine
 from audiobrief.engines.cache import CachedEngine
 from audiobrief.errors import AudiobriefError, ConfigError, UnknownEngineError
 from audiobrief.model import Pauses
+from audiobrief.profiles import VoiceProfile, load_voice, voice_file, voice_names
 from audiobrief.text.diacritize import Diacritizer
 from audiobrief.text.diacritize_cache import CachedDiacritizer
 from audiobrief.text.lexicon import load_lexicon
