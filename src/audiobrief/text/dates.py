@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from audiobrief.errors import ConfigError
-from audiobrief.text.numbers import cardinal, counted, ordinal, read_integer
+from audiobrief.text.numbers import cardinal, counted, ordinal, read_integer, spoken_range
 from audiobrief.text.tables import (
     HIJRI_MONTHS,
     LETTERS,
@@ -89,10 +89,9 @@ def _year_range(match: re.Match[str]) -> str:
     if not first < second < first + 100:
         return match[0]
     before = match.string[: match.start()].rstrip()
-    pair = f"{cardinal(first)} إلى {cardinal(second)}"
     if before.endswith("بين"):
         return f"{cardinal(first)} و{cardinal(second)}"
-    return pair if before.endswith("من") else f"من {pair}"
+    return spoken_range(cardinal(first), cardinal(second), with_from=not before.endswith("من"))
 
 
 def _era(match: re.Match[str]) -> str:
@@ -136,7 +135,7 @@ def _day_month(match: re.Match[str]) -> str:
     if second is not None:
         days2 = day_words(int(second))
         valid = valid and 1 <= int(second) <= 31
-        days = f"{days} و{days2}" if joint == "و" else f"من {days} إلى {days2}"
+        days = f"{days} و{days2}" if joint == "و" else spoken_range(days, days2)
     if not valid and not has_from:
         return f"{days} {shahr + ' ' if shahr else ''}{month}"
     if not has_from and month.startswith("ذو "):  # with no harakat: not the lexicon's form

@@ -148,6 +148,18 @@ def _scaled(count: int, scale: Scale, case: Case, construct: bool) -> str:
     return f"{words} {scale.singular if construct else scale.accusative}"
 
 
+_TO = "إِلَى"
+
+
+def spoken_range(low: str, high: str, *, with_from: bool = True) -> str:
+    """`مِنْ LOW إِلَى HIGH`, with the two particles diacritized here: at the start of a
+    sentence the diacritizer reads a bare من as مَنْ ("who"). Before the article, مِنَ."""
+    if not with_from:
+        return f"{low} {_TO} {high}"
+    head = "مِنَ" if low.startswith("ال") else "مِنْ"
+    return f"{head} {low} {_TO} {high}"
+
+
 def cardinal(n: int, *, gender: Gender = "m", case: Case = "obl", construct: bool = False) -> str:
     """Spell *n* in words: 2021 -> ألفين وواحد وعشرين, 11000 -> أحد عشر ألفا.
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import re
 
-from audiobrief.text.numbers import NUMBER, Gender, cardinal, digits, ordinal, read_number
+from audiobrief.text.numbers import (
+    NUMBER,
+    Gender,
+    cardinal,
+    digits,
+    ordinal,
+    read_number,
+    spoken_range,
+)
 from audiobrief.text.tables import (
     COUNTED_NOUNS,
     FEMININE_NOUNS,
@@ -143,7 +151,7 @@ def _range(match: re.Match[str]) -> str:
     low, high = cardinal(int(first), gender=gender), cardinal(int(second), gender=gender)
     if before.endswith("بين"):
         return f"{low} و{high}"
-    return f"{low} إلى {high}" if before.endswith("من") else f"من {low} إلى {high}"
+    return spoken_range(low, high, with_from=not before.endswith("من"))
 
 
 def spell_numbers(text: str) -> str:
