@@ -150,6 +150,24 @@ def scrub(text: str) -> str:
     return "".join(out)
 
 
+# A proclitic left on its own: "لـ OCP" loses its tatweel in cleaning, and numbers and
+# Latin words are spelled out after it. Said apart it would be "la" instead of "li-".
+_LONE_PROCLITIC_RE = re.compile(r"(?<![^\s(«\"'])([وفبلك])\s+(?=([\u0621-\u064a]\S*))")
+_HARAKAT_RE = re.compile("[\u064b-\u0652]")
+# The diacritizer leaves a word that already has vowels alone, so the particle gets its own.
+_PARTICLE_VOWEL = {"و": "\u064e", "ف": "\u064e", "ب": "\u0650", "ل": "\u0650", "ك": "\u0650"}
+
+
+def join_proclitics(text: str) -> str:
+    """Attach a lone و ف ب ل ك to the word after it (بـ 8 -> بثمانية)."""
+
+    def join(match: re.Match[str]) -> str:
+        vowelled = _HARAKAT_RE.search(match[2])
+        return match[1] + (_PARTICLE_VOWEL[match[1]] if vowelled else "")
+
+    return _LONE_PROCLITIC_RE.sub(join, text)
+
+
 def make_steps(month_style: str = "maghreb", lexicon: Lexicon | None = None) -> tuple[Step, ...]:
     """The front end's steps in order, for a voice's month style and the user's lexicon.
 
@@ -175,6 +193,7 @@ def make_steps(month_style: str = "maghreb", lexicon: Lexicon | None = None) -> 
         map_punctuation,
         expand_abbreviations,  # after punctuation: "د. -أحمد" is "د. أحمد" by then
         tidy,
+        join_proclitics,
     ]
     if lexicon is not None:
         steps.append(lexicon)
