@@ -202,3 +202,12 @@ def test_cached_diacritizer_answers_a_known_sentence_without_the_model(tmp_path:
     assert calls == ["باب"]
     assert CachedDiacritizer(model, tmp_path, "other")("باب") == "باب\u064e"
     assert calls == ["باب", "باب"]  # another model is another key
+
+
+def test_clearing_the_diacritization_cache_removes_its_file(tmp_path: Path) -> None:
+    from audiobrief.text.diacritize_cache import FILE_NAME, CachedDiacritizer, clear
+
+    CachedDiacritizer(lambda text: text, tmp_path, "m")("باب")
+    assert (tmp_path / FILE_NAME).is_file()
+    clear(tmp_path)
+    assert not (tmp_path / FILE_NAME).exists()

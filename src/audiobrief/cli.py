@@ -198,13 +198,15 @@ def cache_info(obj: dict[str, Any]) -> None:
 @cache.command("clear")
 @click.pass_obj
 def cache_clear(obj: dict[str, Any]) -> None:
-    """Delete every cached clip."""
+    """Delete every cached clip, episode and diacritized sentence."""
     from audiobrief.audio import episode_cache
     from audiobrief.engines.cache import clear_cache
+    from audiobrief.text.diacritize_cache import clear as clear_marks
 
     settings = _run(obj, {}).settings
     folder = settings.cache_dir or _default_cache()
     removed, episodes = clear_cache(folder), episode_cache.clear(folder)
+    clear_marks(folder)
     click.echo(f"removed {removed} clips and {episodes} episodes")
 
 
