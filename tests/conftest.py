@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
 from audiobrief import engines
+from audiobrief.publish.catalog import Catalog, open_catalog
 from support import GOLDEN_DIR, FakeEngine, NetworkBlocked
 
 # CI runs the same examples every time, so a merge is never blocked by a chance find;
@@ -75,3 +76,18 @@ def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
         assert actual == path.read_text(encoding="utf-8")
 
     return check
+
+
+@pytest.fixture
+def output(tmp_path: Path) -> Path:
+    """An empty output folder."""
+    folder = tmp_path / "output"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def catalog(output: Path) -> Iterator[Catalog]:
+    """The catalog of the `output` folder, closed after the test."""
+    with open_catalog(output / "catalog.sqlite") as opened:
+        yield opened

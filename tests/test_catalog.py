@@ -26,13 +26,6 @@ from publish_fixtures import NOW, publish_episode, script_and_timeline
 CORRUPT = "is not a valid catalog; restore it from a backup or move it away to start a new one"
 
 
-@pytest.fixture
-def output(tmp_path: Path) -> Path:
-    folder = tmp_path / "output"
-    folder.mkdir()
-    return folder
-
-
 def test_new_catalog_is_one_versioned_file(output: Path) -> None:
     with open_catalog(output / "catalog.sqlite") as catalog:
         publish_episode(catalog, output)

@@ -8,7 +8,7 @@ import io
 import itertools
 import uuid
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import feedparser
@@ -20,7 +20,7 @@ from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.publish import catalog as catalog_module
 from audiobrief.publish import render
-from audiobrief.publish.catalog import Catalog, open_catalog, podcast_guid
+from audiobrief.publish.catalog import Catalog, podcast_guid
 from audiobrief.publish.feed import prune_files, render_feeds
 from audiobrief.publish.render import cdata
 from publish_fixtures import BASE_URL, NOW, jpeg_header, publish_episode
@@ -33,19 +33,6 @@ NS = {
 }
 TRICKY = "عاجل & <تحديث> ]]> \"اقتباس\" 'مفرد' \u200fنهاية"
 BRIEFING = [("مقدمة", ["مرحبا بكم."]), ("خبر أول", ["نص أول."]), ("خاتمة", ["شكرا."])]
-
-
-@pytest.fixture
-def output(tmp_path: Path) -> Path:
-    folder = tmp_path / "output"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def catalog(output: Path) -> Iterator[Catalog]:
-    with open_catalog(output / "catalog.sqlite") as opened:
-        yield opened
 
 
 def _publish_day(catalog: Catalog, output: Path, audio: bytes | None = None) -> None:

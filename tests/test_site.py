@@ -7,7 +7,7 @@ import datetime as dt
 import itertools
 import os
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import lxml.html
@@ -16,7 +16,7 @@ import pytest
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError
 from audiobrief.publish import catalog as catalog_module
-from audiobrief.publish.catalog import Catalog, EpisodeRecord, open_catalog
+from audiobrief.publish.catalog import Catalog, EpisodeRecord
 from audiobrief.publish.site import render_site
 from audiobrief.publish.views import mark_latin
 from publish_fixtures import BASE_URL, NOW, jpeg_header, png_cover, publish_episode
@@ -26,19 +26,6 @@ BRIEFING = [
     ("المغرب يطلق برنامجا جديدا للنقل", ["قالت الوزارة إن Renault Maroc ستشارك.", "فقرة ثانية."]),
     ("خاتمة", ["شكرا لاستماعكم."]),
 ]
-
-
-@pytest.fixture
-def output(tmp_path: Path) -> Path:
-    folder = tmp_path / "output"
-    folder.mkdir()
-    return folder
-
-
-@pytest.fixture
-def catalog(output: Path) -> Iterator[Catalog]:
-    with open_catalog(output / "catalog.sqlite") as opened:
-        yield opened
 
 
 def _briefing(catalog: Catalog, output: Path) -> EpisodeRecord:

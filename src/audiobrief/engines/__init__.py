@@ -21,11 +21,6 @@ _BUILTIN = (
 _extra: dict[str, Factory] = {}  # registered in code; tests put FakeEngine here
 
 
-def register_engine(name: str, factory: Factory) -> None:
-    """Register an engine in code (plugins normally use the entry-point group)."""
-    _extra[name] = factory
-
-
 def engine_names() -> list[str]:
     """Every engine name this installation knows."""
     return sorted({ep.name for ep in _entry_points()} | _extra.keys())

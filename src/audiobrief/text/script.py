@@ -44,7 +44,6 @@ def build_section(
     diacritize: TextStep | None,
     pauses: Pauses,
     max_words: int = 20,
-    title: str | None = None,
 ) -> Section:
     """One chapter: *heading* spoken first (paragraph 0), then each body paragraph."""
     blocks = [[heading]] + [split_sentences(p) for p in paragraphs]
@@ -63,7 +62,7 @@ def build_section(
             _end_last(segments, pauses.sentence_ms)
         _end_last(segments, pauses.paragraph_ms)
     _end_last(segments, pauses.section_ms)
-    return Section(title=title or heading, segments=tuple(segments), url=url)
+    return Section(title=heading, segments=tuple(segments), url=url)
 
 
 def _speak_clauses(
