@@ -428,7 +428,7 @@ def test_a_day_without_articles_exits_1_and_writes_nothing(
 ) -> None:
     output = _invoke("brief", "--date", "2026-11-28", "-o", "out", "--voice", "fake", code=1)
     assert output.strip() == (
-        "Error: no articles were spoken on 2026-11-28; run 'audiobrief speak ARTICLE' "
+        "Error: no articles were spoken for 2026-11-28; run 'audiobrief speak ARTICLE' "
         "first, or name the article files after 'audiobrief brief'."
     )
     assert not Path("out").exists()
@@ -441,7 +441,7 @@ def test_a_day_without_articles_leaves_an_existing_site_untouched(
     before = _tree(Path("out"))
     other = (dt.date.fromisoformat(day) - dt.timedelta(days=1)).isoformat()
     output = _invoke("brief", "--date", other, "-o", "out", "--voice", "fake", code=1)
-    assert output.startswith(f"Error: no articles were spoken on {other};")
+    assert output.startswith(f"Error: no articles were spoken for {other};")
     assert _tree(Path("out")) == before
 
 

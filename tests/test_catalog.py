@@ -23,7 +23,7 @@ from audiobrief.publish.catalog import (
 )
 from publish_fixtures import NOW, publish_episode, script_and_timeline
 
-CORRUPT = "is not a valid catalog; restore it from a backup or move it away to start a new one"
+CORRUPT = "is not a valid catalog; restore it from your backup, keeping this file aside"
 
 
 def test_new_catalog_is_one_versioned_file(output: Path) -> None:

@@ -88,10 +88,32 @@ def test_bad_article_exits_1_and_writes_nothing(
     assert not (tmp_path / "out").exists() or not list((tmp_path / "out").rglob("*.mp3"))
 
 
-def test_bad_article_among_good_ones_writes_nothing(
+def test_one_bad_file_in_a_batch_is_reported_and_the_others_publish(
     runner: CliRunner, voices: Path, tmp_path: Path
 ) -> None:
-    _error(runner, ["speak", str(DATA / "seed_article.txt"), "nope.txt", "-o", "out"])
+    (tmp_path / "rain.txt").write_text("مطر في فاس\n\nتهاطلت أمطار غزيرة على المدينة.\n", "utf-8")
+    (tmp_path / "broken.txt").write_bytes(b"\x00\x01\x02 binary")
+    (tmp_path / "market.txt").write_text("سوق الخضر\n\nانخفضت أسعار الطماطم اليوم.\n", "utf-8")
+    result = CliRunner(mix_stderr=False).invoke(
+        cli, ["speak", "rain.txt", "broken.txt", "market.txt", "-o", "out"]
+    )
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output + result.stderr
+    errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(errors) == 1 and errors[0].startswith("Error: broken.txt: ")
+    assert result.stderr.strip().splitlines()[-1] == "2 spoken, 1 failed"
+    assert len(result.output.strip().splitlines()) == 2  # one line per published episode
+    spoken = sorted(p.name for p in (tmp_path / "out").rglob("*.mp3"))
+    assert spoken == ["market.mp3", "rain.mp3"]
+    feed = (tmp_path / "out" / "articles.xml").read_text("utf-8")
+    assert feed.count("<item>") == 2
+
+
+def test_fail_fast_publishes_nothing_when_one_source_fails(
+    runner: CliRunner, voices: Path, tmp_path: Path
+) -> None:
+    args = ["speak", str(DATA / "seed_article.txt"), "nope.txt", "-o", "out", "--fail-fast"]
+    _error(runner, args)
     assert not (tmp_path / "out").exists()
 
 

@@ -89,7 +89,9 @@ def test_base_url_comes_from_flag_then_variable_then_file_through_the_cli(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "audiobrief.toml").write_text(
-        'base_url = "https://file.example/a"\n', encoding="utf-8"
+        'base_url = "https://file.example/a"\nowner_email = "desk@file.example"\n'
+        'author = "Desk"\n',
+        encoding="utf-8",
     )
     runner = CliRunner()
     env = {"AUDIOBRIEF_BASE_URL": "https://env.example/b/"}
@@ -98,10 +100,11 @@ def test_base_url_comes_from_flag_then_variable_then_file_through_the_cli(
         ([], env, "https://env.example/b/feed.xml"),
         (["--base-url", "https://flag.example/c"], env, "https://flag.example/c/feed.xml"),
     ]
-    for flags, variables, expected in steps:
-        result = runner.invoke(cli, ["feed", "-o", "out", *flags], env=variables)
+    for number, (flags, variables, expected) in enumerate(steps):
+        out = f"out{number}"  # a site keeps its first address (see test_site_state)
+        result = runner.invoke(cli, ["feed", "-o", out, *flags], env=variables)
         assert result.exit_code == 0, result.output
-        assert _feed_self_link(tmp_path / "out") == expected
+        assert _feed_self_link(tmp_path / out) == expected
 
 
 def test_output_folder_and_config_path_come_from_the_environment(tmp_path: Path) -> None:

@@ -229,20 +229,6 @@ def test_retention_lists_only_the_newest_episodes(catalog: Catalog, output: Path
     assert len(catalog.episodes()) == 3  # the catalog keeps them all
 
 
-def test_enclosure_url_changes_only_when_the_audio_changes(catalog: Catalog, output: Path) -> None:
-    def enclosure() -> str:
-        _render(catalog, output)
-        (item,) = ET.parse(output / "articles.xml").getroot().iter("item")
-        return item.find("enclosure").attrib["url"]  # type: ignore[union-attr]
-
-    publish_episode(catalog, output)
-    first = enclosure()
-    publish_episode(catalog, output, title="عنوان جديد")  # same audio, new title
-    assert enclosure() == first
-    publish_episode(catalog, output, sections=[("عنوان", ["صوت جديد أطول من القديم."])])
-    assert enclosure() == first + "?v=2"
-
-
 def test_failed_render_keeps_the_old_feed(
     catalog: Catalog, output: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -117,7 +117,9 @@ def test_two_articles_with_one_file_name_stay_two_episodes(article: Path) -> Non
     first, second = _news("a", "الخبر الأول عن المدينة"), _news("b", "الخبر الثاني عن الجهة")
     result = CliRunner().invoke(cli, ["speak", first, second, "-o", "out"])
     assert result.exit_code == 0, result.output
-    paths = [line.split(" (")[0] for line in result.output.strip().splitlines()]
+    lines = result.output.strip().splitlines()
+    assert lines[-1] == "2 spoken, 0 failed"
+    paths = [line.split(" (")[0] for line in lines[:-1]]
     assert len(set(paths)) == 2
     titles = sorted(str(ID3(p)["TIT2"]) for p in paths)
     assert titles[0].startswith("الخبر الأول")

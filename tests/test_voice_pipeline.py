@@ -206,7 +206,7 @@ def test_gtts_permanent_failure_fails_the_article_naming_the_sentence(
     result = CliRunner().invoke(cli, ["speak", "article.txt", "--voice", "ar-gtts", "-o", "out"])
     assert result.exit_code == 1, result.output
     (line,) = result.output.strip().splitlines()
-    assert line.startswith(f"Error: gtts engine: could not speak «{REFUSED}»: ")
+    assert line.startswith(f"Error: article.txt: gtts engine: could not speak «{REFUSED}»: ")
     assert "400 (Bad Request)" in line
     assert 'set on_engine_failure = "fallback"' in line
     written = [p for p in Path("out").rglob("*") if p.name != "catalog.sqlite"]

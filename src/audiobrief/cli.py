@@ -69,14 +69,27 @@ def _base_url_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--base-url", default=None, help="Public URL of the output folder.")(f)
 
 
+def _republish_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--republish", is_flag=True, help="Publish again what 'audiobrief unpublish' removed."
+    )(f)
+
+
 @cli.command()
 @click.argument("sources", nargs=-1, required=True)
 @_out_option
 @_voice_option
 @_base_url_option
+@click.option("--fail-fast", is_flag=True, help="Publish nothing if any source fails.")
+@_republish_option
 @click.pass_obj
-def speak(obj: dict[str, Any], /, sources: tuple[str, ...], **flags: Any) -> None:
+def speak(
+    obj: dict[str, Any], /, sources: tuple[str, ...], fail_fast: bool, republish: bool, **flags: Any
+) -> None:
     """Speak each SOURCE (.txt, .html, .md, URL, or - for stdin) as an article episode.
+
+    Each source is published on its own: one that fails is reported and the others
+    still publish (exit status 1 if any failed).
 
     \b
     Example:
@@ -85,8 +98,23 @@ def speak(obj: dict[str, Any], /, sources: tuple[str, ...], **flags: Any) -> Non
     from audiobrief import pipeline
 
     stdin = sys.stdin.buffer.read() if "-" in sources else None
-    for episode in pipeline.speak(sources, _run(obj, flags), stdin=stdin):
-        click.echo(_summary(episode))
+    run = _run(obj, flags)
+    outcomes = pipeline.speak_each(
+        sources, run, stdin=stdin, fail_fast=fail_fast, republish=republish
+    )
+    failed = 0
+    for outcome in outcomes:
+        if outcome.episode is not None:
+            click.echo(_summary(outcome.episode))
+        else:
+            failed += 1
+            message = str(outcome.error)
+            named = message.startswith(f"{outcome.source}: ")
+            click.echo(f"Error: {message if named else f'{outcome.source}: {message}'}", err=True)
+    if len(outcomes) > 1:
+        click.echo(f"{len(outcomes) - failed} spoken, {failed} failed", err=True)
+    if failed:
+        sys.exit(1)
 
 
 @cli.command()
@@ -101,9 +129,15 @@ def speak(obj: dict[str, Any], /, sources: tuple[str, ...], **flags: Any) -> Non
 @_out_option
 @_voice_option
 @_base_url_option
+@_republish_option
 @click.pass_obj
 def brief(
-    obj: dict[str, Any], /, sources: tuple[str, ...], day: dt.datetime | None, **flags: Any
+    obj: dict[str, Any],
+    /,
+    sources: tuple[str, ...],
+    day: dt.datetime | None,
+    republish: bool,
+    **flags: Any,
 ) -> None:
     """Build the daily briefing from the day's articles (or the SOURCES given).
 
@@ -114,7 +148,8 @@ def brief(
     from audiobrief import pipeline
 
     run = _run(obj, flags)
-    episode = pipeline.brief(run, day=day.date() if day else run.today, sources=sources)
+    day_ = day.date() if day else run.today
+    episode = pipeline.brief(run, day=day_, sources=sources, republish=republish)
     click.echo(_summary(episode))
 
 
@@ -233,6 +268,47 @@ def feed(obj: dict[str, Any], /, prune_files: bool, **flags: Any) -> None:
 
 
 @cli.command()
+@click.argument("refs", nargs=-1, required=True)
+@_out_option
+@click.option("--keep-files", is_flag=True, help="Leave the MP3 and side files on disk.")
+@click.pass_obj
+def unpublish(obj: dict[str, Any], /, refs: tuple[str, ...], keep_files: bool, **flags: Any) -> None:
+    """Remove episodes from both feeds and the pages, for good.
+
+    REF is an episode's guid, its article's URL, the source file it was spoken from,
+    or its MP3 (path or URL). Later runs never bring it back, unless given --republish.
+
+    \b
+    Example:
+        audiobrief unpublish output/2026/11/28/articles/weather.mp3
+    """
+    from audiobrief import pipeline
+
+    for record in pipeline.unpublish(refs, _run(obj, flags), keep_files=keep_files):
+        click.echo(f"unpublished {record.guid}: {record.title}")
+
+
+@cli.command()
+@click.option("--base-url", required=True, help="The output folder's new public URL.")
+@_out_option
+@click.pass_obj
+def move(obj: dict[str, Any], /, **flags: Any) -> None:
+    """Publish the site at a new address: rewrite every URL in the feeds and pages.
+
+    The feeds tell podcast apps the new address (itunes:new-feed-url); keep serving
+    the old address (or redirect it) for a few weeks so every app follows.
+
+    \b
+    Example:
+        audiobrief move --base-url https://news.example.org/audio/
+    """
+    from audiobrief import pipeline
+
+    written = pipeline.move(_run(obj, flags))
+    click.echo(f"moved to {flags['base_url']}; wrote {len(written)} files")
+
+
+@cli.command()
 @_out_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -278,14 +354,16 @@ def init(obj: dict[str, Any], force: bool) -> None:
 
 def _run(obj: dict[str, Any], flags: dict[str, Any]) -> Any:
     """Settings (flag > AUDIOBRIEF_* > file > default), the clock and a progress bar."""
-    from audiobrief.config import load_settings
+    from audiobrief.config import is_given, load_settings
     from audiobrief.pipeline import Run
 
     settings = load_settings(obj["config"], flags, os.environ)
     if settings.cache_dir is None:
         settings = type(settings)(**{**settings.__dict__, "cache_dir": _default_cache()})
     progress = None if obj["quiet"] else _progress
-    return Run(settings=settings, now=dt.datetime.now(dt.UTC), progress=progress)
+    given = is_given("base_url", obj["config"], flags, os.environ)
+    now = dt.datetime.now(dt.UTC)
+    return Run(settings=settings, now=now, progress=progress, base_url_given=given)
 
 
 def _default_cache() -> Path:

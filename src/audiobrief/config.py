@@ -120,6 +120,15 @@ def load_settings(
     return settings_from_mapping(values, origin=str(path) if path else "settings", origins=origins)
 
 
+def is_given(
+    name: str, path: Path | None, overrides: Mapping[str, Any], environ: Mapping[str, str]
+) -> bool:
+    """Whether setting *name* was set on this run (flag, AUDIOBRIEF_*, file), not defaulted."""
+    if overrides.get(name) is not None or environ.get(ENV_PREFIX + name.upper()):
+        return True
+    return path is not None and path.is_file() and name in read_toml(path)
+
+
 def settings_from_mapping(
     values: Mapping[str, Any],
     origin: str = "settings",

@@ -12,22 +12,13 @@ from zoneinfo import ZoneInfo
 from audiobrief.articles.load import load_article
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
-from audiobrief.model import Article, ArticleMeta, Episode
-from audiobrief.publish.episode import article_slug, episode_stem
-from audiobrief.publish.feed import prune
+from audiobrief.model import Article, ArticleMeta, Episode, Script
+from audiobrief.publish.catalog import EpisodeRecord
 from audiobrief.publish.files import write_atomic
 from audiobrief.publish.images import check_cover
-from audiobrief.publish.release import (
-    day_articles,
-    free_stem,
-    new_info,
-    open_output,
-    publish_episode,
-    refresh_outputs,
-    short_hash,
-    show_for,
-)
-from audiobrief.render import render
+from audiobrief.publish.lookup import day_articles, find_refs
+from audiobrief.publish.publisher import open_publisher
+from audiobrief.render import Rendered, render
 from audiobrief.text.briefing import briefing_title, build_briefing, dated_title
 from audiobrief.text.script import build_script
 from audiobrief.voice import open_voice
@@ -44,155 +35,144 @@ class Run:
     """Timezone-aware; its date in settings.timezone dates new episodes."""
     progress: Callable[[str, int], Callable[[int], None]] | None = None
     """Called with a label and a clip count before synthesis; returns a tick function."""
+    base_url_given: bool = False
+    """base_url was set on this run (flag, environment or file), not left at its default."""
 
     @property
     def today(self) -> dt.date:
         return self.now.astimezone(ZoneInfo(self.settings.timezone)).date()
 
 
-def speak(sources: Sequence[str], run: Run, *, stdin: bytes | None = None) -> list[Episode]:
-    """Speak each source as an article episode, record it, refresh the feeds and page.
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one source of a batch: its episode, or the error that stopped it."""
 
-    Every source is read and every episode rendered before the first write, so a bad
-    input or a voice failure leaves the output folder as it was.
+    source: str
+    index: int
+    """Its place among the sources given."""
+    episode: Episode | None = None
+    error: AudiobriefError | None = None
+
+
+def speak(
+    sources: Sequence[str], run: Run, *, stdin: bytes | None = None, republish: bool = False
+) -> list[Episode]:
+    """Speak and publish every source, or none: the first failure stops the batch."""
+    outcomes = speak_each(sources, run, stdin=stdin, fail_fast=True, republish=republish)
+    return [o.episode for o in outcomes if o.episode is not None]
+
+
+def speak_each(
+    sources: Sequence[str],
+    run: Run,
+    *,
+    stdin: bytes | None = None,
+    fail_fast: bool = False,
+    republish: bool = False,
+) -> list[Outcome]:
+    """Speak each source as an article episode and publish each on its own.
+
+    A source that fails is reported and the others still publish; with *fail_fast* the
+    first failure stops the batch before anything is published.
     """
-    settings = run.settings
-    articles = [load_article(s, stdin=stdin) for s in sources]
-    show = show_for(settings, "article")
-    voice = open_voice(settings)
-    done = []
-    for article in articles:
-        script = build_script(article, **voice.text_options)
-        slug = article_slug(article.meta.source, article.meta.url, article.title)
-        done.append(
-            (
-                article,
-                slug,
-                script,
-                render(script, voice, settings, label=slug, progress=run.progress),
-            )
-        )
-    episodes: list[Episode] = []
-    with open_output(settings) as catalog:
-        for index, (article, slug, script, rendered) in enumerate(done):
-            # A file has no address: its name and headline identify it, so two different
-            # articles saved as article.txt on different days stay two episodes.
-            key = article.meta.url or f"file:{slug}:{short_hash(article.title)}"
-            previous = catalog.find("article", key)
-            day = previous.day if previous else run.today
-            stem = (
-                previous.mp3.removesuffix(".mp3")
-                if previous
-                else free_stem(catalog, episode_stem("article", day, slug), key, episodes)
-            )
-            # One microsecond apart: articles spoken together keep their order in the brief.
-            published = previous.published if previous else run.now + dt.timedelta(0, 0, index)
-            info = new_info(
-                catalog,
-                "article",
-                key,
-                dated_title(article.title, day, settings.month_style),
-                day,
-                published,
-                slug=slug,
-                url=article.meta.url,
-                author=article.meta.author,
-                outlet=article.meta.outlet,
-                description=article.paragraphs[0],
-            )
-            episodes.append(
-                publish_episode(
-                    catalog,
-                    settings,
-                    info,
-                    key=key,
-                    stem=stem,
-                    script=script,
-                    mp3=rendered.mp3,
-                    timeline=rendered.timeline,
-                    show=show,
-                )
-            )
-        refresh_outputs(catalog, run.settings, run.now)
-    return episodes
+    check_cover(run.settings.cover)
+    voice = open_voice(run.settings)
+    outcomes: list[Outcome] = []
+    made: list[tuple[int, Article, Script, Rendered]] = []
+    for index, source in enumerate(sources):
+        try:
+            article = load_article(source, stdin=stdin)
+            script = build_script(article, **voice.text_options)
+            label = article.meta.url or article.meta.source
+            rendered = render(script, voice, run.settings, label=label, progress=run.progress)
+            made.append((index, article, script, rendered))
+        except AudiobriefError as exc:
+            if fail_fast:
+                raise
+            outcomes.append(Outcome(source, index, error=exc))
+    if not made:  # nothing to publish: the output folder stays as it was
+        return outcomes
+    with open_publisher(run.settings, run.now, base_url_given=run.base_url_given) as publisher:
+        for index, article, script, rendered in made:
+            try:
+                episode = publisher.article(
+                    article, script, rendered.mp3, rendered.timeline,
+                    title=lambda day, a=article: dated_title(a.title, day, run.settings.month_style),
+                    today=run.today, order=index, republish=republish,
+                )  # fmt: skip
+                outcomes.append(Outcome(sources[index], index, episode=episode))
+            except AudiobriefError as exc:
+                if fail_fast:
+                    raise
+                outcomes.append(Outcome(sources[index], index, error=exc))
+    return sorted(outcomes, key=lambda o: o.index)
 
 
-def brief(run: Run, *, day: dt.date, sources: Sequence[str] = ()) -> Episode:
+def brief(
+    run: Run, *, day: dt.date, sources: Sequence[str] = (), republish: bool = False
+) -> Episode:
     """Build the day's briefing from the files given, or from that day's article episodes.
 
     Everything is read, synthesized and measured before the first write: a day with no
     articles, or an article the voice cannot speak, leaves the output folder as it was.
     """
     settings = run.settings
+    check_cover(settings.cover)
     articles = _in_order([load_article(s) for s in sources], settings)
     if not articles:
-        articles = day_articles(settings, day)  # oldest first
+        articles = day_articles(settings.output_dir, day)  # oldest first
         if settings.briefing_order == "time":
             articles.reverse()
     if not articles:
         raise AudiobriefError(
-            f"no articles were spoken on {day.isoformat()}; run 'audiobrief speak "
+            f"no articles were spoken for {day.isoformat()}; run 'audiobrief speak "
             "ARTICLE' first, or name the article files after 'audiobrief brief'."
         )
-    show = show_for(settings, "briefing")
     voice = open_voice(settings)
     bodies = [build_script(a, **voice.text_options) for a in articles]
     script = build_briefing(
-        bodies,
-        day=day,
-        show_title=settings.show_title,
-        month_style=settings.month_style,
+        bodies, day=day, show_title=settings.show_title, month_style=settings.month_style,
         **voice.text_options,
-    )
+    )  # fmt: skip
+    label = f"briefing {day.isoformat()}"
     rendered = render(
-        script,
-        voice,
-        settings,
-        label=f"briefing {day.isoformat()}",
-        progress=run.progress,
-        music=settings.music,
+        script, voice, settings, label=label, progress=run.progress, music=settings.music
     )
-    key = day.isoformat()
-    with open_output(settings) as catalog:
-        previous = catalog.find("briefing", key)
-        stem = (
-            previous.mp3.removesuffix(".mp3")
-            if previous
-            else episode_stem("briefing", day, f"briefing-{key}")
+    title = briefing_title(settings.show_title, day, settings.month_style)
+    with open_publisher(settings, run.now, base_url_given=run.base_url_given) as publisher:
+        return publisher.briefing(
+            day, script, rendered.mp3, rendered.timeline, title=title, republish=republish
         )
-        info = new_info(
-            catalog,
-            "briefing",
-            key,
-            briefing_title(settings.show_title, day, settings.month_style),
-            day,
-            previous.published if previous else run.now,
-            slug=f"briefing-{key}",
-            description=" · ".join(s.title for s in script.sections[1:-1]),
-        )
-        episode = publish_episode(
-            catalog,
-            settings,
-            info,
-            key=key,
-            stem=stem,
-            script=script,
-            mp3=rendered.mp3,
-            timeline=rendered.timeline,
-            show=show,
-        )
-        refresh_outputs(catalog, run.settings, run.now)
-    return episode
 
 
 def refresh(run: Run, *, prune_files: bool = False) -> list[Path]:
     """Re-render feed.xml, articles.xml and the pages from the catalog alone."""
+    from audiobrief.publish.feed import prune
+
     check_cover(run.settings.cover)
-    with open_output(run.settings) as catalog:
-        written = refresh_outputs(catalog, run.settings, run.now)
+    with open_publisher(run.settings, run.now, base_url_given=run.base_url_given) as publisher:
+        written = publisher.refresh()
         if prune_files:  # after the feeds stop listing them
-            prune(catalog, settings=run.settings, output_dir=run.settings.output_dir)
+            prune(publisher.catalog, settings=publisher.settings, output_dir=publisher.output_dir)
     return written
+
+
+def unpublish(refs: Sequence[str], run: Run, *, keep_files: bool = False) -> list[EpisodeRecord]:
+    """Take the episodes *refs* name off both feeds and the pages, for good."""
+    from audiobrief.publish.views import base_url
+
+    files = [r for r in refs if Path(r).is_file() and Path(r).suffix in (".txt", ".md", ".html")]
+    sources = {ref: load_article(ref) for ref in files}
+    with open_publisher(run.settings, run.now, base_url_given=run.base_url_given) as publisher:
+        out, base = publisher.output_dir, base_url(publisher.settings)
+        guids = find_refs(publisher.catalog, list(refs), output_dir=out, base=base, sources=sources)
+        return publisher.unpublish(guids, keep_files=keep_files)
+
+
+def move(run: Run) -> list[Path]:
+    """Publish the site at a new base_url: every URL is rewritten from the catalog."""
+    with open_publisher(run.settings, run.now, moving=True) as publisher:
+        return publisher.refresh()
 
 
 def say_forms(text: str, run: Run) -> tuple[str, str]:

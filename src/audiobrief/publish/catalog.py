@@ -7,12 +7,13 @@ import datetime as dt
 import logging
 import sqlite3
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from audiobrief.errors import PublishError
 from audiobrief.model import EpisodeKind
+from audiobrief.publish.schema import SCHEMA_VERSION, prepare
 from audiobrief.publish.records import (
     COLUMNS,
     KINDS,
@@ -29,6 +30,7 @@ from audiobrief.publish.records import (
 
 __all__ = [
     "KINDS",
+    "SCHEMA_VERSION",
     "PODCAST_GUID_NAMESPACE",
     "Catalog",
     "EpisodeRecord",
@@ -40,26 +42,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE channel (name TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE guids (
-    kind TEXT NOT NULL, key TEXT NOT NULL, guid TEXT NOT NULL UNIQUE, PRIMARY KEY (kind, key)
-);
-CREATE TABLE episodes (
-    guid TEXT PRIMARY KEY, kind TEXT NOT NULL, key TEXT NOT NULL, day TEXT NOT NULL,
-    published TEXT NOT NULL, published_us INTEGER NOT NULL, title TEXT NOT NULL,
-    description TEXT NOT NULL, mp3 TEXT NOT NULL UNIQUE, size_bytes INTEGER NOT NULL,
-    duration_ms INTEGER NOT NULL, timeline TEXT NOT NULL, script TEXT NOT NULL,
-    files TEXT NOT NULL, url TEXT, author TEXT, outlet TEXT,
-    audio_key TEXT NOT NULL, revision INTEGER NOT NULL
-);
-CREATE INDEX episodes_by_time ON episodes (kind, published_us);
-"""
-_TABLES = frozenset({"channel", "guids", "episodes"})
-
 
 class Catalog:
     """The published episodes and the channel's stored identity; use `open_catalog`."""
@@ -98,8 +80,19 @@ class Catalog:
             )
         return guid
 
-    def upsert(self, record: EpisodeRecord) -> None:
+    def upsert(
+        self,
+        record: EpisodeRecord,
+        *,
+        moves: Sequence[tuple[str, str]] = (),
+        drops: Sequence[str] = (),
+        article: str | None = None,
+    ) -> None:
         """Add the episode, or update it in place (same guid), in one transaction.
+
+        The same transaction journals the file moves (temporary name, final path) that
+        put the episode's files in place and the old files to delete once the feeds stop
+        listing them (see `pending`), and keeps the loaded *article* (JSON).
 
         The enclosure revision goes up only when the audio changed (its Timeline or
         duration), so an unchanged re-run keeps the enclosure URL.
@@ -145,6 +138,12 @@ class Catalog:
                     f"{record.mp3} already belongs to another episode; give this one "
                     "another slug so each episode has its own file."
                 ) from exc
+            if article is not None:
+                self._db.execute(
+                    "INSERT OR REPLACE INTO articles (guid, article) VALUES (?, ?)",
+                    (record.guid, article),
+                )
+            self._journal(moves, drops)
         logger.debug("catalog: %s %s (revision %d)", record.kind, record.guid, revision)
 
     def episodes(
@@ -182,6 +181,67 @@ class Catalog:
             raise self._damaged(exc) from exc
         return int(row[0]) if row else 0
 
+    def remove(self, guid: str, *, removed: str, drops: Sequence[str]) -> EpisodeRecord:
+        """Unpublish episode *guid*: its row goes, a tombstone stays, *drops* are journaled.
+
+        The guid mapping is kept, so a republished episode gets its old guid back.
+        """
+        record = self.get(guid)
+        if record is None:
+            raise PublishError(f"no episode with guid {guid} in {self.path}.")
+        with self._transaction():
+            self._db.execute("DELETE FROM episodes WHERE guid = ?", (guid,))
+            self._db.execute("DELETE FROM articles WHERE guid = ?", (guid,))
+            self._db.execute(
+                "INSERT OR REPLACE INTO tombstones (kind, key, guid, title, removed) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (record.kind, record.key, guid, record.title, removed),
+            )
+            self._journal((), drops)
+        return record
+
+    def tombstone(self, kind: EpisodeKind, key: str) -> str | None:
+        """When episode (*kind*, *key*) was unpublished (ISO time), or None."""
+        row = self._query("SELECT removed FROM tombstones WHERE kind = ? AND key = ?", kind, key)
+        return str(row[0][0]) if row else None
+
+    def lift_tombstone(self, kind: EpisodeKind, key: str) -> None:
+        """Let episode (*kind*, *key*) be published again (`speak --republish`)."""
+        with self._transaction():
+            self._db.execute("DELETE FROM tombstones WHERE kind = ? AND key = ?", (kind, key))
+
+    def article(self, guid: str) -> str | None:
+        """The article episode *guid* was made from, as the JSON `upsert` kept."""
+        row = self._query("SELECT article FROM articles WHERE guid = ?", guid)
+        return str(row[0][0]) if row else None
+
+    def keys(self, kind: EpisodeKind) -> dict[str, str]:
+        """guid by key of every published episode of *kind*."""
+        rows = self._query("SELECT key, guid FROM episodes WHERE kind = ?", kind)
+        return {str(key): str(guid) for key, guid in rows}
+
+    def pending(self) -> list[tuple[str, str | None]]:
+        """Journaled file work: (final path, temporary name to move there, or None to delete)."""
+        rows = self._query("SELECT path, tmp FROM pending ORDER BY path")
+        return [(str(path), None if tmp is None else str(tmp)) for path, tmp in rows]
+
+    def settle(self, paths: Iterable[str]) -> None:
+        """Forget journaled work on *paths*: it is done."""
+        with self._transaction():
+            self._db.executemany("DELETE FROM pending WHERE path = ?", [(p,) for p in paths])
+
+    def site_value(self, name: str) -> str | None:
+        """A stored site setting (`base_url`, ...), or None before the first publish."""
+        row = self._query("SELECT value FROM channel WHERE name = ?", f"site:{name}")
+        return str(row[0][0]) if row else None
+
+    def set_site_value(self, name: str, value: str) -> None:
+        """Store site setting *name*: later runs use it instead of the default."""
+        with self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO channel (name, value) VALUES (?, ?)", (f"site:{name}", value)
+            )
+
     def close(self) -> None:
         """Close the database; the catalog is unusable afterwards."""
         self._db.close()
@@ -191,6 +251,16 @@ class Catalog:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+    def _journal(self, moves: Sequence[tuple[str, str]], drops: Sequence[str]) -> None:
+        rows = [(path, tmp) for tmp, path in moves] + [(path, None) for path in drops]
+        self._db.executemany("INSERT OR REPLACE INTO pending (path, tmp) VALUES (?, ?)", rows)
+
+    def _query(self, sql: str, *args: str) -> list[tuple[object, ...]]:
+        try:
+            return list(self._db.execute(sql, args))
+        except sqlite3.DatabaseError as exc:
+            raise self._damaged(exc) from exc
 
     def _select(self, clause: str, args: list[str]) -> list[EpisodeRecord]:
         query = f"SELECT {', '.join(COLUMNS)} FROM episodes{clause}"
@@ -208,22 +278,15 @@ class Catalog:
             ) from exc
 
     def _damaged(self, exc: sqlite3.DatabaseError) -> PublishError:
-        """A damaged page or row (SQLite finds out when a query reaches it), or a full disk."""
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0][:80]
-        return PublishError(
-            f"cannot use the catalog {self.path} ({reason}); if the disk is full, free some "
-            "space; else restore the file from a backup or move it away to start a new one."
-        )
+        """The error for what SQLite reported: a full disk, a read-only file, or damage."""
+        return PublishError(f"cannot use the catalog {self.path} ({advice(exc, self.path)})")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
         try:
             self._db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            raise PublishError(
-                f"{self.path} is busy or read-only ({exc}); wait for the other audiobrief "
-                "run to finish, or check the folder's permissions."
-            ) from exc
+            raise self._damaged(exc) from exc
         try:
             yield
             self._db.execute("COMMIT")
@@ -234,6 +297,24 @@ class Catalog:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+
+def advice(exc: sqlite3.Error, path: Path) -> str:
+    """What SQLite's error means for the user, and the fix: each cause its own advice."""
+    text = str(exc).lower()
+    if "full" in text:
+        return "the disk is full; free some space and run the command again"
+    if "readonly" in text or "read-only" in text or "permission" in text:
+        return (
+            f"it is read-only; give the user running audiobrief write access to "
+            f"{path.parent} and {path.name}"
+        )
+    if "locked" in text or "busy" in text:
+        return "another program holds it; wait for it to finish and run the command again"
+    return (
+        "the file is damaged; restore catalog.sqlite from your backup, keeping the damaged "
+        "file aside; never delete it, or the feeds lose their episodes"
+    )
 
 
 def open_catalog(path: Path) -> Catalog:
@@ -251,49 +332,16 @@ def open_catalog(path: Path) -> Catalog:
             f"cannot open the catalog {path} ({exc}); check the output folder's permissions."
         ) from exc
     try:
-        _prepare(connection, path)
+        prepare(connection, path)
     except sqlite3.DatabaseError as exc:
         connection.close()
+        if isinstance(exc, sqlite3.OperationalError):  # read-only, full disk, locked
+            raise PublishError(f"cannot open the catalog {path} ({advice(exc, path)})") from exc
         raise PublishError(
-            f"{path} is not a valid catalog; restore it from a backup or move it away to "
-            "start a new one."
+            f"{path} is not a valid catalog; restore it from your backup, keeping this "
+            "file aside (never delete it: the feeds would lose their episodes)."
         ) from exc
     except PublishError:
         connection.close()
         raise
     return Catalog(connection, path)
-
-
-def _prepare(connection: sqlite3.Connection, path: Path) -> None:
-    if not _tables(connection) and _version(connection) == 0:
-        # One file on disk: the default rollback journal, not WAL (no -wal/-shm files).
-        connection.execute("PRAGMA journal_mode = DELETE")
-        connection.execute("BEGIN IMMEDIATE")
-        try:
-            if not _tables(connection):  # another run may have created it meanwhile
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        connection.execute(statement)
-                connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                logger.info("created the catalog %s", path)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
-    version = _version(connection)
-    if version > SCHEMA_VERSION:
-        raise PublishError(
-            f"{path} was written by a newer audiobrief (catalog version {version}); "
-            "upgrade audiobrief to use it."
-        )
-    if version != SCHEMA_VERSION or not _tables(connection) >= _TABLES:
-        raise sqlite3.DatabaseError(f"unknown schema (user_version {version})")
-
-
-def _version(connection: sqlite3.Connection) -> int:
-    return int(connection.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _tables(connection: sqlite3.Connection) -> set[str]:
-    rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    return {str(row[0]) for row in rows}

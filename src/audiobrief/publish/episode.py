@@ -1,10 +1,9 @@
-"""Publish stage: write one episode's MP3 (tagged) and its side files, atomically."""
+"""Publish stage: an episode's file names, and its tagged MP3 and side files staged."""
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 from audiobrief.errors import PublishError
 from audiobrief.model import EpisodeInfo, Script, Timeline
 from audiobrief.publish.chapters import json_chapters
-from audiobrief.publish.files import write_atomic
+from audiobrief.publish.files import write_temporary
 from audiobrief.publish.tags import write_tags
 from audiobrief.publish.transcripts import plain_transcript, srt, webvtt
 
@@ -51,40 +50,45 @@ def episode_stem(kind: str, day: dt.date, slug: str) -> str:
     return f"{folder}/articles/{slug}" if kind == "article" else f"{folder}/{slug}"
 
 
-def write_episode(
-    output_dir: Path,
-    stem: str,
+SUFFIXES = {"mp3": ".mp3", "vtt": ".vtt", "srt": ".srt", "chapters": ".chapters.json"}
+"""The files of one version of an episode, by kind: `<version stem><suffix>`."""
+
+
+def stage_episode(
+    folder: Path,
     *,
     mp3: bytes,
     info: EpisodeInfo,
     timeline: Timeline,
     script: Script,
     show: Show,
-) -> tuple[Path, int, dict[str, str]]:
-    """Write `<stem>.mp3` with its tags, `.vtt`, `.srt` and `.chapters.json`.
+) -> dict[str, Path]:
+    """Write the tagged MP3, `.vtt`, `.srt` and `.chapters.json` under temporary names.
 
-    Returns the MP3 path, its exact size in bytes and the side files relative to
-    *output_dir*. Each file appears whole or not at all: the MP3 is written and
-    tagged under a temporary name in the same folder, then renamed into place.
+    Each goes to a new hidden name in *folder* (where the episode's files live, so a
+    rename puts it in place); the publisher moves them only after the catalog commits.
+    On failure nothing is left behind.
+
+    Raises:
+        PublishError: the folder cannot be made or written (permissions, full disk).
     """
-    mp3_path = output_dir / f"{stem}.mp3"
     try:
-        mp3_path.parent.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise PublishError(
-            f"cannot create {mp3_path.parent} ({exc.strerror}); choose a writable -o folder."
+            f"cannot create {folder} ({exc.strerror}); choose a writable -o folder."
         ) from exc
     artist = info.outlet or info.author or show.author
-    side = {
-        "vtt": (f"{stem}.vtt", webvtt(timeline)),
-        "srt": (f"{stem}.srt", srt(timeline)),
-        "chapters": (f"{stem}.chapters.json", json_chapters(timeline, title=info.title)),
+    texts = {
+        "vtt": webvtt(timeline),
+        "srt": srt(timeline),
+        "chapters": json_chapters(timeline, title=info.title),
     }
-    tmp = mp3_path.with_name(f".{mp3_path.name}.tmp")
+    staged: dict[str, Path] = {}
     try:
-        tmp.write_bytes(mp3)
+        staged["mp3"] = write_temporary(folder, info.slug + ".mp3", mp3)
         write_tags(
-            tmp,
+            staged["mp3"],
             info=info,
             timeline=timeline,
             show_title=show.title,
@@ -95,15 +99,10 @@ def write_episode(
             comment=info.description,
             feed_url=show.feed_url,
         )
-        for relpath, text in side.values():
-            write_atomic(output_dir / relpath, text)
-        os.replace(tmp, mp3_path)
-    except OSError as exc:
-        raise PublishError(
-            f"cannot write {mp3_path} ({exc.strerror}); check the output folder."
-        ) from exc
-    finally:
-        tmp.unlink(missing_ok=True)
-    files = {key: relpath for key, (relpath, _) in side.items()}
-    files["html"] = f"{stem}.html"
-    return mp3_path, mp3_path.stat().st_size, files
+        for kind, text in texts.items():
+            staged[kind] = write_temporary(folder, info.slug + SUFFIXES[kind], text)
+    except BaseException:
+        for tmp in staged.values():
+            tmp.unlink(missing_ok=True)
+        raise
+    return staged

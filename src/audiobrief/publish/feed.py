@@ -53,6 +53,8 @@ class Channel:
     daily: bool
     """Briefings come daily (podcast:updateFrequency); articles come when written."""
     build_date: str
+    new_feed_url: str | None = None
+    """Set once the site moved: apps that still poll an old address follow it here."""
 
 
 def render_feeds(
@@ -102,9 +104,10 @@ def render_feeds(
             guid=catalog.channel_guid(feed_url),
             daily=kind == "briefing",
             build_date=rfc2822(now),
+            new_feed_url=feed_url if catalog.site_value("moved_from") else None,
         )
         records = kept(catalog, kind, settings.feed_keep)
-        views = [episode_view(r, base=base, revision=catalog.revision(r.guid)) for r in records]
+        views = [episode_view(r, base=base) for r in records]
         rendered[output_dir / name] = _render(channel, views)
     for path, text in rendered.items():
         write_atomic(path, text)

@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from audiobrief.errors import PublishError
@@ -27,17 +26,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     Raises:
         PublishError: the folder is missing or not writable, or the disk is full.
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = write_temporary(path.parent, path.name, data)
     try:
-        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise _write_error(path, exc) from exc
-    tmp = Path(name)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
         replace_into(tmp, path)
     except OSError as exc:
         raise _write_error(path, exc) from exc
@@ -83,31 +73,37 @@ def replace_into(tmp: Path, final: Path) -> None:
     _sync_folder(final.parent)
 
 
-def temp_path_for(final: Path) -> Path:
-    """A hidden, unused name next to *final* for building it before `replace_into`."""
-    handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
-    os.close(handle)
-    return Path(name)
+TEMP_SUFFIX = ".tmp"
+"""Every temporary file is hidden and ends so: `.<name>.<random>.tmp`."""
 
 
-@contextlib.contextmanager
-def atomic_path(final: Path) -> Iterator[Path]:
-    """Yield a temporary path next to *final*; on success it replaces *final*.
+def write_temporary(folder: Path, name: str, data: bytes | str) -> Path:
+    """Write *data* to a new hidden temporary file in *folder*, flushed to disk.
 
-    If the block raises, the temporary file is removed and *final* stays as it was.
+    Its name is unique (`.<name>.<random>.tmp`), so runs side by side never share one.
 
     Raises:
-        PublishError: the folder is missing or not writable.
+        PublishError: the folder is missing or not writable, or the disk is full.
     """
+    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
-        tmp = temp_path_for(final)
+        handle, path = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
-        raise _write_error(final, exc) from exc
+        raise _write_error(folder / name, exc) from exc
     try:
-        yield tmp
-        replace_into(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+    except OSError as exc:
+        Path(path).unlink(missing_ok=True)
+        raise _write_error(folder / name, exc) from exc
+    return Path(path)
+
+
+def is_temporary(name: str) -> bool:
+    """Whether *name* is one of our temporary files (or the old fixed `.x.mp3.tmp`)."""
+    return name.startswith(".") and name.endswith(TEMP_SUFFIX)
 
 
 def _sync_folder(folder: Path) -> None:

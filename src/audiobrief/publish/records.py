@@ -14,6 +14,8 @@ from typing import Any, TypeVar
 
 from audiobrief.errors import PublishError
 from audiobrief.model import (
+    Article,
+    ArticleMeta,
     Chapter,
     Cue,
     EpisodeInfo,
@@ -196,3 +198,16 @@ def _build(cls: type[_T], data: dict[str, Any], **nested: Any) -> _T:
     names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     values = {k: v for k, v in data.items() if k in names}
     return cls(**{**values, **nested})
+
+
+def article_to_json(article: Article) -> str:
+    """The loaded Article as compact JSON (the catalog keeps it for the briefing)."""
+    return json.dumps(dataclasses.asdict(article), ensure_ascii=False, sort_keys=True, default=str)
+
+
+def article_from_json(text: str) -> Article:
+    """The Article that `article_to_json` wrote."""
+    data = json.loads(text)
+    meta = dict(data["meta"])
+    meta["date"] = dt.date.fromisoformat(meta["date"]) if meta.get("date") else None
+    return Article(data["title"], tuple(data["paragraphs"]), _build(ArticleMeta, meta))

@@ -84,7 +84,7 @@ def render_site(
     env = environment()
     written = [output_dir / cover.split("?", 1)[0]]
     for record in [*briefings, *articles]:
-        view = episode_view(record, base=base, revision=catalog.revision(record.guid))
+        view = episode_view(record, base=base)
         show = _show(settings, base, cover, posixpath.dirname(view.page) or ".")
         html = _render(env, "episode.html.j2", ep=view, show=show, root=view.relative["root"])
         path = output_dir / view.page
@@ -107,7 +107,7 @@ def render_site(
 
 
 def _index_view(catalog: Catalog, record: EpisodeRecord, base: str) -> EpisodeView:
-    return episode_view(record, base=base, revision=catalog.revision(record.guid), folder=".")
+    return episode_view(record, base=base, folder=".")
 
 
 def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:

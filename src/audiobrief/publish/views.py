@@ -63,7 +63,7 @@ class EpisodeView:
     page: str
     """The page's path relative to the output folder (`.../briefing-2026-11-28.html`)."""
     absolute: dict[str, str]
-    """Absolute URLs by kind: mp3 (enclosure, with revision), page, vtt, srt, chapters."""
+    """Absolute URLs by kind: mp3 (enclosure), page, vtt, srt, chapters."""
     relative: dict[str, str]
     """The same files relative to the page (and `root`, the output folder)."""
     sections: tuple[SectionView, ...]
@@ -147,7 +147,7 @@ def page_path(record: EpisodeRecord) -> str:
 
 
 def episode_view(
-    record: EpisodeRecord, *, base: str, revision: int, folder: str | None = None
+    record: EpisodeRecord, *, base: str, folder: str | None = None
 ) -> EpisodeView:
     """Resolve the record's files to URLs and group its cues into a transcript.
 
@@ -158,8 +158,6 @@ def episode_view(
     files = {"mp3": record.mp3, "page": page, **record.files}
     files.pop("html", None)
     absolute = {kind: site_url(base, path) for kind, path in files.items()}
-    if revision > 1:  # new audio under the same guid: a new URL, so apps fetch it again
-        absolute["mp3"] += f"?v={revision}"
     relative = {kind: quote(posixpath.relpath(path, folder)) for kind, path in files.items()}
     relative["root"] = quote(posixpath.relpath(".", folder)) + "/"
     return EpisodeView(record, page, absolute, relative, _sections(record))

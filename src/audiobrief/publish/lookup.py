@@ -1,0 +1,96 @@
+"""Publish stage: read published state back (the day's articles, episodes by reference)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from audiobrief.errors import PublishError
+from audiobrief.model import Article, ArticleMeta
+from audiobrief.publish.catalog import Catalog, EpisodeRecord, open_catalog
+from audiobrief.publish.identity import canonical_url, source_prefix
+from audiobrief.publish.records import article_from_json
+from audiobrief.publish.site_state import CATALOG_NAME
+from audiobrief.publish.views import page_path
+
+
+def day_articles(output_dir: Path, day: dt.date) -> list[Article]:
+    """The articles published for *day*, oldest first, as they were loaded.
+
+    Only reads: with no catalog yet there are no articles, and none is created.
+    """
+    path = output_dir / CATALOG_NAME
+    if not path.is_file() or path.stat().st_size == 0:
+        return []
+    with open_catalog(path) as catalog:
+        records = catalog.episodes("article", day=day)
+        records.sort(key=lambda r: r.published)
+        kept = [catalog.article(r.guid) for r in records]
+    return [
+        article_from_json(text) if text else _written_article(record)
+        for record, text in zip(records, kept, strict=True)
+    ]
+
+
+def find_refs(
+    catalog: Catalog,
+    refs: list[str],
+    *,
+    output_dir: Path,
+    base: str,
+    sources: dict[str, Article],
+) -> list[str]:
+    """The guids that *refs* name: guids, article URLs, source files, MP3 paths or URLs.
+
+    *sources* holds the articles loaded from the refs that are article files.
+
+    Raises:
+        PublishError: a reference names no published episode (nothing is changed).
+    """
+    records = catalog.episodes()
+    guids: list[str] = []
+    unknown = []
+    for ref in refs:
+        if ref in sources and not ref.endswith(".mp3"):
+            prefix = source_prefix(sources[ref])
+            found = [r.guid for r in records if r.key.startswith(prefix)]
+        else:
+            found = [r.guid for r in records if _names(r, ref, output_dir, base)]
+        if not found:
+            unknown.append(ref)
+        guids.extend(g for g in found if g not in guids)
+    if unknown:
+        raise PublishError(
+            f"no published episode matches {', '.join(unknown)}; give a guid, an article "
+            "URL, a source file or an episode's MP3 (see feed.xml and articles.xml)."
+        )
+    return guids
+
+
+def _names(record: EpisodeRecord, ref: str, output_dir: Path, base: str) -> bool:
+    if ref == record.guid:
+        return True
+    if ref.startswith(("http://", "https://")):
+        if ref.startswith(base):
+            ref = ref[len(base) :].split("?")[0]
+        else:
+            return record.kind == "article" and record.key == canonical_url(ref)
+    files = {record.mp3, page_path(record), *record.files.values()}
+    path = Path(ref)
+    if path.resolve().is_relative_to(output_dir.resolve()):
+        ref = path.resolve().relative_to(output_dir.resolve()).as_posix()
+    return ref in files
+
+
+def _written_article(record: EpisodeRecord) -> Article:
+    """An article published before the catalog kept articles: rebuilt from its text."""
+    (section,) = record.script.sections
+    paragraphs: dict[int, list[str]] = {}
+    for segment in section.segments:
+        if segment.paragraph:
+            paragraphs.setdefault(segment.paragraph, []).append(segment.written)
+    meta = ArticleMeta(
+        source=record.key, url=record.url, date=record.day, author=record.author,
+        outlet=record.outlet,
+    )  # fmt: skip
+    return Article(section.title, tuple(" ".join(p) for p in paragraphs.values()), meta)

@@ -1,0 +1,302 @@
+"""Publish stage's front door: identity, files and catalog as one step, then the feeds."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from audiobrief.config import Settings
+from audiobrief.errors import AudiobriefError, PublishError
+from audiobrief.model import Article, Episode, EpisodeInfo, EpisodeKind, Script, Timeline
+from audiobrief.publish.catalog import Catalog, EpisodeRecord
+from audiobrief.publish.episode import SUFFIXES, Show, article_slug, episode_stem, stage_episode
+from audiobrief.publish.files import replace_into
+from audiobrief.publish.identity import article_day, article_key
+from audiobrief.publish.images import check_cover
+from audiobrief.publish.journal import collect_garbage, finish_moves, remove_temporaries
+from audiobrief.publish.lock import output_lock
+from audiobrief.publish.records import article_to_json
+from audiobrief.publish.site_state import guard_catalog, open_site
+from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, base_url, page_path
+
+logger = logging.getLogger(__name__)
+
+Title = Callable[[dt.date], str]
+"""The episode title for the day the publisher settles on (the text stage words it)."""
+
+
+class Publisher:
+    """Puts rendered episodes on the site; use `open_publisher`.
+
+    Each episode lands whole or not at all: its files are written under temporary
+    names, the catalog row and the promised moves commit in one transaction, then the
+    files move into place. A changed episode gets new file names, so a feed never lists
+    a file of another size; old files go once the feeds are refreshed.
+    """
+
+    def __init__(self, catalog: Catalog, settings: Settings, now: dt.datetime) -> None:
+        self.catalog = catalog
+        self.settings = settings
+        self.now = now
+        self.changed = False
+        self._staged_stems: set[str] = set()
+
+    @property
+    def output_dir(self) -> Path:
+        return self.settings.output_dir
+
+    def article(
+        self,
+        article: Article,
+        script: Script,
+        mp3: bytes,
+        timeline: Timeline,
+        *,
+        title: Title,
+        today: dt.date,
+        order: int = 0,
+        republish: bool = False,
+    ) -> Episode:
+        """Publish *article*'s episode: new, or the same guid updated (same key)."""
+        key = article_key(article, today)
+        self._check_tombstone("article", key, republish)
+        previous = self.catalog.find("article", key)
+        day = previous.day if previous else article_day(article, today)
+        slug = article_slug(article.meta.source, article.meta.url, article.title)
+        stem = _base_stem(previous) if previous else self._free_stem(
+            episode_stem("article", day, slug), key
+        )  # fmt: skip
+        # One microsecond apart: articles spoken together keep their order in the brief.
+        published = previous.published if previous else self.now + dt.timedelta(microseconds=order)
+        info = EpisodeInfo(
+            kind="article",
+            guid=self.catalog.episode_guid("article", key),
+            title=title(day),
+            date=day,
+            published=published,
+            slug=slug,
+            description=article.paragraphs[0] if article.paragraphs else "",
+            url=article.meta.url,
+            author=article.meta.author,
+            outlet=article.meta.outlet,
+        )
+        return self._publish(info, key, stem, script, mp3, timeline, article_to_json(article))
+
+    def briefing(
+        self,
+        day: dt.date,
+        script: Script,
+        mp3: bytes,
+        timeline: Timeline,
+        *,
+        title: str,
+        republish: bool = False,
+    ) -> Episode:
+        """Publish the briefing of *day* (one per day: a rebuild updates it)."""
+        key = day.isoformat()
+        self._check_tombstone("briefing", key, republish)
+        previous = self.catalog.find("briefing", key)
+        slug = f"briefing-{key}"
+        info = EpisodeInfo(
+            kind="briefing",
+            guid=self.catalog.episode_guid("briefing", key),
+            title=title,
+            date=day,
+            published=previous.published if previous else self.now,
+            slug=slug,
+            description=" · ".join(s.title for s in script.sections[1:-1]),
+        )
+        stem = _base_stem(previous) if previous else episode_stem("briefing", day, slug)
+        return self._publish(info, key, stem, script, mp3, timeline, None)
+
+    def unpublish(self, guids: list[str], *, keep_files: bool) -> list[EpisodeRecord]:
+        """Take episodes off the feeds and pages for good (a tombstone stays)."""
+        removed = []
+        for guid in guids:
+            record = self.catalog.get(guid)
+            if record is None:
+                continue
+            drops = [] if keep_files else _owned(record)
+            if keep_files:  # the page lists a dead episode otherwise
+                drops = [page_path(record)]
+            removed.append(self.catalog.remove(guid, removed=self.now.isoformat(), drops=drops))
+            self.changed = True
+        return removed
+
+    def _publish(
+        self,
+        info: EpisodeInfo,
+        key: str,
+        stem: str,
+        script: Script,
+        mp3: bytes,
+        timeline: Timeline,
+        article: str | None,
+    ) -> Episode:
+        out = self.output_dir
+        folder = (out / stem).parent
+        feed = FEED_NAME if info.kind == "briefing" else ARTICLES_NAME
+        staged = stage_episode(
+            folder, mp3=mp3, info=info, timeline=timeline, script=script, show=self._show(feed)
+        )
+        previous = self.catalog.find(info.kind, key)
+        try:
+            version = self._version_stem(stem, staged, previous)
+            finals = {kind: f"{version}{suffix}" for kind, suffix in SUFFIXES.items()}
+            unchanged = previous is not None and previous.mp3 == finals["mp3"]
+            moves = [] if unchanged else [
+                (_relative(staged[kind], out), final) for kind, final in finals.items()
+            ]  # fmt: skip
+            kept = set(finals.values())
+            drops = [f for f in _owned(previous) if f not in kept] if previous else []
+            drops = [f for f in drops if f != f"{stem}.html"]
+            size = (out / finals["mp3"]).stat().st_size if unchanged else staged["mp3"].stat().st_size
+            files = {kind: finals[kind] for kind in ("vtt", "srt", "chapters")}
+            files["html"] = f"{stem}.html"
+            record = EpisodeRecord.of(
+                info, key=key, mp3=finals["mp3"], size_bytes=size, timeline=timeline,
+                script=script, files=files,
+            )  # fmt: skip
+            self.catalog.upsert(record, moves=moves, drops=drops, article=article)
+        except BaseException:
+            for tmp in staged.values():
+                tmp.unlink(missing_ok=True)
+            raise
+        self.changed = True
+        if unchanged:
+            for tmp in staged.values():
+                tmp.unlink(missing_ok=True)
+        for tmp_rel, final in moves:  # committed: the journal finishes these if we die here
+            replace_into(out / tmp_rel, out / final)
+        self.catalog.settle(final for _, final in moves)
+        self._staged_stems.add(stem)
+        logger.info("published %s %s -> %s", info.kind, info.guid, finals["mp3"])
+        return Episode(
+            info=info,
+            mp3_path=out / finals["mp3"],
+            size_bytes=size,
+            timeline=timeline,
+            script=script,
+            files=tuple(out / f for f in files.values()),
+        )
+
+    def _version_stem(
+        self, stem: str, staged: dict[str, Path], previous: EpisodeRecord | None
+    ) -> str:
+        """The current files' stem when every byte is the same, else the first unused one."""
+        if previous is not None:
+            current = previous.mp3.removesuffix(".mp3")
+            if all(_same(staged[k], self.output_dir / f"{current}{s}") for k, s in SUFFIXES.items()):
+                return current
+        for number in range(1, 10_000):
+            version = stem if number == 1 else f"{stem}.v{number}"
+            taken = (self.output_dir / f"{version}{suffix}" for suffix in SUFFIXES.values())
+            if not any(path.exists() for path in taken):
+                return version
+        raise PublishError(f"{stem} has 10,000 versions; unpublish it and publish it anew.")
+
+    def _free_stem(self, stem: str, key: str) -> str:
+        """*stem*, or *stem* with a short hash when another episode has that name."""
+        import hashlib
+
+        taken = {_base_stem(r) for r in self.catalog.episodes("article")} | self._staged_stems
+        if stem not in taken and not (self.output_dir / f"{stem}.html").exists():
+            return stem
+        return f"{stem}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}"
+
+    def _check_tombstone(self, kind: EpisodeKind, key: str, republish: bool) -> None:
+        removed = self.catalog.tombstone(kind, key)
+        if removed is None:
+            return
+        if not republish:
+            raise PublishError(
+                f"this {kind} was unpublished on {removed[:10]}; pass --republish to "
+                "publish it again."
+            )
+        self.catalog.lift_tombstone(kind, key)
+
+    def _show(self, feed: str) -> Show:
+        cover, mime = check_cover(self.settings.cover)
+        s = self.settings
+        return Show(s.show_title, s.author, cover, mime, f"{base_url(s)}{feed}")
+
+    def refresh(self) -> list[Path]:
+        """Both feeds and every page from the committed catalog, then old files go."""
+        from audiobrief.publish.feed import render_feeds
+        from audiobrief.publish.site import render_site
+
+        s, out = self.settings, self.output_dir
+        written = [
+            *render_feeds(self.catalog, settings=s, output_dir=out, now=self.now),
+            *render_site(self.catalog, settings=s, output_dir=out, now=self.now),
+        ]
+        collect_garbage(self.catalog, out)
+        self.changed = False
+        return written
+
+
+@contextmanager
+def open_publisher(
+    settings: Settings, now: dt.datetime, *, base_url_given: bool = False, moving: bool = False
+) -> Iterator[Publisher]:
+    """The output folder, locked, its catalog checked and its unfinished work finished.
+
+    On leaving, the feeds and pages are refreshed when anything was published, even if
+    a later step failed: they always show what the catalog committed.
+
+    Raises:
+        PublishError: the folder cannot be used, or its catalog is missing or damaged.
+        ConfigError: base_url differs from the site's stored one (see `audiobrief move`).
+    """
+    out = settings.output_dir
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PublishError(
+            f"cannot create the output folder {out} ({exc.strerror}); "
+            "pass a writable folder with -o."
+        ) from exc
+    with output_lock(out):
+        with guard_catalog(out) as catalog:
+            settings = open_site(catalog, settings, given=base_url_given, moving=moving)
+            publisher = Publisher(catalog, settings, now)
+            publisher.changed = finish_moves(catalog, out)
+            remove_temporaries(catalog, out)
+            try:
+                yield publisher
+            except BaseException:
+                if publisher.changed:
+                    try:
+                        publisher.refresh()
+                    except AudiobriefError as exc:  # the first error is the one to report
+                        logger.warning("could not refresh the feeds: %s", exc)
+                raise
+            if publisher.changed:
+                publisher.refresh()
+
+
+def _base_stem(record: EpisodeRecord) -> str:
+    """The episode's stem without its version: its page's name."""
+    return page_path(record).removesuffix(".html")
+
+
+def _owned(record: EpisodeRecord) -> list[str]:
+    return [record.mp3, *record.files.values()]
+
+
+def _relative(path: Path, root: Path) -> str:
+    return Path(os.path.relpath(path, root)).as_posix()
+
+
+def _same(staged: Path, current: Path) -> bool:
+    try:
+        if staged.stat().st_size != current.stat().st_size:
+            return False
+        return staged.read_bytes() == current.read_bytes()
+    except OSError:
+        return False
+

@@ -1,0 +1,102 @@
+"""Publish stage: the site's state that must survive every run (catalog, public address)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from audiobrief.config import Settings
+from audiobrief.errors import ConfigError, PublishError
+from audiobrief.publish.catalog import Catalog, open_catalog
+from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, INDEX_NAME, base_url
+
+logger = logging.getLogger(__name__)
+
+CATALOG_NAME = "catalog.sqlite"
+PLACEHOLDERS = {"owner_email": "podcast@example.com", "author": "audiobrief"}
+"""Defaults that must not reach a public feed: directories show them to everyone."""
+
+
+@contextmanager
+def guard_catalog(output_dir: Path) -> Iterator[Catalog]:
+    """The folder's catalog; a new one only where nothing was published yet.
+
+    A missing or empty catalog beside published feeds would publish empty feeds, and
+    podcast apps then drop every episode: that is an error that says how to recover.
+
+    Raises:
+        PublishError: the catalog is missing or empty beside published files.
+    """
+    path = output_dir / CATALOG_NAME
+    empty = not path.is_file() or path.stat().st_size == 0
+    if empty and (published := _published(output_dir)):
+        state = "is empty" if path.is_file() else "is missing"
+        raise PublishError(
+            f"{path} {state}, but {output_dir} holds published {published}; restore "
+            f"{CATALOG_NAME} from your backup. To start the site over instead (listeners' "
+            f"apps will drop every episode), move {output_dir} away first."
+        )
+    with open_catalog(path) as catalog:
+        yield catalog
+
+
+def open_site(catalog: Catalog, settings: Settings, *, given: bool, moving: bool) -> Settings:
+    """*settings* with the site's stored public address; store it on first publish.
+
+    Raises:
+        ConfigError: a base_url given on this run differs from the stored one (unless
+            *moving*), or an https site still has a placeholder owner or author.
+    """
+    wanted = base_url(settings)
+    stored = catalog.site_value("base_url")
+    if stored is None or moving or (given and wanted != stored and _is_local(stored)):
+        if stored and stored != wanted:
+            logger.warning("site moved from %s to %s", stored, wanted)
+            catalog.set_site_value("moved_from", stored)
+        catalog.set_site_value("base_url", wanted)
+    elif wanted != stored:
+        if given:
+            raise ConfigError(
+                f"base_url {wanted} differs from {stored}, where this site is published; "
+                f"to move the site, run: audiobrief move --base-url {wanted}"
+            )
+        settings = replace(settings, base_url=stored)
+    check_public(settings)
+    return settings
+
+
+def moved_from(catalog: Catalog) -> str | None:
+    """The site's previous public address, after `audiobrief move`."""
+    return catalog.site_value("moved_from")
+
+
+def check_public(settings: Settings) -> None:
+    """An https site must name its owner: directories and apps show these to everyone."""
+    if urlsplit(settings.base_url).scheme != "https":
+        return
+    for name, placeholder in PLACEHOLDERS.items():
+        if getattr(settings, name).strip() == placeholder:
+            raise ConfigError(
+                f"{name} is still the placeholder {placeholder!r}; set {name} in "
+                "audiobrief.toml before publishing to an https address."
+            )
+
+
+def _is_local(url: str) -> bool:
+    """A loopback address: a preview on this machine, which nobody subscribed to."""
+    host = urlsplit(url).hostname or ""
+    return host in ("localhost", "::1") or host.startswith("127.")
+
+
+def _published(output_dir: Path) -> str:
+    """What of a published site is in *output_dir*, in words ("" when nothing)."""
+    feeds = [name for name in (FEED_NAME, ARTICLES_NAME, INDEX_NAME) if (output_dir / name).exists()]
+    if feeds:
+        return " and ".join(feeds)
+    for path in output_dir.glob("[0-9][0-9][0-9][0-9]/**/*.mp3"):
+        return f"episodes ({path.relative_to(output_dir)})"
+    return ""
