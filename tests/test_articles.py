@@ -435,7 +435,7 @@ def test_stdin_without_data_is_an_error() -> None:
 # --- URLs -----------------------------------------------------------------------------------
 
 
-def test_url_is_fetched_and_read_as_html_with_its_address() -> None:
+def test_url_is_fetched_and_read_as_html_with_the_page_s_canonical_address() -> None:
     asked: list[str] = []
 
     def fetch(url: str) -> bytes:
@@ -445,7 +445,7 @@ def test_url_is_fetched_and_read_as_html_with_its_address() -> None:
     article = load_article("https://sefrou.example/maktaba", fetch=fetch)
     assert asked == ["https://sefrou.example/maktaba"]
     assert article.paragraphs == PAGE_BODY
-    assert article.meta.url == "https://sefrou.example/maktaba"
+    assert article.meta.url == "https://sefrou.example/2024/03/12/maktaba/"  # rel=canonical
     assert article.meta.source == "https://sefrou.example/maktaba"
 
 

@@ -26,6 +26,10 @@ class _Group(click.Group):
             if ctx.meta.get("audiobrief.debug"):
                 raise
             raise click.ClickException(str(exc)) from exc
+        except ImportError as exc:  # a broken install: name what to install, no traceback
+            if ctx.meta.get("audiobrief.debug"):
+                raise
+            raise click.ClickException(_missing(exc)) from exc
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -387,6 +391,18 @@ def _progress(label: str, total: int) -> Callable[[int], None]:
             bar.__exit__(None, None, None)
 
     return tick
+
+
+def _missing(exc: ImportError) -> str:
+    """The one line for a library that is missing or broken: what to pip install."""
+    # lxml 5.2 moved its HTML cleaner out to a package of its own
+    renamed = {"lxml.html.clean": "lxml_html_clean"}
+    package = renamed.get(exc.name or "") or (exc.name or "").split(".")[0] or "audiobrief"
+    detail = (str(exc).splitlines() or [""])[0]
+    return (
+        f"a library audiobrief needs cannot be imported ({detail}); run: "
+        f"pip install --upgrade {package}, or reinstall audiobrief."
+    )
 
 
 def _summary(episode: Any) -> str:

@@ -28,8 +28,21 @@ class VoiceProfile:
     path: Path | None = None
 
 
-BUILTIN_VOICES = Path(__file__).parent / "builtin_voices"
-"""The repository's voices/ as the wheel ships it, so `pip install` alone can speak."""
+def _builtin_voices() -> Path:
+    """The repository's voices/: inside a wheel, or in the checkout of an editable install.
+
+    An editable install imports the package from `src/` and never copies the wheel's
+    `builtin_voices`, so it falls back to the checkout's own folder, two levels up.
+    """
+    shipped = Path(__file__).parent / "builtin_voices"
+    checkout = Path(__file__).resolve().parents[2] / "voices"
+    if not shipped.is_dir() and (checkout / "lexicon.tsv").is_file():
+        return checkout
+    return shipped
+
+
+BUILTIN_VOICES = _builtin_voices()
+"""The built-in profiles and lexicon, so `pip install` alone can speak from any folder."""
 
 
 def voice_file(voices_dir: Path, name: str) -> Path:

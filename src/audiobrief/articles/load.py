@@ -9,6 +9,7 @@ import http.client
 import logging
 import re
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -232,7 +233,7 @@ def _from_html(text: str, source: str, label: str, url: str | None) -> Article:
         raise ArticleError(label, f"no article text was found in the page; {fix}")
     meta = ArticleMeta(
         source=source,
-        url=url or _field(doc, "url"),
+        url=_page_url(text, _field(doc, "url"), url),
         date=_iso_date(_field(doc, "date")),
         author=_field(doc, "author"),
         outlet=_field(doc, "sitename"),
@@ -240,6 +241,24 @@ def _from_html(text: str, source: str, label: str, url: str | None) -> Article:
     title = _field(doc, "title") or _title_tag(text)
     hint = "the page has no <title> or headline; save the article as .txt"
     return _finish(label, title, body.split("\n"), meta, title_hint=hint)
+
+
+def _page_url(page: str, stated: str | None, fetched: str | None) -> str | None:
+    """The page's own address: `<link rel="canonical">`, else og:url (which trafilatura
+    reads), else the URL it was fetched from. The canonical one names the article, not
+    the link someone shared (`?utm_source=...`), so one article stays one episode."""
+    import lxml.html
+
+    try:
+        links = lxml.html.fromstring(page).xpath('//link[@rel="canonical"]/@href')
+    except (ValueError, lxml.etree.ParserError):
+        links = []
+    for candidate in [*(str(link).strip() for link in links), stated]:
+        if candidate:
+            absolute = urllib.parse.urljoin(fetched or "", candidate)
+            if urllib.parse.urlsplit(absolute).scheme in ("http", "https"):
+                return absolute
+    return fetched
 
 
 def _field(doc: dict[str, object], key: str) -> str | None:
