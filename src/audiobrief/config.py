@@ -74,6 +74,8 @@ class Settings:
     music: Path | None = None
     """Optional intro/outro music bed."""
     music_gain_db: float = -18.0
+    max_article_words: int = 20_000
+    """Longer articles are refused before any work starts (about 2 hours of speech)."""
 
 
 VALID_CHOICES: dict[str, tuple[str, ...]] = {
@@ -94,6 +96,7 @@ VALID_RANGES: dict[str, tuple[float, float]] = {
     "cache_max_mb": (1, 1_000_000),
     "feed_keep": (0, 100_000),
     "music_gain_db": (-60.0, 0.0),  # a bed under speech: from inaudible to its own level
+    "max_article_words": (1, 200_000),
 }
 """The allowed range of every numeric setting (tests check that none is missing)."""
 _MAX_DIGITS = 18  # longer digit runs are out of every range; int() refuses 4,300 and more
