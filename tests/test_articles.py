@@ -668,3 +668,56 @@ def test_word_limit_error_names_standard_input() -> None:
     article = load_article("-", stdin=plain_article().encode("utf-8"))
     with pytest.raises(ArticleError, match=r"^standard input: has \d+ words, over the limit of 5 "):
         check_length(article, max_words=5)
+
+
+def _laughs(levels: int) -> str:
+    """A "billion laughs" front matter: each level repeats the one before nine times."""
+    lines = ['a0: &a0 "هههههههه"']
+    for k in range(1, levels + 1):
+        lines.append(f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 9)}]")
+    return "---\n" + "\n".join(lines) + f"\ntitle: *a{levels}\n---\n{BODY[0]}\n"
+
+
+def test_front_matter_with_yaml_aliases_is_refused_at_once() -> None:
+    source = write("laughs.md", _laughs(8))
+    assert len(_laughs(8).encode()) < 1200
+    started = time.monotonic()
+    reason = "the front matter uses a YAML alias (*a0); write each value out in full"
+    with raises_article_error(source, reason):
+        load_article(source)
+    assert time.monotonic() - started < 1.0
+
+
+def test_front_matter_nested_too_deeply_is_one_error() -> None:
+    source = write("deep.md", f"---\ntitle: {'[' * 5000}{']' * 5000}\n---\n{BODY[0]}\n")
+    fix = "write each value as text or a list of text"
+    with raises_article_error(source, f"the front matter nests too deeply; {fix}"):
+        load_article(source)
+
+
+def test_over_long_front_matter_value_is_one_error() -> None:
+    source = write("long_title.md", f"---\ntitle: {'ع' * 2001}\n---\n{BODY[0]}\n")
+    reason = "the front matter title is 2,001 characters long, over 2,000; shorten it"
+    with raises_article_error(source, reason):
+        load_article(source)
+
+
+def test_markdown_is_read_by_a_commonmark_parser() -> None:
+    text = (
+        f"{HEADLINE}\n{'=' * 10}\n\n"  # a setext heading is the headline
+        "| المدينة | الكتب |\n|---|---|\n| صفرو | 5000 |\n\n"
+        '<div dir="rtl"><p>فقرة <b>بلغة</b> HTML</p><script>track()</script></div>\n\n'
+        "قال ***المدير _نفسه_ اليوم*** إن 2*3 تساوي ستة و~~سبعة~~ ثمانية.\n\n"
+        "    code that is never spoken\n\n"
+        "• بند أول\n• بند ثان\n"
+    )
+    article = load_article(write("parsed.md", text))
+    assert article.title == HEADLINE
+    assert article.paragraphs == (
+        "المدينة، الكتب",
+        "صفرو، 5000",
+        "فقرة بلغة HTML",
+        "قال المدير نفسه اليوم إن 2*3 تساوي ستة وسبعة ثمانية.",
+        "بند أول",
+        "بند ثان",
+    )
