@@ -6,6 +6,7 @@ import datetime as dt
 import http.server
 import re
 import threading
+import time
 import urllib.error
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -17,7 +18,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from audiobrief.articles.clean import clean_paragraphs, clean_text, noise_reason
-from audiobrief.articles.load import USER_AGENT, load_article, sniff_format
+from audiobrief.articles.fetch import USER_AGENT, fetch_url
+from audiobrief.articles.limits import check_length
+from audiobrief.articles.load import load_article, sniff_format
 from audiobrief.errors import ArticleError
 from audiobrief.model import Article
 from support import CORPUS, DATA, needs_corpus
@@ -577,3 +580,144 @@ def test_utf16_file_is_an_error_that_asks_for_utf8() -> None:
     source = write("utf16.txt", plain_article().encode("utf-16"))
     with raises_article_error(source, "is UTF-16 text, not UTF-8; re-save it as UTF-8"):
         load_article(source)
+
+
+# --- limits: nothing in the input exhausts time or memory ----------------------------------
+
+
+class _Drip(http.server.BaseHTTPRequestHandler):
+    """A server that sends its page a byte at a time (bounded: at most 40 bytes, 4 s)."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        if self.path == "/headers":  # the status line arrives, the header lines drip
+            self.wfile.write(b"HTTP/1.1 200 OK\r\n")
+            self._drip(b"X-Slow: " + b"x" * 40)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", "1000")
+        self.end_headers()
+        self._drip(b"<" * 40)
+
+    def _drip(self, data: bytes) -> None:
+        for byte in data:
+            try:
+                self.wfile.write(bytes([byte]))
+            except OSError:
+                return  # the client gave up: what the test expects
+            time.sleep(0.1)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def dripping_server() -> Iterator[str]:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
+    thread = threading.Thread(target=partial(server.serve_forever, poll_interval=0.05))
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.mark.parametrize("path", ["/body", "/headers"])
+def test_download_that_drips_ends_at_its_overall_deadline(dripping_server: str, path: str) -> None:
+    # Each byte comes well within any per-read timeout; only an overall deadline ends it.
+    started = time.monotonic()
+    with pytest.raises(TimeoutError, match=r"^the page did not arrive within 0\.5 s$"):
+        fetch_url(dripping_server + path, deadline_s=0.5)
+    assert time.monotonic() - started < 1.5
+
+
+def test_dripping_download_is_one_article_error(dripping_server: str) -> None:
+    url = dripping_server + "/body"
+    reason = "could not download the page (the page did not arrive within 0.3 s); "
+    with raises_article_error(url, reason + "check the address or save the page and pass the file"):
+        load_article(url, fetch=partial(fetch_url, deadline_s=0.3))
+
+
+def test_fast_download_is_not_cut_by_its_deadline(loopback_server: str) -> None:
+    body = fetch_url(f"{loopback_server}/maktaba", deadline_s=5.0)
+    assert body == (ARTICLES / "page.html").read_bytes()
+
+
+def test_article_within_the_word_limit_passes_unchanged() -> None:
+    article = load_article(write("short.txt", plain_article()))
+    words = sum(len(text.split()) for text in (article.title, *article.paragraphs))
+    assert check_length(article, max_words=words) is article
+
+
+def test_article_over_the_word_limit_is_one_error_with_both_counts() -> None:
+    long_body = tuple(" ".join([BODY[0]] * 100) for _ in range(25))  # 4 + 27,500 words
+    article = load_article(write("long.txt", plain_article(body=long_body)))
+    reason = (
+        "has 27,504 words, over the limit of 20,000 (max_article_words); "
+        "split it into shorter articles, or raise max_article_words"
+    )
+    with raises_article_error("long.txt", reason):
+        check_length(article, max_words=20_000)
+
+
+def test_word_limit_error_names_standard_input() -> None:
+    article = load_article("-", stdin=plain_article().encode("utf-8"))
+    with pytest.raises(ArticleError, match=r"^standard input: has \d+ words, over the limit of 5 "):
+        check_length(article, max_words=5)
+
+
+def _laughs(levels: int) -> str:
+    """A "billion laughs" front matter: each level repeats the one before nine times."""
+    lines = ['a0: &a0 "هههههههه"']
+    for k in range(1, levels + 1):
+        lines.append(f"a{k}: &a{k} [{', '.join([f'*a{k - 1}'] * 9)}]")
+    return "---\n" + "\n".join(lines) + f"\ntitle: *a{levels}\n---\n{BODY[0]}\n"
+
+
+def test_front_matter_with_yaml_aliases_is_refused_at_once() -> None:
+    source = write("laughs.md", _laughs(8))
+    assert len(_laughs(8).encode()) < 1200
+    started = time.monotonic()
+    reason = "the front matter uses a YAML alias (*a0); write each value out in full"
+    with raises_article_error(source, reason):
+        load_article(source)
+    assert time.monotonic() - started < 1.0
+
+
+def test_front_matter_nested_too_deeply_is_one_error() -> None:
+    source = write("deep.md", f"---\ntitle: {'[' * 5000}{']' * 5000}\n---\n{BODY[0]}\n")
+    fix = "write each value as text or a list of text"
+    with raises_article_error(source, f"the front matter nests too deeply; {fix}"):
+        load_article(source)
+
+
+def test_over_long_front_matter_value_is_one_error() -> None:
+    source = write("long_title.md", f"---\ntitle: {'ع' * 2001}\n---\n{BODY[0]}\n")
+    reason = "the front matter title is 2,001 characters long, over 2,000; shorten it"
+    with raises_article_error(source, reason):
+        load_article(source)
+
+
+def test_markdown_is_read_by_a_commonmark_parser() -> None:
+    text = (
+        f"{HEADLINE}\n{'=' * 10}\n\n"  # a setext heading is the headline
+        "| المدينة | الكتب |\n|---|---|\n| صفرو | 5000 |\n\n"
+        '<div dir="rtl"><p>فقرة <b>بلغة</b> HTML</p><script>track()</script></div>\n\n'
+        "قال ***المدير _نفسه_ اليوم*** إن 2*3 تساوي ستة و~~سبعة~~ ثمانية.\n\n"
+        "    code that is never spoken\n\n"
+        "• بند أول\n• بند ثان\n"
+    )
+    article = load_article(write("parsed.md", text))
+    assert article.title == HEADLINE
+    assert article.paragraphs == (
+        "المدينة، الكتب",
+        "صفرو، 5000",
+        "فقرة بلغة HTML",
+        "قال المدير نفسه اليوم إن 2*3 تساوي ستة وسبعة ثمانية.",
+        "بند أول",
+        "بند ثان",
+    )

@@ -6,6 +6,7 @@ import dataclasses
 import re
 import shutil
 import tomllib
+import typing
 import xml.etree.ElementTree as ET
 from importlib.resources import files
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 
 from audiobrief.cli import cli
-from audiobrief.config import Settings, load_settings, settings_from_mapping
+from audiobrief.config import VALID_RANGES, Settings, load_settings, settings_from_mapping
 from audiobrief.errors import ConfigError
 
 REPO = Path(__file__).resolve().parents[1]
@@ -202,7 +203,7 @@ def test_a_toml_section_is_explained() -> None:
         ("bitrate_kbps", "fast", "use a whole number from 32 to 320"),
         ("bitrate_kbps", 64.5, "use a whole number from 32 to 320"),
         ("channels", True, "use a whole number from 1 to 2"),
-        ("clause_pause_ms", "short", "use a whole number"),
+        ("clause_pause_ms", "short", "use a whole number from 0 to 10000"),
         ("language", 5, "use one of: ar, ar-ma"),
         ("month_style", ["maghreb"], "use one of: maghreb, mashriq, levant"),
         ("explicit", "maybe", "use true or false"),
@@ -314,3 +315,73 @@ def test_bad_setting_stops_the_cli_before_anything_is_written(
     assert line.startswith("Error: ")
     assert expected in line
     assert not (tmp_path / "out").exists()
+
+
+# --- limits: no value can make a run exhaust memory or time ------------------------------
+
+
+def test_every_numeric_setting_has_a_range() -> None:
+    hints = typing.get_type_hints(Settings)
+    numeric = {f.name for f in dataclasses.fields(Settings) if hints[f.name] in (int, float)}
+    assert numeric == set(VALID_RANGES)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "allowed"),
+    [
+        ("music_gain_db", 1e308, "use a number from -60 to 0"),
+        ("music_gain_db", "1e308", "use a number from -60 to 0"),
+        pytest.param("music_gain_db", 10**400, "use a number from -60 to 0", id="401-digit-int"),
+        ("clause_pause_ms", 10**12, "use a whole number from 0 to 10000"),
+        ("sentence_pause_ms", "1000000000000", "use a whole number from 0 to 10000"),
+        ("paragraph_pause_ms", -1, "use a whole number from 0 to 10000"),
+        ("section_pause_ms", "9" * 5000, "use a whole number from 0 to 10000"),
+        ("sample_rate_hz", 10**9, "use a whole number from 8000 to 48000"),
+        ("cache_max_mb", 0, "use a whole number from 1 to 1000000"),
+    ],
+)
+def test_out_of_range_number_is_one_line_naming_the_setting_and_the_range(
+    name: str, value: object, allowed: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        settings_from_mapping({name: value}, origin="audiobrief.toml")
+    message = str(raised.value)
+    assert message.startswith(f"audiobrief.toml: {name} = ")
+    assert message.endswith(f" is out of range; {allowed}.")
+    assert len(message) < 200  # a 5,000-digit value is not echoed whole
+
+
+def test_edges_of_a_range_are_allowed() -> None:
+    chosen = settings_from_mapping({"clause_pause_ms": "0", "music_gain_db": -60})
+    assert (chosen.clause_pause_ms, chosen.music_gain_db) == (0, -60.0)
+    assert settings_from_mapping({"section_pause_ms": "+0010000"}).section_pause_ms == 10_000
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "is a binary file, not a settings file"),
+        ('show_title = "موجز"\n'.encode("cp1256"), "is not UTF-8 text (byte 0xE3 at offset 14)"),
+        (b"feed_keep = " + b"9" * 5000 + b"\n", "not valid TOML (a number is too long)"),
+    ],
+)
+def test_unreadable_settings_file_is_one_error_line(
+    tmp_path: Path, content: bytes, expected: str
+) -> None:
+    (tmp_path / "audiobrief.toml").write_bytes(content)
+    result = CliRunner().invoke(cli, ["feed", "-o", "out"])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: audiobrief.toml: ")
+    assert expected in line
+    assert "Traceback" not in result.output
+
+
+def test_huge_pause_in_the_file_stops_the_cli_with_the_range(tmp_path: Path) -> None:
+    (tmp_path / "audiobrief.toml").write_text("clause_pause_ms = 1e12\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["feed", "-o", "out"])
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: audiobrief.toml: clause_pause_ms = 1000000000000.0 is not a whole number; "
+        "use a whole number from 0 to 10000.\n"
+    )

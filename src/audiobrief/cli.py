@@ -50,7 +50,11 @@ def cli(ctx: click.Context, config_path: Path, debug: bool, quiet: bool) -> None
     """Turn Arabic news articles into spoken MP3 episodes, a podcast feed and a web page."""
     ctx.meta["audiobrief.debug"] = debug
     level = logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING
-    logging.basicConfig(level=level, format="%(levelname)s: %(message)s", stream=sys.stderr)
+    logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr)
+    # Libraries (trafilatura, htmldate) log what audiobrief then reports as one Error line;
+    # their records show with --debug only.
+    logging.getLogger().setLevel(logging.DEBUG if debug else logging.CRITICAL + 1)
+    logging.getLogger("audiobrief").setLevel(level)
     ctx.obj = {"config": config_path, "quiet": quiet}
 
 

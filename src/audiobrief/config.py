@@ -74,6 +74,8 @@ class Settings:
     music: Path | None = None
     """Optional intro/outro music bed."""
     music_gain_db: float = -18.0
+    max_article_words: int = 20_000
+    """Longer articles are refused before any work starts (about 2 hours of speech)."""
 
 
 VALID_CHOICES: dict[str, tuple[str, ...]] = {
@@ -82,13 +84,22 @@ VALID_CHOICES: dict[str, tuple[str, ...]] = {
     "on_engine_failure": ("fail", "fallback"),
     "briefing_order": ("given", "time"),
 }
-VALID_RANGES: dict[str, tuple[int, int]] = {
+VALID_RANGES: dict[str, tuple[float, float]] = {
     "bitrate_kbps": (32, 320),
     "channels": (1, 2),
     "sample_rate_hz": (8000, 48000),
+    # A pause longer than 10 s is a mistake, and 1e12 ms of silence is a MemoryError.
+    "clause_pause_ms": (0, 10_000),
+    "sentence_pause_ms": (0, 10_000),
+    "paragraph_pause_ms": (0, 10_000),
+    "section_pause_ms": (0, 10_000),
     "cache_max_mb": (1, 1_000_000),
     "feed_keep": (0, 100_000),
+    "music_gain_db": (-60.0, 0.0),  # a bed under speech: from inaudible to its own level
+    "max_article_words": (1, 200_000),
 }
+"""The allowed range of every numeric setting (tests check that none is missing)."""
+_MAX_DIGITS = 18  # longer digit runs are out of every range; int() refuses 4,300 and more
 
 
 def load_settings(
@@ -155,7 +166,7 @@ def settings_from_mapping(
         except _Invalid as exc:
             fix = exc.fix or _usage(name, types_[name])
             where = (origins or {}).get(name, origin)
-            raise ConfigError(f"{where}: {name} = {value!r} {exc}; {fix}.") from None
+            raise ConfigError(f"{where}: {name} = {_shown(value)} {exc}; {fix}.") from None
     return Settings(**parsed)
 
 
@@ -171,11 +182,18 @@ def _usage(name: str, kind: Any) -> str:
     """What setting *name* accepts, for error messages."""
     if name in VALID_CHOICES:
         return "use one of: " + ", ".join(VALID_CHOICES[name])
-    if name in VALID_RANGES:
-        return "use a whole number from {} to {}".format(*VALID_RANGES[name])
     base = next((a for a in typing.get_args(kind) if a is not type(None)), kind)
+    if name in VALID_RANGES:
+        low, high = (str(int(v)) if v == int(v) else str(v) for v in VALID_RANGES[name])
+        return f"use {'a whole number' if base is int else 'a number'} from {low} to {high}"
     usages = {bool: "use true or false", int: "use a whole number", float: "use a number"}
     return usages.get(base, 'write it in quotes, e.g. "text"')
+
+
+def _shown(value: Any) -> str:
+    """*value* as errors quote it: a 5,000-digit number would bury the message."""
+    text = repr(value)
+    return text if len(text) <= 60 else f"{text[:40]}... ({len(text)} characters)"
 
 
 def _check(name: str, value: Any) -> Any:
@@ -258,13 +276,27 @@ _NOT_EMPTY = {
 
 
 def read_toml(path: Path) -> dict[str, Any]:
+    """The TOML file at *path*; anything but UTF-8 TOML text is a ConfigError."""
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file.") from exc
+        data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror}).") from exc
+    if b"\x00" in data:
+        raise ConfigError(
+            f"{path}: is a binary file, not a settings file; run 'audiobrief init' for one."
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        bad = f"byte 0x{data[exc.start]:02X} at offset {exc.start}"
+        raise ConfigError(f"{path}: is not UTF-8 text ({bad}); save it as UTF-8.") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML ({exc}); fix the file.") from exc
+    except ValueError as exc:  # tomllib lets int()'s 4,300-digit limit through
+        reason = "a number is too long"
+        raise ConfigError(f"{path}: not valid TOML ({reason}); fix the file.") from exc
 
 
 def _field_types() -> dict[str, Any]:
@@ -286,10 +318,17 @@ def _coerce(kind: Any, value: Any) -> Any:
     if isinstance(value, bool) and base is not str:
         raise _Invalid("is a yes/no value")
     if base is int:
-        if isinstance(value, int) or re.fullmatch(r"\s*[+-]?\d+\s*", str(value)):
-            return int(value)
-        raise _Invalid("is not a whole number")
+        if isinstance(value, int):
+            return value
+        digits = re.fullmatch(r"\s*([+-]?)0*(\d+)\s*", str(value))
+        if digits is None:
+            raise _Invalid("is not a whole number")
+        if len(digits.group(2)) > _MAX_DIGITS:
+            raise _Invalid("is out of range")
+        return int(digits.group(1) + digits.group(2))
     if base is float:
+        if isinstance(value, int) and abs(value) >= 10**_MAX_DIGITS:
+            raise _Invalid("is out of range")  # float() of a huge int is an OverflowError
         number = float(value) if isinstance(value, int | float) else _float(str(value))
         if not math.isfinite(number):
             raise _Invalid("is not a finite number", "use a decimal number, e.g. -18.0")

@@ -10,13 +10,12 @@ import logging
 import re
 import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
-from audiobrief import __version__
 from audiobrief.articles.clean import clean_paragraphs, clean_text
+from audiobrief.articles.fetch import fetch_url
 from audiobrief.articles.markdown import has_front_matter, parse_markdown
 from audiobrief.errors import ArticleError
 from audiobrief.model import Article, ArticleMeta
@@ -27,9 +26,6 @@ Format = Literal["txt", "html", "md"]
 Fetch = Callable[[str], bytes]
 """Downloads a URL and returns the body; raises OSError (urllib's errors) when it cannot."""
 
-FETCH_TIMEOUT_S = 20.0
-MAX_PAGE_BYTES = 20_000_000
-USER_AGENT = f"audiobrief/{__version__} (Arabic news to podcast; article reader)"
 STDIN_LABEL = "standard input"
 
 _FORMATS: dict[str, Format] = {
@@ -127,23 +123,6 @@ def split_plain_text(text: str) -> tuple[str | None, list[str]]:
             paragraphs.append(" ".join(block))  # hard-wrapped lines rejoin into a paragraph
             block = []
     return lines[start], paragraphs
-
-
-def fetch_url(url: str) -> bytes:
-    """GET *url* with a 20 s timeout and audiobrief's User-Agent; urllib errors pass through."""
-    request = urllib.request.Request(
-        url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=FETCH_TIMEOUT_S) as response:
-            body: bytes = response.read(MAX_PAGE_BYTES + 1)
-    except urllib.error.HTTPError as exc:
-        exc.close()  # it holds the open response; left to the garbage collector it warns
-        raise
-    if len(body) > MAX_PAGE_BYTES:
-        size = f"{MAX_PAGE_BYTES // 1_000_000} MB"
-        raise ArticleError(url, f"the page is over {size}; save the article text and pass the file")
-    return body
 
 
 def _download(url: str, fetch: Fetch) -> bytes:

@@ -3,34 +3,27 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from dataclasses import dataclass
+from html.parser import HTMLParser
+from typing import TYPE_CHECKING
 
 import yaml
 
 from audiobrief.errors import ArticleError
 
-_FRONT_MATTER_KEYS = ("title", "url", "date", "author", "source")
-_FENCE = re.compile(r"^\s*(```|~~~)")
-_RULE = re.compile(r"^\s*(?:[-*_]\s*){3,}$")
-_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(.*?)(?:\s+#+)?\s*$")
-_LIST_ITEM = re.compile(r"^\s*(?:[-*+•]|[0-9٠-٩]+[.)])\s+")
-_QUOTE = re.compile(r"^\s*(?:>\s?)+")
-_LINK_DEFINITION = re.compile(r"^\s{0,3}\[[^\]]+\]:\s*\S+.*$")
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
-# Inline markup, in order: images go before links (an image is a link with a "!").
-_INLINE: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"!\[[^\]]*\](?:\([^)]*\)|\[[^\]]*\])"), ""),  # images are not spoken
-    (re.compile(r"\[([^\]]+)\]\([^)]*\)"), r"\1"),  # [text](url) -> text
-    (re.compile(r"\[([^\]]+)\]\[[^\]]*\]"), r"\1"),  # [text][ref] -> text
-    (re.compile(r"<(https?://[^>\s]+)>"), r"\1"),  # <http://...> autolinks
-    (re.compile(r"`([^`]+)`"), r"\1"),
-    (re.compile(r"(\*\*|__|~~)(.+?)\1"), r"\2"),
-    # Single * or _ only around a whole word run, so snake_case and 2*3 survive.
-    (re.compile(r"(?<![\w*])\*(?=\S)(.+?)(?<=\S)\*(?![\w*])"), r"\1"),
-    (re.compile(r"(?<![\w_])_(?=\S)(.+?)(?<=\S)_(?![\w_])"), r"\1"),
-    (re.compile(r"</?[A-Za-z][^>]*>"), ""),  # stray inline HTML tags such as <br>
-)
+_FRONT_MATTER_KEYS = ("title", "url", "date", "author", "source")
+MAX_FIELD_CHARS = 2_000
+"""The longest front matter value taken: a headline, an address, a list of authors."""
+# Bullets and numbers that Markdown does not know as list markers but pasted news text
+# uses: each such line is spoken as its own paragraph.
+_LOOSE_ITEM = re.compile(r"^(?:[•▪◦·]|[٠-٩۰-۹]+[.)\u066b-])\s+")
+_UNSPOKEN_HTML = frozenset({"script", "style", "iframe", "noscript", "svg", "template"})
 
 
 @dataclass(frozen=True)
@@ -53,23 +46,24 @@ def has_front_matter(text: str) -> bool:
 
 
 def parse_markdown(text: str, label: str) -> MarkdownArticle:
-    """Split front matter from the body, then strip the body's Markdown to plain paragraphs.
+    """Split front matter from the body, then read the body's Markdown as plain paragraphs.
 
     Raises:
-        ArticleError: the front matter is unclosed, not YAML, not a mapping, or has a bad date.
+        ArticleError: the front matter is unclosed, not YAML, not a mapping, uses aliases,
+            has an over-long value or a bad date.
     """
     fields, body = _split_front_matter(text.lstrip("\ufeff"), label)
     blocks = _blocks(body)
-    title = fields.get("title")
+    title = _plain(fields["title"]) if "title" in fields else None
     headings = [i for i, (level, _) in enumerate(blocks) if level == 1]
-    if headings and (title is None or _plain(blocks[headings[0]][1]) == _plain(title)):
+    if headings and (title is None or blocks[headings[0]][1] == title):
         # The first "# heading" is the headline: take it as the title, or drop it when the
         # front matter already says the same, so the title is not spoken twice.
         title = title or blocks[headings[0]][1]
         del blocks[headings[0]]
     return MarkdownArticle(
-        title=_plain(title) if title is not None else None,
-        paragraphs=tuple(p for p in (_plain(text) for _, text in blocks) if p),
+        title=title,
+        paragraphs=tuple(text for _, text in blocks if text),
         url=fields.get("url"),
         date=_parse_date(fields["date"], label) if "date" in fields else None,
         author=fields.get("author"),
@@ -86,10 +80,12 @@ def _split_front_matter(text: str, label: str) -> tuple[dict[str, str], str]:
         raise ArticleError(
             label, "the front matter opened by '---' is never closed; add a '---' line after it"
         )
+    source = "\n".join(lines[1:end])
     try:
+        _check_events(source, label)
         # BaseLoader keeps every value a string: "date: 2024-02-30" reaches our own date
         # check instead of failing inside YAML, and a numeric title stays text.
-        data = yaml.load("\n".join(lines[1:end]), Loader=yaml.BaseLoader)
+        data = yaml.load(source, Loader=yaml.BaseLoader)
     except yaml.YAMLError as exc:
         reason = " ".join(str(exc).split())  # YAML's messages span lines; the CLI prints one
         raise ArticleError(
@@ -104,7 +100,31 @@ def _split_front_matter(text: str, label: str) -> tuple[dict[str, str], str]:
     fields = {
         key: _as_text(data[key]) for key in _FRONT_MATTER_KEYS if data.get(key) not in (None, "")
     }
+    for key, value in fields.items():
+        if len(value) > MAX_FIELD_CHARS:
+            reason = f"the front matter {key} is {len(value):,} characters long"
+            raise ArticleError(label, f"{reason}, over {MAX_FIELD_CHARS:,}; shorten it")
     return fields, "\n".join(lines[end + 1 :])
+
+
+def _check_events(source: str, label: str) -> None:
+    """Refuse aliases and deep nesting before YAML builds anything from *source*.
+
+    An alias repeats a whole value: nine nested ones in 515 bytes make a 24-million-character
+    headline (a "billion laughs"). Deep nesting would overflow the recursive composer.
+    """
+    depth = 0
+    for event in yaml.parse(source, Loader=yaml.BaseLoader):  # a state machine: no recursion
+        if isinstance(event, yaml.AliasEvent):
+            reason = f"the front matter uses a YAML alias (*{event.anchor})"
+            raise ArticleError(label, f"{reason}; write each value out in full")
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > 8:
+                fix = "write each value as text or a list of text"
+                raise ArticleError(label, f"the front matter nests too deeply; {fix}")
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
 
 
 def _as_text(value: object) -> str:
@@ -125,41 +145,99 @@ def _parse_date(value: str, label: str) -> dt.date:
         raise ArticleError(label, reason) from exc
 
 
+@functools.cache
+def _parser() -> MarkdownIt:
+    from markdown_it import MarkdownIt  # loaded with the first Markdown article
+
+    # CommonMark, plus the two GitHub extensions news exports use; raw HTML is parsed
+    # (so it can be read as text or left out), never passed through.
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
 def _blocks(body: str) -> list[tuple[int, str]]:
-    """Body -> (heading level or 0, text) blocks; a list item or heading is its own block."""
+    """Body -> (heading level or 0, plain text) blocks, in reading order.
+
+    Paragraphs, list items, quotes and headings are blocks; a table gives one block per
+    row (cells joined by a comma); code is not spoken; an HTML block gives its text.
+    """
     blocks: list[tuple[int, str]] = []
-    lines: list[str] = []
-    in_fence = False
-
-    def flush() -> None:
-        if lines:
-            blocks.append((0, " ".join(lines)))
-            lines.clear()
-
-    for line in body.split("\n"):
-        if _FENCE.match(line):  # code is not spoken: drop fenced blocks whole
-            flush()
-            in_fence = not in_fence
-            continue
-        if in_fence or _LINK_DEFINITION.match(line):
-            continue
-        line = _QUOTE.sub("", line)
-        heading = _HEADING.match(line)
-        if not line.strip() or _RULE.match(line):
-            flush()
-        elif heading:
-            flush()
-            blocks.append((len(heading.group(1)), heading.group(2)))
-        elif _LIST_ITEM.match(line):
-            flush()
-            lines.append(_LIST_ITEM.sub("", line).strip())
-        else:
-            lines.append(line.strip())
-    flush()
+    level = 0
+    row: list[str] | None = None
+    for token in _parser().parse(body):
+        if token.type == "heading_open":
+            level = int(token.tag[1:])
+        elif token.type == "heading_close":
+            level = 0
+        elif token.type == "tr_open":
+            row = []
+        elif token.type == "tr_close" and row is not None:
+            blocks.append((0, "، ".join(cell for cell in row if cell)))
+            row = None
+        elif token.type == "html_block":
+            blocks.append((0, _html_text(token.content)))
+        elif token.type == "inline":
+            text = _inline_text(token.children or [])
+            if row is not None:
+                row.append(" ".join(text.split()))
+            elif level:
+                blocks.append((level, " ".join(text.split())))
+            else:
+                blocks.extend((0, item) for item in _loose_items(text))
     return blocks
 
 
+def _inline_text(children: list[Token]) -> str:
+    """The words of a paragraph's inline tokens; line breaks kept as newlines."""
+    parts = []
+    for child in children:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        # Images are not spoken; emphasis, links and inline HTML tags leave their text.
+    return "".join(parts)
+
+
+def _loose_items(text: str) -> list[str]:
+    """A paragraph's lines, split where a line starts with a bullet Markdown does not know."""
+    items: list[list[str]] = [[]]
+    for line in text.split("\n"):
+        marker = _LOOSE_ITEM.match(line.strip())
+        if marker and items[-1]:
+            items.append([])
+        items[-1].append(line.strip()[marker.end() :] if marker else line.strip())
+    return [" ".join(" ".join(item).split()) for item in items]
+
+
 def _plain(text: str) -> str:
-    for pattern, replacement in _INLINE:
-        text = pattern.sub(replacement, text)
-    return text.strip()
+    """A front matter value without inline Markdown (`**bold**`, links)."""
+    lines = _parser().parseInline(text)
+    return " ".join(_inline_text(lines[0].children or []).split()) if lines else ""
+
+
+def _html_text(block: str) -> str:
+    reader = _HTMLText()
+    reader.feed(block)
+    reader.close()
+    return " ".join(" ".join(reader.parts).split())
+
+
+class _HTMLText(HTMLParser):
+    """The text of an HTML block, without scripts, styles and embeds."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _UNSPOKEN_HTML:
+            self._hidden += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _UNSPOKEN_HTML and self._hidden:
+            self._hidden -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self.parts.append(data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import logging
 import os
@@ -48,6 +49,9 @@ class PiperEngine:
             raise EngineUnavailableError(self.name, reason)
         from piper import PiperVoice, SynthesisConfig
 
+        # onnxruntime prints coloured error lines to stderr before raising; EngineError
+        # carries the same message, so only fatal ones may print.
+        importlib.import_module("onnxruntime").set_default_logger_severity(4)
         try:
             self._voice = PiperVoice.load(
                 model_path,

@@ -6,6 +6,8 @@ import email.utils
 import logging
 import os
 import re
+import socket
+import sys
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -36,6 +38,9 @@ _FEEDS = frozenset({"feed.xml", "articles.xml"})
 _PRIVATE = re.compile(r"(^\.|\.sqlite(-journal)?$|\.tmp$)")
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 _UNSATISFIABLE = (-1, -1)
+# Beyond any file size; longer digit runs are read as this, not parsed: int() refuses
+# 4,300 digits and more, and a 5,000-digit Range must get 416, not a dropped connection.
+_HUGE = 10**18
 
 
 def content_type(name: str) -> str:
@@ -51,10 +56,25 @@ class OutputServer(ThreadingHTTPServer):
     """A threading HTTP server that knows the folder it serves."""
 
     daemon_threads = True
+    # socketserver's default backlog of 5 refuses connections when a page opens many at
+    # once (players, feed readers); the kernel caps this at its own somaxconn.
+    request_queue_size = socket.SOMAXCONN
 
-    def __init__(self, root: Path, address: tuple[str, int]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        address: tuple[str, int],
+        handler: type[BaseHTTPRequestHandler] | None = None,
+    ) -> None:
         self.root = root.resolve()
-        super().__init__(address, _Handler)
+        super().__init__(address, handler or _Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A client that hangs up is not an error (players do it on every seek)."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            logger.debug("%s closed the connection", client_address)
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     @property
     def url(self) -> str:
@@ -102,6 +122,12 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "audiobrief"
     sys_version = ""
     timeout = 30
+    # On a kept-alive connection, headers and body sent as two small writes meet Nagle's
+    # algorithm and the client's delayed ACK: every small response waited 44 ms. So the
+    # socket sends at once (TCP_NODELAY), and a buffered writer joins headers and body into
+    # one write, flushed by BaseHTTPRequestHandler after each request.
+    disable_nagle_algorithm = True
+    wbufsize = _CHUNK_BYTES
 
     def do_GET(self) -> None:
         self._respond(body=True)
@@ -218,12 +244,18 @@ def _byte_range(header: str | None, size: int) -> tuple[int, int] | None:
         return _UNSATISFIABLE
     first, last = match.groups()
     if first == "":  # the last N bytes
-        length = int(last)
+        length = _number(last)
         if length == 0 or size == 0:
             return _UNSATISFIABLE
         return max(size - length, 0), size - 1
-    start = int(first)
-    end = size - 1 if last == "" else min(int(last), size - 1)
-    if start >= size or (last != "" and int(last) < start):
+    start = _number(first)
+    end = size - 1 if last == "" else min(_number(last), size - 1)
+    if start >= size or (last != "" and _number(last) < start):
         return _UNSATISFIABLE
     return start, end
+
+
+def _number(digits: str) -> int:
+    """A Range position; any run of more than 18 significant digits reads as _HUGE."""
+    significant = digits.lstrip("0")
+    return int(significant or "0") if len(significant) <= 18 else _HUGE

@@ -235,6 +235,9 @@ def _load_model(name: str) -> Model:
         ) from exc
     if name == PIPER_TASHKEEL:
         name = _register_piper_tashkeel(text2tashkeel)
+    # onnxruntime prints its own coloured error lines to stderr before raising; the
+    # exception carries the same message into EngineError, so only fatal ones may print.
+    importlib.import_module("onnxruntime").set_default_logger_severity(4)
     try:
         model = text2tashkeel.Diacritizer(name)
         _ = model.backend  # build the ONNX session now, so a broken file fails at load

@@ -1,0 +1,147 @@
+"""Articles stage: download a page within one overall deadline, however slowly it arrives."""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import threading
+import urllib.error
+import urllib.request
+from typing import Any
+
+from audiobrief import __version__
+from audiobrief.errors import ArticleError
+
+FETCH_TIMEOUT_S = 20.0
+MAX_PAGE_BYTES = 20_000_000
+USER_AGENT = f"audiobrief/{__version__} (Arabic news to podcast; article reader)"
+_CHUNK_BYTES = 64 * 1024
+
+
+def fetch_url(url: str, *, deadline_s: float = FETCH_TIMEOUT_S) -> bytes:
+    """GET *url* with audiobrief's User-Agent; urllib's errors pass through.
+
+    *deadline_s* bounds the whole download (connection, redirects, headers and body): a
+    socket timeout alone bounds each read, and a server sending a byte every few seconds
+    never trips it. Past the deadline the download ends with TimeoutError.
+    """
+    request = urllib.request.Request(
+        url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}
+    )
+    with _Deadline(deadline_s) as deadline:
+        opener = urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline))
+        try:
+            with opener.open(request, timeout=deadline_s) as response:
+                body = _read(response)
+        except urllib.error.HTTPError as exc:
+            exc.close()  # it holds the open response; left to the garbage collector it warns
+            raise
+        except (OSError, http.client.HTTPException) as exc:
+            # A socket shut at the deadline fails in many ways (reset, short read...).
+            if deadline.expired:
+                raise deadline.error() from exc
+            raise
+        if deadline.expired:  # the shut socket read as the end of the page
+            raise deadline.error()
+    if len(body) > MAX_PAGE_BYTES:
+        size = f"{MAX_PAGE_BYTES // 1_000_000} MB"
+        raise ArticleError(url, f"the page is over {size}; save the article text and pass the file")
+    return body
+
+
+def _read(response: http.client.HTTPResponse) -> bytes:
+    """The body, at most MAX_PAGE_BYTES + 1 bytes of it, read as it arrives."""
+    chunks: list[bytes] = []
+    size = 0
+    while size <= MAX_PAGE_BYTES:
+        chunk = response.read1(min(_CHUNK_BYTES, MAX_PAGE_BYTES + 1 - size))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
+class _Deadline:
+    """Shuts every socket of a download when its time is up, interrupting a blocked read."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._timer.cancel()
+        self._timer.join()
+
+    def watch(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._sockets.append(sock)
+            if self.expired:
+                _shut(sock)
+
+    def error(self) -> TimeoutError:
+        return TimeoutError(f"the page did not arrive within {self.seconds:g} s")
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):  # already closed by the download itself
+        sock.shutdown(socket.SHUT_RDWR)  # wakes a thread blocked in recv(); close() does not
+
+
+class _WatchedHTTP(http.client.HTTPConnection):
+    """An HTTP connection that hands its socket to the deadline as soon as it connects."""
+
+    deadline: _Deadline
+
+    def connect(self) -> None:
+        super().connect()
+        self.deadline.watch(self.sock)
+
+
+class _WatchedHTTPS(http.client.HTTPSConnection, _WatchedHTTP):
+    """HTTPS: the MRO runs _WatchedHTTP.connect inside HTTPSConnection.connect, so the
+    plain socket is watched before the TLS handshake, which could drip as well."""
+
+
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_factory(_WatchedHTTP, self._deadline), req)
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline) -> None:
+        super().__init__()
+        self._deadline = deadline
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_factory(_WatchedHTTPS, self._deadline), req)
+
+
+def _factory(kind: type[_WatchedHTTP], deadline: _Deadline) -> Any:
+    """A connection class for urllib's do_open that carries *deadline*."""
+
+    def build(host: str, **options: Any) -> _WatchedHTTP:
+        connection = kind(host, **options)
+        connection.deadline = deadline
+        return connection
+
+    return build
