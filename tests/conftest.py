@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from audiobrief import engines
+from audiobrief import engines, profiles
 from audiobrief.publish.catalog import Catalog, open_catalog
 from support import GOLDEN_DIR, FakeEngine, NetworkBlocked
 
@@ -54,6 +54,9 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run every test in its own folder, so nothing lands in the checkout."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    # Each test brings its own voices/; the checkout's built-in ones would leak in
+    # (an editable install finds them), so they are off unless a test turns them on.
+    monkeypatch.setattr(profiles, "BUILTIN_VOICES", tmp_path / "no-builtin-voices")
     for name in list(os.environ):
         if name.startswith("AUDIOBRIEF_"):
             monkeypatch.delenv(name)

@@ -100,7 +100,8 @@ def test_one_bad_file_in_a_batch_is_reported_and_the_others_publish(
     assert result.exit_code == 1
     assert "Traceback" not in result.output + result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
-    assert len(errors) == 1 and errors[0].startswith("Error: broken.txt: ")
+    assert len(errors) == 1
+    assert errors[0].startswith("Error: broken.txt: ")
     assert result.stderr.strip().splitlines()[-1] == "2 spoken, 1 failed"
     assert len(result.output.strip().splitlines()) == 2  # one line per published episode
     spoken = sorted(p.name for p in (tmp_path / "out").rglob("*.mp3"))

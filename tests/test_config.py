@@ -90,8 +90,7 @@ def test_base_url_comes_from_flag_then_variable_then_file_through_the_cli(
     tmp_path: Path,
 ) -> None:
     (tmp_path / "audiobrief.toml").write_text(
-        'base_url = "https://file.example/a"\nowner_email = "desk@file.example"\n'
-        'author = "Desk"\n',
+        'base_url = "https://file.example/a"\nowner_email = "desk@file.example"\nauthor = "Desk"\n',
         encoding="utf-8",
     )
     runner = CliRunner()

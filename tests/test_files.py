@@ -77,8 +77,10 @@ def test_temporaries_get_unique_hidden_names_that_are_recognised(tmp_path: Path)
     second = write_temporary(tmp_path, "episode.mp3", b"two")
     assert first != second  # two runs side by side never write into one file
     assert (first.read_bytes(), second.read_bytes()) == (b"one", b"two")
-    assert is_temporary(first.name) and is_temporary(second.name)
-    assert not is_temporary("episode.mp3") and not is_temporary("notes.tmp")
+    assert is_temporary(first.name)
+    assert is_temporary(second.name)
+    assert not is_temporary("episode.mp3")
+    assert not is_temporary("notes.tmp")
 
 
 def test_replace_into_moves_a_finished_temp_file(tmp_path: Path) -> None:

@@ -302,7 +302,9 @@ def test_corrupt_catalog_is_one_error_line_and_nothing_changes(
     line = _error(COMMANDS[command])
     assert "out/catalog.sqlite" in line
     assert "restore" in line
-    assert "restore catalog.sqlite from your backup" in line or "restore it from your backup" in line
+    assert (
+        "restore catalog.sqlite from your backup" in line or "restore it from your backup" in line
+    )
     assert _files(Path("out")) == before
 
 

@@ -280,7 +280,9 @@ def feed(obj: dict[str, Any], /, prune_files: bool, **flags: Any) -> None:
 @_out_option
 @click.option("--keep-files", is_flag=True, help="Leave the MP3 and side files on disk.")
 @click.pass_obj
-def unpublish(obj: dict[str, Any], /, refs: tuple[str, ...], keep_files: bool, **flags: Any) -> None:
+def unpublish(
+    obj: dict[str, Any], /, refs: tuple[str, ...], keep_files: bool, **flags: Any
+) -> None:
     """Remove episodes from both feeds and the pages, for good.
 
     REF is an episode's guid, its article's URL, the source file it was spoken from,

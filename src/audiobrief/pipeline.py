@@ -6,6 +6,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -97,7 +98,7 @@ def speak_each(
             try:
                 episode = publisher.article(
                     article, script, rendered.mp3, rendered.timeline,
-                    title=lambda day, a=article: dated_title(a.title, day, run.settings.month_style),
+                    title=partial(dated_title, article.title, month_style=run.settings.month_style),
                     today=run.today, order=index, republish=republish,
                 )  # fmt: skip
                 outcomes.append(Outcome(sources[index], index, episode=episode))

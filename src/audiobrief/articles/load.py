@@ -226,7 +226,7 @@ def _page_url(page: str, stated: str | None, fetched: str | None) -> str | None:
     """The page's own address: `<link rel="canonical">`, else og:url (which trafilatura
     reads), else the URL it was fetched from. The canonical one names the article, not
     the link someone shared (`?utm_source=...`), so one article stays one episode."""
-    import lxml.html
+    import lxml.html  # type: ignore[import-untyped]  # trafilatura's parser; no stubs
 
     try:
         links = lxml.html.fromstring(page).xpath('//link[@rel="canonical"]/@href')

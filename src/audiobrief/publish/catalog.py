@@ -13,7 +13,6 @@ from pathlib import Path
 
 from audiobrief.errors import PublishError
 from audiobrief.model import EpisodeKind
-from audiobrief.publish.schema import SCHEMA_VERSION, prepare
 from audiobrief.publish.records import (
     COLUMNS,
     KINDS,
@@ -27,11 +26,12 @@ from audiobrief.publish.records import (
     to_json,
     to_row,
 )
+from audiobrief.publish.schema import SCHEMA_VERSION, prepare
 
 __all__ = [
     "KINDS",
-    "SCHEMA_VERSION",
     "PODCAST_GUID_NAMESPACE",
+    "SCHEMA_VERSION",
     "Catalog",
     "EpisodeRecord",
     "open_catalog",
@@ -42,6 +42,7 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
 
 class Catalog:
     """The published episodes and the channel's stored identity; use `open_catalog`."""
@@ -239,7 +240,8 @@ class Catalog:
         """Store site setting *name*: later runs use it instead of the default."""
         with self._transaction():
             self._db.execute(
-                "INSERT OR REPLACE INTO channel (name, value) VALUES (?, ?)", (f"site:{name}", value)
+                "INSERT OR REPLACE INTO channel (name, value) VALUES (?, ?)",
+                (f"site:{name}", value),
             )
 
     def close(self) -> None:

@@ -46,7 +46,9 @@ def collect_garbage(catalog: Catalog, output_dir: Path) -> list[Path]:
         try:
             path.unlink(missing_ok=True)
         except OSError as exc:
-            raise PublishError(f"cannot delete {path} ({exc.strerror}); check its permissions.") from exc
+            raise PublishError(
+                f"cannot delete {path} ({exc.strerror}); check its permissions."
+            ) from exc
         deleted.append(path)
     if drops:
         catalog.settle(drops)

@@ -154,7 +154,9 @@ class Publisher:
             kept = set(finals.values())
             drops = [f for f in _owned(previous) if f not in kept] if previous else []
             drops = [f for f in drops if f != f"{stem}.html"]
-            size = (out / finals["mp3"]).stat().st_size if unchanged else staged["mp3"].stat().st_size
+            size = (
+                (out / finals["mp3"]).stat().st_size if unchanged else staged["mp3"].stat().st_size
+            )
             files = {kind: finals[kind] for kind in ("vtt", "srt", "chapters")}
             files["html"] = f"{stem}.html"
             record = EpisodeRecord.of(
@@ -190,7 +192,9 @@ class Publisher:
         """The current files' stem when every byte is the same, else the first unused one."""
         if previous is not None:
             current = previous.mp3.removesuffix(".mp3")
-            if all(_same(staged[k], self.output_dir / f"{current}{s}") for k, s in SUFFIXES.items()):
+            if all(
+                _same(staged[k], self.output_dir / f"{current}{s}") for k, s in SUFFIXES.items()
+            ):
                 return current
         for number in range(1, 10_000):
             version = stem if number == 1 else f"{stem}.v{number}"
@@ -260,23 +264,22 @@ def open_publisher(
             f"cannot create the output folder {out} ({exc.strerror}); "
             "pass a writable folder with -o."
         ) from exc
-    with output_lock(out):
-        with guard_catalog(out) as catalog:
-            settings = open_site(catalog, settings, given=base_url_given, moving=moving)
-            publisher = Publisher(catalog, settings, now)
-            publisher.changed = finish_moves(catalog, out)
-            remove_temporaries(catalog, out)
-            try:
-                yield publisher
-            except BaseException:
-                if publisher.changed:
-                    try:
-                        publisher.refresh()
-                    except AudiobriefError as exc:  # the first error is the one to report
-                        logger.warning("could not refresh the feeds: %s", exc)
-                raise
+    with output_lock(out), guard_catalog(out) as catalog:
+        settings = open_site(catalog, settings, given=base_url_given, moving=moving)
+        publisher = Publisher(catalog, settings, now)
+        publisher.changed = finish_moves(catalog, out)
+        remove_temporaries(catalog, out)
+        try:
+            yield publisher
+        except BaseException:
             if publisher.changed:
-                publisher.refresh()
+                try:
+                    publisher.refresh()
+                except AudiobriefError as exc:  # the first error is the one to report
+                    logger.warning("could not refresh the feeds: %s", exc)
+            raise
+        if publisher.changed:
+            publisher.refresh()
 
 
 def _base_stem(record: EpisodeRecord) -> str:
@@ -299,4 +302,3 @@ def _same(staged: Path, current: Path) -> bool:
         return staged.read_bytes() == current.read_bytes()
     except OSError:
         return False
-

@@ -94,7 +94,9 @@ def _is_local(url: str) -> bool:
 
 def _published(output_dir: Path) -> str:
     """What of a published site is in *output_dir*, in words ("" when nothing)."""
-    feeds = [name for name in (FEED_NAME, ARTICLES_NAME, INDEX_NAME) if (output_dir / name).exists()]
+    feeds = [
+        name for name in (FEED_NAME, ARTICLES_NAME, INDEX_NAME) if (output_dir / name).exists()
+    ]
     if feeds:
         return " and ".join(feeds)
     for path in output_dir.glob("[0-9][0-9][0-9][0-9]/**/*.mp3"):

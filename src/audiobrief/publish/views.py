@@ -146,9 +146,7 @@ def page_path(record: EpisodeRecord) -> str:
     return record.files.get("html") or record.mp3.removesuffix(".mp3") + ".html"
 
 
-def episode_view(
-    record: EpisodeRecord, *, base: str, folder: str | None = None
-) -> EpisodeView:
+def episode_view(record: EpisodeRecord, *, base: str, folder: str | None = None) -> EpisodeView:
     """Resolve the record's files to URLs and group its cues into a transcript.
 
     Relative URLs are from *folder* of the output folder (default: the page's own).
