@@ -149,3 +149,14 @@ def test_init_writes_a_starter_config_once(runner: CliRunner, voices: Path, tmp_
     assert runner.invoke(cli, ["init", "--force"]).exit_code == 0
     # The starter file must load as it is written.
     assert runner.invoke(cli, ["voices"]).exit_code == 0
+
+
+def test_an_article_over_the_size_limit_is_refused_before_any_work(
+    runner: CliRunner, voices: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDIOBRIEF_MAX_ARTICLE_WORDS", "12")
+    (tmp_path / "long.txt").write_text("خبر طويل\n\n" + "كلمة " * 40 + "\n", encoding="utf-8")
+    line = _error(runner, ["speak", "long.txt", "-o", "out"])
+    assert "has 42 words, over the limit of 12 (max_article_words)" in line
+    assert not (tmp_path / "out").exists()
+    assert "max_article_words" in _error(runner, ["brief", "long.txt", "-o", "out"])

@@ -302,3 +302,12 @@ def test_each_mp3_tag_names_its_own_episode(clock: Clock) -> None:
     listed = consistent(Path("out"))
     titles = {str(ID3(Path("out") / p)["TIT2"]).split(" (")[0] for p in listed.values()}
     assert titles == {"أمطار في فاس", "سوق الخضر"}
+
+
+def test_version_numbers_only_go_up_so_no_url_names_two_files(clock: Clock) -> None:
+    run(["speak", "rain.txt", "-o", "out"])
+    for number, extra in enumerate(("وأعلنت السلطات حالة التأهب.", "وتوقفت الدراسة."), 2):
+        Path("rain.txt").write_text(RAIN + f"\n{extra}\n", encoding="utf-8")
+        run(["speak", "rain.txt", "-o", "out"])
+        assert [p.name for p in Path("out").rglob("*.mp3")] == [f"rain.v{number}.mp3"]
+    consistent(Path("out"))

@@ -10,6 +10,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from audiobrief.articles.limits import check_length
 from audiobrief.articles.load import load_article
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
@@ -82,7 +83,9 @@ def speak_each(
     made: list[tuple[int, Article, Script, Rendered]] = []
     for index, source in enumerate(sources):
         try:
-            article = load_article(source, stdin=stdin)
+            article = check_length(
+                load_article(source, stdin=stdin), run.settings.max_article_words
+            )
             script = build_script(article, **voice.text_options)
             label = article.meta.url or article.meta.source
             rendered = render(script, voice, run.settings, label=label, progress=run.progress)
@@ -119,7 +122,8 @@ def brief(
     """
     settings = run.settings
     check_cover(settings.cover)
-    articles = _in_order([load_article(s) for s in sources], settings)
+    loaded = [check_length(load_article(s), settings.max_article_words) for s in sources]
+    articles = _in_order(loaded, settings)
     if not articles:
         articles = day_articles(settings.output_dir, day)  # oldest first
         if settings.briefing_order == "time":

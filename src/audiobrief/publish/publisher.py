@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import logging
 import os
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -189,14 +191,21 @@ class Publisher:
     def _version_stem(
         self, stem: str, staged: dict[str, Path], previous: EpisodeRecord | None
     ) -> str:
-        """The current files' stem when every byte is the same, else the first unused one."""
+        """The current files' stem when every byte is the same, else the next unused one.
+
+        Numbers only go up: an enclosure URL never names two different files, so an app
+        that cached an old version never mistakes it for a new one.
+        """
+        first = 1
         if previous is not None:
             current = previous.mp3.removesuffix(".mp3")
             if all(
                 _same(staged[k], self.output_dir / f"{current}{s}") for k, s in SUFFIXES.items()
             ):
                 return current
-        for number in range(1, 10_000):
+            found = re.search(r"\.v(\d+)$", current)
+            first = int(found.group(1)) + 1 if found else 2
+        for number in range(first, first + 10_000):
             version = stem if number == 1 else f"{stem}.v{number}"
             taken = (self.output_dir / f"{version}{suffix}" for suffix in SUFFIXES.values())
             if not any(path.exists() for path in taken):
@@ -205,8 +214,6 @@ class Publisher:
 
     def _free_stem(self, stem: str, key: str) -> str:
         """*stem*, or *stem* with a short hash when another episode has that name."""
-        import hashlib
-
         taken = {_base_stem(r) for r in self.catalog.episodes("article")} | self._staged_stems
         if stem not in taken and not (self.output_dir / f"{stem}.html").exists():
             return stem
