@@ -229,3 +229,20 @@ def test_record_from_episode_info_takes_the_pipeline_key() -> None:
         ).key
         == "file:my-slug"
     )
+
+
+def test_a_version_1_catalog_is_upgraded_in_place_keeping_its_episodes(output: Path) -> None:
+    path = output / "catalog.sqlite"
+    with open_catalog(path) as catalog:
+        info = publish_episode(catalog, output)
+    with sqlite3.connect(path) as db:  # back to what audiobrief 0.1 wrote
+        for table in ("pending", "tombstones", "articles"):
+            db.execute(f"DROP TABLE {table}")
+        db.execute("PRAGMA user_version = 1")
+    with sqlite3.connect(path) as db:
+        assert "pending" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
+    with open_catalog(path) as catalog:
+        assert [r.guid for r in catalog.episodes()] == [info.guid]
+        assert catalog.pending() == [] and catalog.tombstone("article", "x") is None
+    with sqlite3.connect(path) as db:
+        assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
