@@ -12,10 +12,8 @@ import io
 import os
 import re
 import shutil
-import types
 from calendar import timegm
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import feedparser
@@ -23,13 +21,13 @@ import podcastparser
 import pytest
 from click.testing import CliRunner, Result
 
-from audiobrief import cli as cli_module
 from audiobrief.cli import cli
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError
 from audiobrief.publish.catalog import open_catalog
 from audiobrief.publish.site import render_site
 from publish_fixtures import png_cover
+from state_support import Clock, freeze
 
 REPO = Path(__file__).resolve().parents[1]
 BASE_URL = "http://127.0.0.1:8000/"  # the default base_url
@@ -40,23 +38,7 @@ FEEDS = ("feed.xml", "articles.xml")
 BAD_BASE_URL = "example.org/audio"
 
 
-@dataclass
-class Clock:
-    """What `datetime.now` says inside audiobrief.cli."""
-
-    now: dt.datetime
-
-
-def _freeze(monkeypatch: pytest.MonkeyPatch, now: dt.datetime) -> Clock:
-    clock = Clock(now)
-
-    class Frozen(dt.datetime):
-        @classmethod
-        def now(cls, tz: dt.tzinfo | None = None) -> dt.datetime:  # type: ignore[override]
-            return clock.now.astimezone(tz)
-
-    monkeypatch.setattr(cli_module, "dt", types.SimpleNamespace(datetime=Frozen, UTC=dt.UTC))
-    return clock
+_freeze = freeze
 
 
 def _ok(args: list[str]) -> Result:
