@@ -53,6 +53,8 @@ class SectionView:
     anchor: str
     start_ms: int
     paragraphs: tuple[Paragraph, ...]
+    episode: bool = False
+    """*url* is an episode page of this site (a briefing's story), not the source."""
 
 
 @dataclass(frozen=True)
@@ -158,10 +160,10 @@ def episode_view(record: EpisodeRecord, *, base: str, folder: str | None = None)
     absolute = {kind: site_url(base, path) for kind, path in files.items()}
     relative = {kind: quote(posixpath.relpath(path, folder)) for kind, path in files.items()}
     relative["root"] = quote(posixpath.relpath(".", folder)) + "/"
-    return EpisodeView(record, page, absolute, relative, _sections(record))
+    return EpisodeView(record, page, absolute, relative, _sections(record, base))
 
 
-def _sections(record: EpisodeRecord) -> tuple[SectionView, ...]:
+def _sections(record: EpisodeRecord, base: str) -> tuple[SectionView, ...]:
     chapters = record.timeline.chapters
     sections = record.script.sections
     views = []
@@ -184,7 +186,8 @@ def _sections(record: EpisodeRecord) -> tuple[SectionView, ...]:
             mark = seconds(texts[0].start_ms)
             paragraphs.append(Paragraph(mark, texts[0].start_ms, mark not in used, texts))
             used.add(mark)
-        views.append(SectionView(clean(title), url, anchor, start_ms, tuple(paragraphs)))
+        ours = bool(url and url.startswith(base))
+        views.append(SectionView(clean(title), url, anchor, start_ms, tuple(paragraphs), ours))
     return tuple(views)
 
 
