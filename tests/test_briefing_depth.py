@@ -97,8 +97,9 @@ def test_headline_keeps_no_body_and_full_keeps_everything() -> None:
 
 
 def test_the_lede_is_the_opening_paragraph_when_it_is_short() -> None:
-    article = _article("جملة أولى قصيرة. وجملة ثانية.", "فقرة لا تقرأ.")
-    assert shortened(article, "lede").paragraphs == ("جملة أولى قصيرة. وجملة ثانية.",)
+    opening = "افتتحت المدينة صباح اليوم سوقا أسبوعيا جديدا. ويضم السوق الجديد مئة وعشرين محلا للتجار الصغار."
+    article = _article(opening, "فقرة لا تقرأ.")
+    assert shortened(article, "lede").paragraphs == (opening,)
 
 
 def test_a_long_opening_paragraph_is_cut_after_whole_sentences_within_the_budget() -> None:
@@ -108,6 +109,14 @@ def test_a_long_opening_paragraph_is_cut_after_whole_sentences_within_the_budget
     (lede,) = shortened(_article(f"{first} {second} {third}"), "lede").paragraphs
     assert lede == f"{first} {second}"
     assert len(lede.split()) <= LEDE_WORDS
+
+
+def test_a_dateline_alone_runs_on_into_the_next_paragraph() -> None:
+    second = (
+        "أعلنت الوزارة اليوم عن برنامج جديد لدعم الفلاحين الصغار في الجهة الشرقية بعد موسم جاف."
+    )
+    article = _article("الرباط - متابعة", second, "فقرة ثالثة لا تقرأ.")
+    assert shortened(article, "lede").paragraphs == ("الرباط - متابعة", second)
 
 
 def test_an_opening_sentence_longer_than_the_budget_is_read_whole() -> None:

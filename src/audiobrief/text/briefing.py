@@ -42,27 +42,38 @@ _LAST = "الْأَخِيرُ"
 POINTER = "تَجِدُونَ الْخَبَرَ كَامِلًا فِي خُلَاصَةِ الْمَقَالَاتِ."
 LEDE_WORDS = 60
 """The lede's word budget: about 25 s of speech, what a radio bulletin gives a story."""
+LEDE_MIN_WORDS = 15
+"""An opening paragraph shorter than this is not a lede alone; the next one follows."""
 
 
 def shortened(article: Article, depth: str, *, max_words: int = LEDE_WORDS) -> Article:
     """*article* as a briefing at *depth* reads it: `headline` alone, `lede`, or `full`.
 
     The lede is the opening paragraph, or its first whole sentences when it runs past
-    *max_words*: at least one sentence, never a sentence cut in the middle.
+    *max_words*: at least one sentence, never a sentence cut in the middle. An opening
+    paragraph too short to tell the story (a dateline, "متابعة") runs on into the next.
     """
     if depth == "full":
         return article
-    if depth == "headline" or not article.paragraphs:
+    if depth == "headline":
         return replace(article, paragraphs=())
     kept: list[str] = []
     words = 0
-    for sentence in split_sentences(article.paragraphs[0]):
-        count = len(sentence.split())
-        if kept and words + count > max_words:
+    for paragraph in article.paragraphs:
+        taken: list[str] = []
+        whole = True
+        for sentence in split_sentences(paragraph):
+            count = len(sentence.split())
+            if words and words + count > max_words:
+                whole = False
+                break
+            taken.append(sentence)
+            words += count
+        if taken:
+            kept.append(" ".join(taken))
+        if not whole or words >= LEDE_MIN_WORDS:
             break
-        kept.append(sentence)
-        words += count
-    return replace(article, paragraphs=(" ".join(kept),))
+    return replace(article, paragraphs=tuple(kept))
 
 
 def written_date(day: dt.date, month_style: str) -> str:
