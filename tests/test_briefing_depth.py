@@ -97,7 +97,10 @@ def test_headline_keeps_no_body_and_full_keeps_everything() -> None:
 
 
 def test_the_lede_is_the_opening_paragraph_when_it_is_short() -> None:
-    opening = "افتتحت المدينة صباح اليوم سوقا أسبوعيا جديدا. ويضم السوق الجديد مئة وعشرين محلا للتجار الصغار."
+    opening = (
+        "افتتحت المدينة صباح اليوم سوقا أسبوعيا جديدا. "
+        "ويضم السوق الجديد مئة وعشرين محلا للتجار الصغار."
+    )
     article = _article(opening, "فقرة لا تقرأ.")
     assert shortened(article, "lede").paragraphs == (opening,)
 
