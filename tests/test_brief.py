@@ -45,6 +45,8 @@ DAY = dt.date(2026, 11, 28)  # a Saturday
 MORNING = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)  # 09:00 in Casablanca
 """audio.stitch ends every track with this much silence after the last cue."""
 FAKE_VOICE = 'engine = "fake"\ndiacritize = false\n'
+POINTER_SAID = "تجدون الخبر كاملا في خلاصة المقالات."
+"""The pointer to the full episode, as a voice without diacritization gets it."""
 
 
 # --- one real briefing (eSpeak NG, real MP3), built once for the checks that listen to it
@@ -116,13 +118,12 @@ def test_the_briefing_has_an_intro_each_article_in_spoken_order_and_an_outro(
 ) -> None:
     chapters = built.episode.timeline.chapters
     assert [c.title for c in chapters] == ["مقدمة", *TITLES.values(), "خاتمة"]
-    assert [c.url for c in chapters] == [
-        None,
-        "https://news.example.org/2026/11/28/rain/",
-        "https://news.example.org/2026/11/28/market/",
-        None,
-        None,
-    ]
+    # Each story links its full episode's page, under the site's address.
+    pages = [f"http://127.0.0.1:8000/2026/11/28/articles/{n}.html" for n in ("rain", "market")]
+    assert [c.url for c in chapters[:3]] == [None, *pages]
+    library = r"http://127\.0\.0\.1:8000/2026/11/28/articles/[^/]+\.html"
+    assert re.fullmatch(library, chapters[3].url)
+    assert chapters[4].url is None
     assert built.episode.mp3_path == built.output / "2026/11/28/briefing-2026-11-28.mp3"
 
 
@@ -195,7 +196,8 @@ def test_the_transcript_page_anchors_every_paragraph_at_its_first_cue(built: Bui
     tree = lxml_html.fromstring(built.episode.mp3_path.with_suffix(".html").read_bytes())
     paragraphs = tree.xpath('//div[@class="part"]/p[not(@class="source")]')
     cue_starts = {cue.start_ms for cue in built.episode.timeline.cues}
-    assert len(paragraphs) == 8  # intro, 2 per article, outro
+    # Intro, outro, and per article its announced headline, its lede and the pointer.
+    assert len(paragraphs) == 11
     for paragraph in paragraphs:
         (link,) = paragraph.xpath('a[@class="time"]')
         first = paragraph.xpath("span[@data-start]")[0].get("data-start")
@@ -240,8 +242,9 @@ def test_building_the_same_briefing_again_gives_identical_files(built: Built) ->
 def test_the_briefing_speaks_only_its_own_words_and_reuses_the_article_clips(
     built: Built,
 ) -> None:
-    # Intro 2, one announcement per article, outro 2: nothing of the articles themselves.
-    assert len(built.brief_calls) == 7
+    # Intro 2, one announcement per article, the pointer to the full episodes (said the
+    # same after each story, so synthesized once), outro 2: nothing of the articles.
+    assert len(built.brief_calls) == 8
     assert not set(built.brief_calls) & built.body_texts
     assert built.rebuild_calls == []
 
@@ -363,9 +366,10 @@ def test_brief_synthesizes_only_its_own_words_after_speak(
     line = _invoke("brief", "--date", day, "-o", "out", "--voice", "fake")
 
     assert f"/briefing-{day}.mp3 (" in line
-    assert len(fake_engine.calls) == 7
+    assert len(fake_engine.calls) == 8
     assert not set(fake_engine.calls) & bodies
-    assert fake_engine.calls[2:5] == ["الخبر الأول.", "الخبر الثاني.", "الخبر الأخير."]
+    announced = ["الخبر الأول.", POINTER_SAID, "الخبر الثاني.", "الخبر الأخير."]
+    assert fake_engine.calls[2:6] == announced
     fake_engine.calls.clear()
     _invoke("brief", "--date", day, "-o", "out", "--voice", "fake")
     assert fake_engine.calls == []
@@ -378,7 +382,7 @@ def test_files_given_to_brief_reuse_the_clips_spoken_before(
     bodies = set(fake_engine.calls)
     fake_engine.calls.clear()
     _invoke("brief", str(RAIN), "--date", day, "-o", "out", "--voice", "fake")
-    assert len(fake_engine.calls) == 5  # intro 2, one announcement, outro 2
+    assert len(fake_engine.calls) == 6  # intro 2, one announcement, the pointer, outro 2
     assert not set(fake_engine.calls) & bodies
 
 

@@ -11,6 +11,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -44,7 +45,10 @@ PAGES = {
     "briefing": "2026/11/28/briefing-2026-11-28.html",
     "article": "2026/11/28/articles/transport.html",
     "index": "index.html",
+    "embed": "2026/11/28/articles/transport.embed.html",
 }
+LINKED = {"index": PAGES["briefing"], "embed": PAGES["article"]}
+"""Pages whose player links its transcript (on the episode's page) instead of holding it."""
 
 
 @pytest.fixture(scope="module")
@@ -87,14 +91,20 @@ class Report:
     audio_names: list[str]
     transcript_chars: list[int]
     """Text length of the transcript right after each player (0: none there)."""
+    transcript_links: list[str | None]
+    """The address of the transcript link inside each player's box, if it has one."""
+    foreign: list[str]
+    """Resources the page loaded from anywhere but the site."""
     autoplay: int
     paused: bool
 
 
-VIEWS = [  # every page narrow; the two-column layout wide; the dark palette once
+VIEWS = [  # every page narrow and wide, light and dark
     *((page, 320, "light") for page in PAGES),
+    *((page, 1280, "dark") for page in PAGES),
     ("briefing", 1280, "light"),
     ("briefing", 320, "dark"),
+    ("embed", 320, "dark"),
 ]
 
 
@@ -130,6 +140,13 @@ _FACTS = """({
         const next = player && player.nextElementSibling;
         return next && next.matches(".transcript") ? next.innerText.length : 0;
     }),
+    transcript_links: Array.from(document.querySelectorAll("audio")).map(audio => {
+        const link = (audio.closest(".player") || audio.closest("main"))
+            .querySelector("a.transcript-link");
+        return link ? new URL(link.getAttribute("href"), location.href).href : null;
+    }),
+    foreign: performance.getEntriesByType("resource").map(entry => entry.name)
+        .filter(name => !name.startsWith(location.origin + "/")),
     autoplay: document.querySelectorAll("audio[autoplay]").length,
     paused: Array.from(document.querySelectorAll("audio")).every(audio => audio.paused),
 })"""
@@ -152,8 +169,13 @@ def test_every_audio_has_a_name_and_its_transcript_beside_it(
     assert report.audio_names
     assert all(name.startswith("استمع: ") and len(name) > 10 for name in report.audio_names)
     assert len(report.transcript_chars) == len(report.audio_names)
-    assert all(chars > 40 for chars in report.transcript_chars)
+    if page in LINKED:  # the home page and the embedded player link the episode's text
+        assert all(link and link.endswith(f"/{LINKED[page]}#transcript")
+                   for link in report.transcript_links)  # fmt: skip
+    else:
+        assert all(chars > 40 for chars in report.transcript_chars)
     assert (report.autoplay, report.paused) == (0, True)
+    assert report.foreign == []
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -215,3 +237,106 @@ def test_keyboard_focus_is_visible(browser: Browser, server: OutputServer) -> No
     assert style[0] == "skip"  # the first stop is the skip link, and it shows
     assert style[1] == "solid"
     assert style[2] >= 2
+
+
+# --- the phone layout and the embedded player
+
+PHONE = {"width_px": 390, "height_px": 844}
+"""A common phone's viewport in CSS pixels."""
+
+
+def _tops(browser: Browser, *selectors: str) -> list[float | None]:
+    found = browser.evaluate(
+        f"""{json.dumps(selectors)}.map(selector => {{
+            const element = document.querySelector(selector);
+            return element ? element.getBoundingClientRect().top : null;
+        }})"""
+    )
+    return list(found)
+
+
+def test_on_a_phone_the_player_and_chapters_come_before_the_stories(
+    browser: Browser, server: OutputServer, tmp_path: Path
+) -> None:
+    browser.open(server.url + PAGES["briefing"], **PHONE)
+    browser.screenshot(tmp_path / "briefing-390.png")  # to look at while developing
+    player, chapters, stories = _tops(browser, "audio", "nav.chapters", ".transcript .part")
+    assert player is not None
+    assert chapters is not None
+    assert stories is not None
+    assert player < chapters < stories
+    assert player < PHONE["height_px"] / 2  # the player is on the first screen
+
+
+def test_on_a_phone_the_home_page_shows_the_briefing_player_then_the_archive(
+    browser: Browser, server: OutputServer, tmp_path: Path
+) -> None:
+    browser.open(server.url + PAGES["index"], **PHONE)
+    browser.screenshot(tmp_path / "index-390.png")
+    player, chapters, archive = _tops(browser, "audio", "nav.chapters", ".archive")
+    assert player is not None
+    assert chapters is not None
+    assert archive is not None
+    assert player < chapters < archive
+    assert player < PHONE["height_px"] / 2
+    assert browser.evaluate("document.querySelector('.transcript')") is None
+    assert browser.evaluate("document.getElementById('player').getAttribute('src')") == (
+        PAGES["briefing"].removesuffix(".html") + ".mp3"
+    )
+
+
+def test_a_home_page_chapter_plays_there(browser: Browser, server: OutputServer) -> None:
+    browser.open(server.url + PAGES["index"])
+    where, position = browser.evaluate(
+        """(() => {
+            document.querySelectorAll("nav.chapters a")[2].click();
+            return [location.pathname, document.getElementById("player").currentTime];
+        })()"""
+    )
+    assert (where, position) == ("/index.html", pytest.approx(12.5))
+
+
+def test_the_pasted_snippet_shows_the_player_in_another_page(
+    browser: Browser, server: OutputServer
+) -> None:
+    browser.open(server.url + PAGES["article"])
+    snippet = browser.evaluate("document.getElementById('embed-code').value")
+    assert snippet.startswith("<iframe src=")
+    assert snippet.endswith("></iframe>")
+    # The newsroom's own article page, with the snippet pasted in (same origin here, so the
+    # test can look inside the frame; the snippet's URL is the public one, under BASE_URL).
+    host = server.root / "host.html"
+    local = snippet.replace(BASE_URL, server.url)
+    host.write_text(
+        f'<!doctype html><html lang="ar"><title>مقال</title><p>نص المقال.</p>{local}</html>',
+        encoding="utf-8",
+    )
+    browser.open(server.url + "host.html", width_px=320)
+    inside = browser.evaluate(
+        """new Promise(resolve => {
+            const frame = document.querySelector("iframe");
+            const read = () => {
+                const doc = frame.contentDocument;
+                if (!doc || !doc.querySelector("audio")) return setTimeout(read, 50);
+                resolve([frame.title, doc.documentElement.dir, doc.querySelector("h1").textContent,
+                         doc.documentElement.scrollHeight <= frame.clientHeight]);
+            };
+            read();
+        })"""
+    )
+    title, direction, heading, fits = inside
+    assert title == f"استمع: {heading}"
+    assert direction == "rtl"
+    assert fits  # no scroll bar inside the frame at 320 px
+
+
+def test_the_embedded_player_is_reached_by_keyboard(browser: Browser, server: OutputServer) -> None:
+    browser.open(server.url + PAGES["embed"], width_px=320)
+    reached = []
+    for _ in range(8):  # the controls take a few stops (play, time, volume, menu)
+        for kind in ("keyDown", "keyUp"):
+            browser.page("Input.dispatchKeyEvent", type=kind, key="Tab", code="Tab",
+                         windowsVirtualKeyCode=9)  # fmt: skip
+        reached.append(browser.evaluate("document.activeElement.tagName.toLowerCase()"))
+    assert reached[0] == "audio"  # the controls first, then the links
+    assert reached.index("a") > reached.index("audio")

@@ -71,6 +71,10 @@ class Settings:
     """Episodes listed in each feed, newest first; 0 keeps all."""
     briefing_order: str = "given"
     """Article order in a briefing: `given` (or catalog order) or `time`."""
+    briefing_depth: str = "lede"
+    """How much of each story the briefing reads: `headline`, `lede` or `full`."""
+    briefing_max_stories: int = 0
+    """Stories in a briefing, the first in briefing order; 0 keeps all."""
     music: Path | None = None
     """Optional intro/outro music bed."""
     music_gain_db: float = -18.0
@@ -83,6 +87,7 @@ VALID_CHOICES: dict[str, tuple[str, ...]] = {
     "month_style": ("maghreb", "mashriq", "levant"),
     "on_engine_failure": ("fail", "fallback"),
     "briefing_order": ("given", "time"),
+    "briefing_depth": ("headline", "lede", "full"),
 }
 VALID_RANGES: dict[str, tuple[float, float]] = {
     "bitrate_kbps": (32, 320),
@@ -97,6 +102,7 @@ VALID_RANGES: dict[str, tuple[float, float]] = {
     "feed_keep": (0, 100_000),
     "music_gain_db": (-60.0, 0.0),  # a bed under speech: from inaudible to its own level
     "max_article_words": (1, 200_000),
+    "briefing_max_stories": (0, 10_000),
 }
 """The allowed range of every numeric setting (tests check that none is missing)."""
 _MAX_DIGITS = 18  # longer digit runs are out of every range; int() refuses 4,300 and more

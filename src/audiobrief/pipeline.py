@@ -18,10 +18,11 @@ from audiobrief.model import Article, ArticleMeta, Episode, Script
 from audiobrief.publish.catalog import EpisodeRecord
 from audiobrief.publish.files import write_atomic
 from audiobrief.publish.images import check_cover
-from audiobrief.publish.lookup import day_articles, find_refs
+from audiobrief.publish.lookup import day_articles, episode_pages, find_refs
 from audiobrief.publish.publisher import open_publisher
+from audiobrief.publish.views import base_url
 from audiobrief.render import Rendered, render
-from audiobrief.text.briefing import briefing_title, build_briefing, dated_title
+from audiobrief.text.briefing import briefing_title, build_briefing, dated_title, shortened
 from audiobrief.text.script import build_script
 from audiobrief.voice import open_voice
 
@@ -133,11 +134,18 @@ def brief(
             f"no articles were spoken for {day.isoformat()}; run 'audiobrief speak "
             "ARTICLE' first, or name the article files after 'audiobrief brief'."
         )
+    if settings.briefing_max_stories:
+        articles = articles[: settings.briefing_max_stories]
+    # Each story's chapter links its full episode, found in the catalog (read only).
+    pages = episode_pages(
+        settings.output_dir, articles, days=(day, run.today), base=base_url(settings)
+    )
     voice = open_voice(settings)
-    bodies = [build_script(a, **voice.text_options) for a in articles]
+    depth = settings.briefing_depth
+    bodies = [build_script(shortened(a, depth), **voice.text_options) for a in articles]
     script = build_briefing(
         bodies, day=day, show_title=settings.show_title, month_style=settings.month_style,
-        **voice.text_options,
+        episodes=pages, depth=depth, **voice.text_options,
     )  # fmt: skip
     label = f"briefing {day.isoformat()}"
     rendered = render(
@@ -164,8 +172,6 @@ def refresh(run: Run, *, prune_files: bool = False) -> list[Path]:
 
 def unpublish(refs: Sequence[str], run: Run, *, keep_files: bool = False) -> list[EpisodeRecord]:
     """Take the episodes *refs* name off both feeds and the pages, for good."""
-    from audiobrief.publish.views import base_url
-
     files = [r for r in refs if Path(r).is_file() and Path(r).suffix in (".txt", ".md", ".html")]
     sources = {ref: load_article(ref) for ref in files}
     with open_publisher(run.settings, run.now, base_url_given=run.base_url_given) as publisher:

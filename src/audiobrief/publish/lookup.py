@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from audiobrief.errors import PublishError
 from audiobrief.model import Article, ArticleMeta
 from audiobrief.publish.catalog import Catalog, EpisodeRecord, open_catalog
-from audiobrief.publish.identity import canonical_url, source_prefix
+from audiobrief.publish.identity import article_key, canonical_url, source_prefix
 from audiobrief.publish.records import article_from_json
 from audiobrief.publish.site_state import CATALOG_NAME
-from audiobrief.publish.views import page_path
+from audiobrief.publish.views import page_path, site_url
 
 
 def day_articles(output_dir: Path, day: dt.date) -> list[Article]:
@@ -30,6 +31,28 @@ def day_articles(output_dir: Path, day: dt.date) -> list[Article]:
         article_from_json(text) if text else _written_article(record)
         for record, text in zip(records, kept, strict=True)
     ]
+
+
+def episode_pages(
+    output_dir: Path, articles: Sequence[Article], *, days: Sequence[dt.date], base: str
+) -> list[str | None]:
+    """The public page of each article's published episode, or None where it has none.
+
+    An article's key may hold the day it was spoken on (see `article_key`): each of
+    *days* is tried. URLs are under the site's stored address, else under *base*.
+    """
+    path = output_dir / CATALOG_NAME
+    if not path.is_file() or path.stat().st_size == 0:
+        return [None] * len(articles)
+    pages: list[str | None] = []
+    with open_catalog(path) as catalog:
+        site = catalog.site_value("base_url") or base
+        for article in articles:
+            keys = dict.fromkeys(article_key(article, day) for day in days)
+            found = (catalog.find("article", key) for key in keys)
+            record = next((r for r in found if r is not None), None)
+            pages.append(site_url(site, page_path(record)) if record else None)
+    return pages
 
 
 def find_refs(

@@ -11,6 +11,7 @@ from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
+from markupsafe import escape
 
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
@@ -21,16 +22,21 @@ from audiobrief.publish.images import publish_cover
 from audiobrief.publish.render import environment
 from audiobrief.publish.views import (
     ARTICLES_NAME,
+    EMBED_SUFFIX,
     FEED_NAME,
     INDEX_NAME,
     EpisodeView,
     base_url,
     clean,
+    embed_path,
     episode_view,
     site_url,
 )
 
 logger = logging.getLogger(__name__)
+
+PLAYER_HEIGHT_PX = 200
+"""The embedded player's height: title, controls and links fit at 320 px wide."""
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,12 @@ class Show:
     title: str
     description: str
     cover: str
-    """Cover URL relative to the output folder (`cover.png?v=...`)."""
+    """Cover URL relative to the page (`cover.png?v=...`)."""
     feeds: tuple[FeedLink, ...]
+    cover_url: str
+    """The cover's absolute URL: link previews (Open Graph) need one."""
+    home: str
+    """The home page's absolute URL."""
 
 
 def render_site(
@@ -61,8 +71,10 @@ def render_site(
 ) -> list[Path]:
     """Write index.html, a page per listed episode and the cover; return their paths.
 
-    Pages list the same episodes as the feeds (settings.feed_keep). A page is only
-    rewritten when its content changed; every write is atomic.
+    Pages list the same episodes as the feeds (settings.feed_keep). Each article also
+    gets its embeddable player (`<stem>.embed.html`); the player of an episode that left
+    the catalog (unpublished) is deleted. A page is only rewritten when its content
+    changed; every write is atomic.
 
     Raises:
         ConfigError: base_url, the time zone or the cover is wrong.
@@ -86,10 +98,20 @@ def render_site(
     for record in [*briefings, *articles]:
         view = episode_view(record, base=base)
         show = _show(settings, base, cover, posixpath.dirname(view.page) or ".")
-        html = _render(env, "episode.html.j2", ep=view, show=show, root=view.relative["root"])
+        root = view.relative["root"]
+        code = embed_code(view)
+        html = _render(
+            env, "episode.html.j2", ep=view, show=show, root=root, embed_code=code,
+            player_height=PLAYER_HEIGHT_PX,
+        )  # fmt: skip
         path = output_dir / view.page
         _write(path, html)
         written.append(path)
+        if embed := embed_path(record):
+            html = _render(env, "embed.html.j2", ep=view, show=show, root=root)
+            _write(output_dir / embed, html)
+            written.append(output_dir / embed)
+    _remove_stale_players(catalog, output_dir)
     featured = briefings[0] if briefings else (articles[0] if articles else None)
     html = _render(
         env,
@@ -106,6 +128,18 @@ def render_site(
     return written
 
 
+def embed_code(view: EpisodeView) -> str | None:
+    """The `<iframe>` HTML that shows *view*'s player on another site (articles only)."""
+    url = view.absolute.get("embed")
+    if url is None:
+        return None
+    title = escape(f"استمع: {clean(view.record.title)}")
+    return (
+        f'<iframe src="{escape(url)}" title="{title}" width="100%" height="{PLAYER_HEIGHT_PX}" '
+        'style="border:0;max-width:40rem" loading="lazy"></iframe>'
+    )
+
+
 def _index_view(catalog: Catalog, record: EpisodeRecord, base: str) -> EpisodeView:
     return episode_view(record, base=base, folder=".")
 
@@ -120,8 +154,26 @@ def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:
             "articles-url", "المقالات", site_url(base, ARTICLES_NAME), relative(ARTICLES_NAME)
         ),
     )
-    cover_url = relative(cover.split("?", 1)[0]) + "?" + cover.split("?", 1)[1]
-    return Show(clean(settings.show_title), clean(settings.description), cover_url, feeds)
+    name, version = cover.split("?", 1)
+    return Show(
+        clean(settings.show_title), clean(settings.description), f"{relative(name)}?{version}",
+        feeds, f"{site_url(base, name)}?{version}", site_url(base, INDEX_NAME),
+    )  # fmt: skip
+
+
+def _remove_stale_players(catalog: Catalog, output_dir: Path) -> None:
+    """Delete embed pages whose episode is gone: an unpublished story stops playing on
+    every site that embedded it. Only episode folders (`YYYY/...`) are looked at."""
+    wanted = {embed_path(record) for record in catalog.episodes()}
+    for path in output_dir.glob(f"[0-9][0-9][0-9][0-9]/**/*{EMBED_SUFFIX}"):
+        if path.relative_to(output_dir).as_posix() not in wanted:
+            try:
+                path.unlink()
+            except OSError as exc:
+                raise PublishError(
+                    f"cannot delete {path} ({exc.strerror}); check its permissions."
+                ) from exc
+            logger.info("deleted %s: its episode was unpublished", path)
 
 
 def _render(env: jinja2.Environment, name: str, **context: object) -> str:

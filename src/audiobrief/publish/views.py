@@ -20,6 +20,7 @@ FEED_NAME = "feed.xml"
 ARTICLES_NAME = "articles.xml"
 """One item per article."""
 INDEX_NAME = "index.html"
+EMBED_SUFFIX = ".embed.html"
 
 # XML 1.0 forbids most C0 controls, surrogates and U+FFFE/U+FFFF even as references;
 # one stray control character in a scraped title would make the whole feed unparsable.
@@ -53,6 +54,8 @@ class SectionView:
     anchor: str
     start_ms: int
     paragraphs: tuple[Paragraph, ...]
+    episode: bool = False
+    """*url* is an episode page of this site (a briefing's story), not the source."""
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class EpisodeView:
     page: str
     """The page's path relative to the output folder (`.../briefing-2026-11-28.html`)."""
     absolute: dict[str, str]
-    """Absolute URLs by kind: mp3 (enclosure), page, vtt, srt, chapters."""
+    """Absolute URLs by kind: mp3 (enclosure), page, vtt, srt, chapters, embed (articles)."""
     relative: dict[str, str]
     """The same files relative to the page (and `root`, the output folder)."""
     sections: tuple[SectionView, ...]
@@ -146,6 +149,13 @@ def page_path(record: EpisodeRecord) -> str:
     return record.files.get("html") or record.mp3.removesuffix(".mp3") + ".html"
 
 
+def embed_path(record: EpisodeRecord) -> str | None:
+    """An article's embeddable player page (an iframe target): `<stem>.embed.html`."""
+    if record.kind != "article":
+        return None
+    return page_path(record).removesuffix(".html") + EMBED_SUFFIX
+
+
 def episode_view(record: EpisodeRecord, *, base: str, folder: str | None = None) -> EpisodeView:
     """Resolve the record's files to URLs and group its cues into a transcript.
 
@@ -155,13 +165,15 @@ def episode_view(record: EpisodeRecord, *, base: str, folder: str | None = None)
     folder = folder or posixpath.dirname(page) or "."
     files = {"mp3": record.mp3, "page": page, **record.files}
     files.pop("html", None)
+    if embed := embed_path(record):
+        files["embed"] = embed
     absolute = {kind: site_url(base, path) for kind, path in files.items()}
     relative = {kind: quote(posixpath.relpath(path, folder)) for kind, path in files.items()}
     relative["root"] = quote(posixpath.relpath(".", folder)) + "/"
-    return EpisodeView(record, page, absolute, relative, _sections(record))
+    return EpisodeView(record, page, absolute, relative, _sections(record, base))
 
 
-def _sections(record: EpisodeRecord) -> tuple[SectionView, ...]:
+def _sections(record: EpisodeRecord, base: str) -> tuple[SectionView, ...]:
     chapters = record.timeline.chapters
     sections = record.script.sections
     views = []
@@ -184,7 +196,8 @@ def _sections(record: EpisodeRecord) -> tuple[SectionView, ...]:
             mark = seconds(texts[0].start_ms)
             paragraphs.append(Paragraph(mark, texts[0].start_ms, mark not in used, texts))
             used.add(mark)
-        views.append(SectionView(clean(title), url, anchor, start_ms, tuple(paragraphs)))
+        ours = bool(url and url.startswith(base))
+        views.append(SectionView(clean(title), url, anchor, start_ms, tuple(paragraphs), ours))
     return tuple(views)
 
 

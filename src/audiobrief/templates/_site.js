@@ -21,6 +21,12 @@
   document.addEventListener("click", function (event) {
     var link = event.target.closest ? event.target.closest("a[href^='#t=']") : null;
     if (link) seek(secondsOf(link.getAttribute("href")), true);  // the page still scrolls there
+    // The home page's chapters: play here rather than open the episode's page.
+    var chapter = event.target.closest ? event.target.closest("a[data-seek]") : null;
+    if (chapter && player) {
+      event.preventDefault();
+      seek(secondsOf("#t=" + chapter.getAttribute("data-seek")), true);
+    }
   });
 
   if (player) {

@@ -6,10 +6,11 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from audiobrief.model import Pauses, Script, Section, Segment
+from audiobrief.model import Article, Pauses, Script, Section, Segment
 from audiobrief.text.dates import month_name, spoken_date
 from audiobrief.text.diacritize import strip_marks
 from audiobrief.text.numbers import counted
+from audiobrief.text.split import split_sentences
 from audiobrief.text.tables import Noun
 
 TextStep = Callable[[str], str]
@@ -36,6 +37,43 @@ _ORDINALS = (
 )
 _NEXT = "التَّالِي"
 _LAST = "الْأَخِيرُ"
+# After a shortened story: "you will find the whole story in the articles feed" (the
+# page's name for articles.xml); the object and its circumstantial adjective are accusative.
+POINTER = "تَجِدُونَ الْخَبَرَ كَامِلًا فِي خُلَاصَةِ الْمَقَالَاتِ."
+LEDE_WORDS = 60
+"""The lede's word budget: about 25 s of speech, what a radio bulletin gives a story."""
+LEDE_MIN_WORDS = 15
+"""An opening paragraph shorter than this is not a lede alone; the next one follows."""
+
+
+def shortened(article: Article, depth: str, *, max_words: int = LEDE_WORDS) -> Article:
+    """*article* as a briefing at *depth* reads it: `headline` alone, `lede`, or `full`.
+
+    The lede is the opening paragraph, or its first whole sentences when it runs past
+    *max_words*: at least one sentence, never a sentence cut in the middle. An opening
+    paragraph too short to tell the story (a dateline, "متابعة") runs on into the next.
+    """
+    if depth == "full":
+        return article
+    if depth == "headline":
+        return replace(article, paragraphs=())
+    kept: list[str] = []
+    words = 0
+    for paragraph in article.paragraphs:
+        taken: list[str] = []
+        whole = True
+        for sentence in split_sentences(paragraph):
+            count = len(sentence.split())
+            if words and words + count > max_words:
+                whole = False
+                break
+            taken.append(sentence)
+            words += count
+        if taken:
+            kept.append(" ".join(taken))
+        if not whole or words >= LEDE_MIN_WORDS:
+            break
+    return replace(article, paragraphs=tuple(kept))
 
 
 def written_date(day: dt.date, month_style: str) -> str:
@@ -61,12 +99,17 @@ def build_briefing(
     normalize: TextStep,
     diacritize: TextStep | None,
     pauses: Pauses,
+    episodes: Sequence[str | None] = (),
+    depth: str = "full",
 ) -> Script:
     """Intro with the show and the date in words, each article announced, then an outro.
 
     The articles' own segments are reused unchanged, so their clips come from the
     synthesis cache when the articles were spoken before. Every section of *bodies*
-    becomes one chapter, in the order given.
+    becomes one chapter, in the order given. *episodes* holds, per section, the page of
+    that article's full episode when it has one: the chapter links it, and at a *depth*
+    other than `full` (the bodies made by `shortened`) the story ends by saying where
+    the rest is.
     """
 
     def say(
@@ -101,7 +144,15 @@ def build_briefing(
         voweled = f"الْخَبَرُ {ordinal}."
         head = say(strip_marks(voweled), voweled, 0, pauses.sentence_ms, paragraph=0)
         shifted = tuple(replace(s, sentence=s.sentence + 1) for s in article.segments)
-        sections.append(Section(article.title, (head, *shifted), article.url))
+        page = episodes[index] if index < len(episodes) else None
+        if page and depth != "full" and shifted:
+            last = shifted[-1]
+            pointer = say(
+                strip_marks(POINTER), POINTER, last.sentence + 1, pauses.section_ms,
+                paragraph=last.paragraph + 1,
+            )  # fmt: skip
+            shifted = (*shifted[:-1], replace(last, pause_after_ms=pauses.paragraph_ms), pointer)
+        sections.append(Section(article.title, (head, *shifted), page or article.url))
     outro = Section(
         OUTRO_TITLE,
         (
