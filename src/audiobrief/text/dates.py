@@ -17,6 +17,7 @@ from audiobrief.text.tables import (
     Noun,
     tolerant,
 )
+from audiobrief.text.vowels import vowel
 
 _MINUTE = Noun("دقيقة", "دقيقتين", "دقائق", "دقيقة", "f")
 _END = f"(?![{LETTERS}{MARKS}])"
@@ -58,6 +59,12 @@ def spoken_date(day: dt.date, month_style: str) -> str:
     return f"{weekday} {ordinal(day.day, case='nom')} من {month} {cardinal(day.year)}"
 
 
+def spoken_date_vowelled(day: dt.date, month_style: str) -> str:
+    """spoken_date with every word vowelled: the day in the nominative, the year after من."""
+    head = vowel(f"{WEEKDAYS[day.weekday()]} {ordinal(day.day, case='nom')}", case="nom")
+    return f"{head} {vowel(f'من {month_name(day.month, month_style)} {cardinal(day.year)}')}"
+
+
 def day_words(day: int) -> str:
     """A day of the month as news readers say it: the masculine ordinal (الخامس والعشرين)."""
     return ordinal(day) if 1 <= day <= 31 else cardinal(day)
@@ -67,18 +74,18 @@ def spell_dates(text: str, month_style: str = "maghreb") -> str:
     """Read dates, times, year ranges and هـ/م years in words; other numbers stay digits."""
     text = _NUMERIC_DMY.sub(lambda m: _numeric(m[1], m[3], m[4], m[0], month_style), text)
     text = _NUMERIC_YMD.sub(lambda m: _numeric(m[4], m[3], m[1], m[0], month_style), text)
-    text = _YEAR_RANGE.sub(_year_range, text)
-    text = _ERA.sub(_era, text)
-    text = _CLOCK.sub(lambda m: _clock(m[1], int(m[2]), int(m[3] or 0)), text)
-    text = _HOUR.sub(lambda m: m[1] + _hour_words(int(m[2])), text)
-    return _DAY_MONTH.sub(_day_month, text)
+    text = _YEAR_RANGE.sub(lambda m: vowel(_year_range(m)), text)
+    text = _ERA.sub(lambda m: vowel(_era(m)), text)
+    text = _CLOCK.sub(lambda m: vowel(_clock(m[1], int(m[2]), int(m[3] or 0))), text)
+    text = _HOUR.sub(lambda m: m[1] + vowel(_hour_words(int(m[2]))), text)
+    return _DAY_MONTH.sub(lambda m: vowel(_day_month(m)), text)
 
 
 def _numeric(day: str, month: str, year: str, original: str, month_style: str) -> str:
     d, m = int(day), int(month)
     if not (1 <= d <= 31 and 1 <= m <= 12):
         return original
-    return f"{day_words(d)} من {month_name(m, month_style)} {cardinal(int(year))}"
+    return vowel(f"{day_words(d)} من {month_name(m, month_style)} {cardinal(int(year))}")
 
 
 def _year_range(match: re.Match[str]) -> str:

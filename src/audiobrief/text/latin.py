@@ -19,6 +19,7 @@ from audiobrief.text.latin_tables import (
 )
 from audiobrief.text.numbers import read_integer
 from audiobrief.text.tables import LATIN
+from audiobrief.text.vowels import vowel
 
 _TOKEN = rf"[0-9]*[{LATIN}][{LATIN}0-9]*"
 _RUN_RE = re.compile(rf"(?<![0-9]){_TOKEN}(?:[ \-'’.&]+{_TOKEN})*")
@@ -198,7 +199,7 @@ def speak_token(token: str, style: str = "fr") -> str:
     words = []
     for chunk in _CHUNK_RE.findall(token):
         if chunk.isdigit():
-            words.append(read_integer(chunk))
+            words.append(vowel(read_integer(chunk)))
         elif len(chunk) == 1 or chunk.isupper():
             words.append(ACRONYM_WORDS.get(chunk) or spell_letters(chunk, style))
         else:

@@ -20,6 +20,7 @@ from audiobrief.text.tables import (
     Noun,
     tolerant,
 )
+from audiobrief.text.vowels import vowel
 
 _SCALE_WORDS = "ألف|آلاف|مليون|ملايين|مليار|مليارات|تريليون|تريليونات"
 _SIGN = r"(?:(?<![\w\d])([-−]))?"
@@ -73,9 +74,9 @@ def spell_counted(text: str) -> str:
 
     2 دراهم -> درهمين, 7 درهم -> سبعة دراهم, 3 مليون درهم -> ثلاثة ملايين درهم.
     """
-    text = _SCALED.sub(_scaled, text)
+    text = _SCALED.sub(lambda m: vowel(_scaled(m)), text)
     return _NOUN.sub(
-        lambda m: _lead(m) + counted(m[3], WRITTEN_NOUNS[_MARK_RE.sub("", m[4])]), text
+        lambda m: vowel(_lead(m) + counted(m[3], WRITTEN_NOUNS[_MARK_RE.sub("", m[4])])), text
     )
 
 
@@ -96,9 +97,13 @@ def spell_money(text: str, month_style: str = "maghreb") -> str:
             return f"{words} {noun(sign).singular}"
         return counted(number, noun(sign))
 
-    text = _PERCENT_AFTER.sub(lambda m: _signed(m[1], f"{read_number(m[2])} {PERCENT}"), text)
-    text = _PERCENT_BEFORE.sub(lambda m: f"{read_number(m[1])} {PERCENT}", text)
-    text = _CURRENCY_BEFORE.sub(lambda m: amount(m[2], m[3], m[1]), text)
-    text = _CURRENCY_AFTER.sub(lambda m: amount(m[1], m[2], m[3]), text)
-    text = _UNIT.sub(lambda m: counted(m[1], UNITS[m[2]]) + UNIT_SUFFIX_WORDS.get(m[2], ""), text)
+    text = _PERCENT_AFTER.sub(
+        lambda m: vowel(_signed(m[1], f"{read_number(m[2])} {PERCENT}")), text
+    )
+    text = _PERCENT_BEFORE.sub(lambda m: vowel(f"{read_number(m[1])} {PERCENT}"), text)
+    text = _CURRENCY_BEFORE.sub(lambda m: vowel(amount(m[2], m[3], m[1])), text)
+    text = _CURRENCY_AFTER.sub(lambda m: vowel(amount(m[1], m[2], m[3])), text)
+    text = _UNIT.sub(
+        lambda m: vowel(counted(m[1], UNITS[m[2]]) + UNIT_SUFFIX_WORDS.get(m[2], "")), text
+    )
     return spell_counted(text)

@@ -22,6 +22,7 @@ from audiobrief.text.tables import (
     ORDINAL_NOUNS,
     tolerant,
 )
+from audiobrief.text.vowels import vowel
 
 _WORD_START = f"(?<![{LETTERS}{MARKS}])"
 _PHONE = re.compile(
@@ -80,14 +81,14 @@ def read_dotted(text: str) -> str:
     parts = []
     for part in text.split("."):
         parts.append(digits(part) if len(part) > 1 and part[0] == "0" else cardinal(int(part)))
-    return " نقطة ".join(parts)
+    return vowel(" نقطة ".join(parts))
 
 
 def read_phone(text: str) -> str:
     """A telephone number digit by digit, a pause between the printed groups."""
     plus = "زائد " if text.startswith("+") else ""
     groups = [digits(g) for g in re.split(r"[ .\-()]+", text) if any(c.isdigit() for c in g)]
-    return plus + "، ".join(groups)
+    return vowel(plus + "، ".join(groups), pausal=True)
 
 
 def definite(words: str) -> str:
@@ -135,7 +136,7 @@ def _general(match: re.Match[str]) -> str:
             words = "سالب " + words
         else:
             words = " " + words  # a hyphen, not a minus: أرض-5
-    words = _glue(prefix, words)
+    words = vowel(_glue(prefix, words))
     following = match.string[match.end() : match.end() + 1]
     if following and re.match(f"[{LETTERS}A-Za-z]", following):
         words += " "  # 10دقائق -> عشر دقائق
@@ -150,8 +151,8 @@ def _range(match: re.Match[str]) -> str:
     gender, _ = _agreement(match.string, match.end())
     low, high = cardinal(int(first), gender=gender), cardinal(int(second), gender=gender)
     if before.endswith("بين"):
-        return f"{low} و{high}"
-    return spoken_range(low, high, with_from=not before.endswith("من"))
+        return vowel(f"{low} و{high}")
+    return spoken_range(vowel(low), vowel(high), with_from=not before.endswith("من"))
 
 
 def spell_numbers(text: str) -> str:
@@ -160,7 +161,8 @@ def spell_numbers(text: str) -> str:
     text = _LAW.sub(lambda m: f"{m[1]} {read_dotted(m[2])}", text)
     text = _DOTTED.sub(lambda m: _dotted_or_grouped(m[0]), text)
     text = _ORDINAL.sub(
-        lambda m: f"{m[1]} {ordinal(int(m[3]), gender=ORDINAL_NOUNS[_MARK_RE.sub('', m[2])])}", text
+        lambda m: f"{m[1]} {vowel(ordinal(int(m[3]), gender=ORDINAL_NOUNS[_MARK_RE.sub('', m[2])]))}",
+        text,
     )
     text = _RANGE.sub(_range, text)
     text = _LONE_CLITIC.sub(r"\1", text)  # بـ 6.8 (tatweel then a space): بستة فاصلة ثمانية
