@@ -169,8 +169,8 @@ def cardinal(n: int, *, gender: Gender = "m", case: Case = "obl", construct: boo
         return "سالب " + cardinal(-n, gender=gender, case=case, construct=construct)
     if n == 0:
         return "صفر"
-    if len(str(n)) > MAX_CARDINAL_DIGITS:
-        return digits(str(n))
+    if n >= 10**MAX_CARDINAL_DIGITS:
+        return long_digits(str(n))
     parts = []
     for scale in _SCALES:
         count, n = divmod(n, scale.value)
@@ -205,12 +205,25 @@ def digits(text: str) -> str:
     return " ".join(_DIGITS[int(c)] for c in text if c.isascii() and c.isdigit())
 
 
+_GROUP_DIGITS = 4
+
+
+def long_digits(text: str) -> str:
+    """A digit run too long for a number (a key, a pasted table) in groups of four, a pause
+    between groups: the listener can follow, and no int() of thousands of digits is made."""
+    return "، ".join(
+        digits(text[i : i + _GROUP_DIGITS]) for i in range(0, len(text), _GROUP_DIGITS)
+    )
+
+
 def decimal(integer: str, fraction: str, *, gender: Gender = "m", case: Case = "obl") -> str:
     """3 and 5 -> ثلاثة فاصلة خمسة; the fraction's leading zeros are read (0.05: صفر خمسة)."""
     head = read_integer(integer, gender=gender, case=case)
     if not fraction:
         return head
-    if len(fraction) > 3:
+    if len(fraction) > MAX_CARDINAL_DIGITS:
+        tail = long_digits(fraction)
+    elif len(fraction) > 3:
         tail = digits(fraction)
     else:
         zeros = len(fraction) - len(fraction.lstrip("0"))
@@ -226,7 +239,9 @@ def read_integer(
     more than MAX_CARDINAL_DIGITS digits (codes and identifiers are read that way)."""
     if not text:
         return ""
-    if (len(text) > 1 and text[0] == "0") or len(text) > MAX_CARDINAL_DIGITS:
+    if len(text) > MAX_CARDINAL_DIGITS:
+        return long_digits(text)
+    if len(text) > 1 and text[0] == "0":
         return digits(text)
     return cardinal(int(text), gender=gender, case=case, construct=construct)
 
@@ -278,9 +293,9 @@ def counted(token: str, noun: tables.Noun, *, case: Case = "obl", construct: boo
     integer, fraction = split_number(token)
     if fraction or not integer or (integer[0] == "0" and len(integer) > 1):
         return f"{read_number(token, gender=noun.gender, case=case)} {noun.singular}"
-    n = int(integer)
     if len(integer) > MAX_CARDINAL_DIGITS:
-        return f"{digits(integer)} {noun.singular}"
+        return f"{long_digits(integer)} {noun.singular}"
+    n = int(integer)
     one = "واحدة" if noun.gender == "f" else "واحد"
     dual = (noun.dual[:-1] if construct else noun.dual) if noun.dual else None
     if n == 1:

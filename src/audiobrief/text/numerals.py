@@ -10,6 +10,7 @@ from audiobrief.text.numbers import (
     cardinal,
     digits,
     ordinal,
+    read_integer,
     read_number,
     spoken_range,
 )
@@ -80,7 +81,7 @@ def read_dotted(text: str) -> str:
     """
     parts = []
     for part in text.split("."):
-        parts.append(digits(part) if len(part) > 1 and part[0] == "0" else cardinal(int(part)))
+        parts.append(read_integer(part))  # a leading zero or a long part: digit by digit
     return vowel(" نقطة ".join(parts))
 
 

@@ -168,16 +168,30 @@ def _vowel_word(bare_words: list[str], index: int, word: str, case: Case, pausal
     head = lookup(previous) if previous and not previous.startswith("و") else None
     in_construct = head is not None and not head[1] and head[0].endswith(_KASRA)
     word_case: Case = "obl" if in_construct else case
-    return _ending(said, bare, following, is_definite, word_case, pausal)
+    digit_run = previous in _DIGIT_WORDS
+    return _ending(said, bare, following, is_definite, word_case, pausal, digit_run)
+
+
+_DIGIT_WORDS = frozenset(
+    ("صفر", "واحد", "اثنين", "ثلاثة", "أربعة", "خمسة", "ستة", "سبعة", "ثمانية", "تسعة")
+)
 
 
 def _ending(
-    said: str, bare: str, following: str, is_definite: bool, case: Case, pausal: bool
+    said: str,
+    bare: str,
+    following: str,
+    is_definite: bool,
+    case: Case,
+    pausal: bool,
+    previous_digit: bool = False,
 ) -> str:
     if following in _TEEN:
         if said.endswith(_KASRA):
             return said[:-1] + _FATHA
         return said + _FATHA if bare in _ENDS_IN_YA else said
+    # Digit by digit (a phone number, a long code), each digit is said in pause.
+    pausal = pausal or (bare in _DIGIT_WORDS and (following in _DIGIT_WORDS or previous_digit))
     if pausal and said[-1] in _CASE_MARKS and said[-2] != _SHADDA:
         return said[:-1]
     if not said.endswith(_KASRA) or said.endswith(_DUAL_OR_PLURAL):
