@@ -50,6 +50,11 @@ _LEAD = rf"(?<![{LETTERS}{MARKS}\d.,\-−])([وف]?[بلك]?)( ?)({NUMBER})"
 _SCALED = re.compile(rf"{_LEAD} ({tolerant(*SCALE_NOUNS)}){_END}(?: ([{LETTERS}{MARKS}]+))?")
 _NOUN = re.compile(rf"{_LEAD} ({tolerant(*WRITTEN_NOUNS)}){_END}")
 _MARK_RE = re.compile(f"[{MARKS}]")
+# The author's own "per cent" (في المائة, respelled المئة): said vowelled like the front
+# end's, or the diacritizer reads المئة with a different ending each time.
+_PERCENT_WORDS = re.compile(
+    f"(?<![{LETTERS}{MARKS}])(?:في المئة|[بف]?المئة|بالمئة)(?![{LETTERS}{MARKS}])"
+)
 
 
 def _lead(match: re.Match[str]) -> str:
@@ -101,6 +106,7 @@ def spell_money(text: str, month_style: str = "maghreb") -> str:
         lambda m: vowel(_signed(m[1], f"{read_number(m[2])} {PERCENT}")), text
     )
     text = _PERCENT_BEFORE.sub(lambda m: vowel(f"{read_number(m[1])} {PERCENT}"), text)
+    text = _PERCENT_WORDS.sub(lambda m: vowel(m[0]), text)
     text = _CURRENCY_BEFORE.sub(lambda m: vowel(amount(m[2], m[3], m[1])), text)
     text = _CURRENCY_AFTER.sub(lambda m: vowel(amount(m[1], m[2], m[3])), text)
     text = _UNIT.sub(

@@ -162,7 +162,9 @@ def spell_numbers(text: str) -> str:
     text = _LAW.sub(lambda m: f"{m[1]} {read_dotted(m[2])}", text)
     text = _DOTTED.sub(lambda m: _dotted_or_grouped(m[0]), text)
     text = _ORDINAL.sub(
-        lambda m: f"{m[1]} {vowel(ordinal(int(m[3]), gender=ORDINAL_NOUNS[_MARK_RE.sub('', m[2])]))}",
+        lambda m: (
+            f"{m[1]} {vowel(ordinal(int(m[3]), gender=ORDINAL_NOUNS[_MARK_RE.sub('', m[2])]))}"
+        ),
         text,
     )
     text = _RANGE.sub(_range, text)
