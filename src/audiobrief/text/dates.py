@@ -6,7 +6,14 @@ import datetime as dt
 import re
 
 from audiobrief.errors import ConfigError
-from audiobrief.text.numbers import cardinal, counted, ordinal, read_integer, spoken_range
+from audiobrief.text.numbers import (
+    cardinal,
+    counted,
+    needs_from,
+    ordinal,
+    read_integer,
+    spoken_range,
+)
 from audiobrief.text.tables import (
     HIJRI_MONTHS,
     LETTERS,
@@ -98,7 +105,7 @@ def _year_range(match: re.Match[str]) -> str:
     before = match.string[: match.start()].rstrip()
     if before.endswith("بين"):
         return f"{cardinal(first)} و{cardinal(second)}"
-    return spoken_range(cardinal(first), cardinal(second), with_from=not before.endswith("من"))
+    return spoken_range(cardinal(first), cardinal(second), with_from=needs_from(before))
 
 
 def _era(match: re.Match[str]) -> str:

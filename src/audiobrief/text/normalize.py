@@ -14,8 +14,9 @@ from audiobrief.text.latin import spell_latin
 from audiobrief.text.latin_tables import LETTERS_FR
 from audiobrief.text.lexicon import Lexicon
 from audiobrief.text.money import spell_money
-from audiobrief.text.numbers import digits
+from audiobrief.text.numbers import digits, group_separators
 from audiobrief.text.numerals import spell_numbers
+from audiobrief.text.patterns import rewrite_patterns
 from audiobrief.text.tables import LETTERS, MARKS, MONTH_STYLES, PERCENT
 from audiobrief.text.vowels import vowel
 
@@ -185,7 +186,7 @@ def make_steps(month_style: str = "maghreb", lexicon: Lexicon | None = None) -> 
         valid = ", ".join(MONTH_STYLES)
         raise ConfigError(f"Unknown month_style {month_style!r}; use one of: {valid}.")
     letters = "fr" if month_style == "maghreb" else "en"
-    steps: list[Step] = [fold_unicode, respell]
+    steps: list[Step] = [fold_unicode, respell, group_separators, rewrite_patterns]
     if lexicon is not None:
         steps.append(lexicon)
     steps += [

@@ -160,6 +160,16 @@ def spoken_range(low: str, high: str, *, with_from: bool = True) -> str:
     return f"{head} {low} {_TO} {high}"
 
 
+_PREPOSITIONS = frozenset(("من", "في", "خلال", "منذ", "حتى", "عن", "على", "إلى", "الى", "طيلة"))
+
+
+def needs_from(before: str) -> bool:
+    """Whether a range written after *before* is said with مِنْ: not after a preposition,
+    which it keeps (في 2019-2021 is في ... إِلَى ..., never في مِنْ ...)."""
+    words = before.split()
+    return not words or words[-1] not in _PREPOSITIONS
+
+
 def cardinal(n: int, *, gender: Gender = "m", case: Case = "obl", construct: bool = False) -> str:
     """Spell *n* in words: 2021 -> ألفين وواحد وعشرين, 11000 -> أحد عشر ألفا.
 
@@ -321,3 +331,18 @@ SCALE_NOUNS: dict[str, tables.Noun] = {
     for form in (noun.singular, noun.plural, noun.accusative)
 }
 """Scale words written after a number (3 مليون, 5 ملايين, 11 مليونا), read as counted nouns."""
+
+
+# Maghreb and French style: one dot before exactly three digits groups thousands
+# (312.000 نسمة), unless a scale word follows (1.819 تريليون is a decimal).
+_DOT_THOUSANDS = re.compile(
+    r"(?<![\d.,])([1-9]\d{0,2})\.(\d{3})(?![\d.,])"
+    r"(?!\s*(?:ألف|آلاف|مليون|ملايين|مليار|مليارات|تريليون)(?![\u0621-\u064a]))"
+)
+_ARABIC_DECIMAL_COMMA = re.compile(r"(?<=\d)،(?=\d)")  # 2،7 مليون: a decimal, not a pause
+
+
+def group_separators(text: str) -> str:
+    """Settle what a lone dot or an Arabic comma between digits means, before any reading."""
+    text = _ARABIC_DECIMAL_COMMA.sub(",", text)
+    return _DOT_THOUSANDS.sub(r"\1\2", text)

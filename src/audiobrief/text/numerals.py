@@ -12,6 +12,7 @@ from audiobrief.text.numbers import (
     ordinal,
     read_integer,
     read_number,
+    needs_from,
     spoken_range,
 )
 from audiobrief.text.tables import (
@@ -35,8 +36,14 @@ _LAW = re.compile(
 )
 _DOTTED = re.compile(r"(?<![\d.,])\d+(?:\.\d+){2,}(?![\d]|,\d)")
 _ORDINAL = re.compile(
-    rf"{_WORD_START}((?:[وف]?[بكل]?ال|[وف]?لل)({tolerant(*ORDINAL_NOUNS)})) (\d{{1,2}})"
+    rf"{_WORD_START}((?:[وف]?[بكل]?ال|[وف]?لل)({tolerant(*ORDINAL_NOUNS)})) (?:ال)?(\d{{1,2}})"
     r"(?![\d.,])"
+)
+# A definite noun then الـN (المرتبة الـ7, الذكرى الـ50) ranks: an ordinal agreeing with the
+# noun (ة: feminine). Not before a scale or a counted noun (الـ3 آلاف is a cardinal).
+_DEFINITE_ORDINAL = re.compile(
+    rf"{_WORD_START}((?:[وف]?[بكل]?ال|[وف]?لل)[{LETTERS}]{{2,}}[{MARKS}]*) ال(\d{{1,2}})"
+    rf"(?![\d.,])(?! ?(?:{tolerant(*COUNTED_NOUNS)}|آلاف|ألف|مليون|ملايين|مليار))"
 )
 _RANGE = re.compile(r"(?<![\d.,])(\d{1,4}) ?[-–] ?(\d{1,4})(?![\d.,])")
 _GENERAL = re.compile(rf"{_WORD_START}([{LETTERS}{MARKS}]*)([-−](?=\d))?({NUMBER})")
@@ -153,7 +160,7 @@ def _range(match: re.Match[str]) -> str:
     low, high = cardinal(int(first), gender=gender), cardinal(int(second), gender=gender)
     if before.endswith("بين"):
         return vowel(f"{low} و{high}")
-    return spoken_range(vowel(low), vowel(high), with_from=not before.endswith("من"))
+    return spoken_range(vowel(low), vowel(high), with_from=needs_from(before))
 
 
 def spell_numbers(text: str) -> str:
@@ -167,9 +174,15 @@ def spell_numbers(text: str) -> str:
         ),
         text,
     )
+    text = _DEFINITE_ORDINAL.sub(_definite_ordinal, text)
     text = _RANGE.sub(_range, text)
     text = _LONE_CLITIC.sub(r"\1", text)  # بـ 6.8 (tatweel then a space): بستة فاصلة ثمانية
     return _GENERAL.sub(_general, text)
+
+
+def _definite_ordinal(match: re.Match[str]) -> str:
+    gender: Gender = "f" if _MARK_RE.sub("", match[1]).endswith("ة") else "m"
+    return f"{match[1]} {vowel(ordinal(int(match[2]), gender=gender))}"
 
 
 def _dotted_or_grouped(token: str) -> str:

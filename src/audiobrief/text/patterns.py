@@ -1,0 +1,73 @@
+"""Text stage: written patterns settled before reading (links, glosses, signed changes, times).
+
+Each rewrite leaves plain text for the later steps: a link becomes its domain, a change
+in brackets after a count becomes بزيادة N, a time written 17.30 next to a time word or
+a zone becomes 17:30, which the date step reads as a time.
+"""
+
+from __future__ import annotations
+
+import re
+from difflib import SequenceMatcher
+
+from audiobrief.text.latin import speak_token
+from audiobrief.text.tables import LATIN, LETTERS, MARKS
+from audiobrief.text.vowels import vowel
+
+_URL = re.compile(r"(?:https?://|www\.)([^\s/?#]+)[^\s]*?(?=[\s،؛)»\"']|[.,!?؟:;]?(?:\s|$))")
+# The article's own Arabic spelling with the Latin in brackets after it (فيفو (VIVO)):
+# the Arabic was just said, so the bracket is not read a second time.
+_LATIN_GLOSS = re.compile(rf"(?<=[{LETTERS}{MARKS}])\s*\(\s*([{LATIN}][{LATIN}0-9 .&'’+-]*)\)")
+_NOT_SKELETON = re.compile(f"[^{LETTERS}]|[اويىءأإآةؤئ]")
+_ARABIC_WORD = re.compile(f"[{LETTERS}{MARKS}]+")
+# A proclitic printed before a bracket or a quote (بـ(كوفيد-19)) joins the word inside.
+_CLITIC_BEFORE_BRACKET = re.compile(rf"(?<![{LETTERS}{MARKS}])([وف]?[بلك]|[وف])ـ?\s?([(«\"])")
+_SIGNED_CHANGE = re.compile(r"\(\s*([+\-−])\s*(\d[\d.,\s]*%?)\s*\)")
+_ZONES = {
+    "ت غ": "بتوقيت غرينتش",
+    "ت.غ": "بتوقيت غرينتش",
+    "ت. غ": "بتوقيت غرينتش",
+    "GMT": "بتوقيت غرينتش",
+    "UTC": "بالتوقيت العالمي",
+}
+_ZONE_ALT = "|".join(re.escape(zone) for zone in sorted(_ZONES, key=len, reverse=True))
+_ZONE = re.compile(rf"(?<=\d)\s*({_ZONE_ALT})(?![{LETTERS}A-Za-z])")
+_TIME_WORDS = "الساعة|ساعة|صباحا|صباح|مساء|مساءً|ظهرا|ليلا|بتوقيت|حوالي الساعة"
+# 17,30 or 17.30 is a time only beside a time word or a zone: elsewhere a decimal.
+_TIME_BEFORE = re.compile(rf"((?:{_TIME_WORDS}) )([01]?\d|2[0-3])[.,]([0-5]\d)(?![\d.,])")
+_TIME_AFTER = re.compile(
+    rf"(?<![\d.,])([01]?\d|2[0-3])[.,]([0-5]\d)(?= ?(?:{_TIME_WORDS}|{_ZONE_ALT}))"
+)
+
+
+def rewrite_patterns(text: str) -> str:
+    """Links to their domain, bracketed glosses and changes, proclitics, times and zones."""
+    text = _URL.sub(lambda m: m[1].removeprefix("www."), text)
+    text = _LATIN_GLOSS.sub(_gloss, text)
+    text = _CLITIC_BEFORE_BRACKET.sub(r"\2\1", text)
+    text = _SIGNED_CHANGE.sub(_change, text)
+    text = _TIME_BEFORE.sub(r"\1\2:\3", text)
+    text = _TIME_AFTER.sub(r"\1:\2", text)
+    return _ZONE.sub(lambda m: " " + vowel(_ZONES[m[1]]), text)
+
+
+def _gloss(match: re.Match[str]) -> str:
+    """Drop the bracketed Latin when it sounds like the Arabic words just before it."""
+    latin = match[1].split()
+    before = _ARABIC_WORD.findall(match.string[: match.start()])[-len(latin) :]
+    said = _skeleton(" ".join(speak_token(word) for word in latin))
+    written = _skeleton(" ".join(word.removeprefix("ال") for word in before))
+    if said and written and SequenceMatcher(None, said, written).ratio() >= 0.6:
+        return ""
+    return match[0]
+
+
+def _skeleton(text: str) -> str:
+    """The consonants of an Arabic spelling: vowel letters and marks vary between writers."""
+    return _NOT_SKELETON.sub("", text)
+
+
+def _change(match: re.Match[str]) -> str:
+    """(+2304) after a count is an increase, never زائد; (-5%) a fall."""
+    word = "بزيادة" if match[1] == "+" else "بانخفاض"
+    return f"({vowel(word)} {match[2].strip()})"
