@@ -91,7 +91,7 @@ def _signed(sign: str | None, words: str) -> str:
 
 def spell_money(text: str, month_style: str = "maghreb") -> str:
     """Read amounts (200 DH, $5, 3 €), units (5 كلم, 20 م²) and percentages (17,5 %)."""
-    euro = EURO["maghreb" if month_style == "maghreb" else "other"]
+    euro = EURO["maghreb" if month_style in ("maghreb", "tunisia-algeria") else "other"]
 
     def noun(sign: str) -> Noun:
         return euro if sign in EURO_SIGNS else CURRENCIES[sign]

@@ -185,7 +185,7 @@ def make_steps(month_style: str = "maghreb", lexicon: Lexicon | None = None) -> 
     if month_style not in MONTH_STYLES:
         valid = ", ".join(MONTH_STYLES)
         raise ConfigError(f"Unknown month_style {month_style!r}; use one of: {valid}.")
-    letters = "fr" if month_style == "maghreb" else "en"
+    letters = "fr" if month_style in ("maghreb", "tunisia-algeria") else "en"
     steps: list[Step] = [fold_unicode, respell, group_separators, rewrite_patterns]
     if lexicon is not None:
         steps.append(lexicon)

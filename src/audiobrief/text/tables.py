@@ -27,19 +27,28 @@ def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
     return tuple(text.split(sep))
 
 
-MONTH_STYLES = ("maghreb", "mashriq", "levant")
+MONTH_LOCALES = {
+    "maghreb": "ar_MA",
+    "mashriq": "ar_EG",
+    "levant": "ar_LB",
+    "tunisia-algeria": "ar_TN",
+}
+"""Each month style and the CLDR locale whose month names it speaks (جوان in ar_TN, ar_DZ)."""
+MONTH_STYLES = tuple(MONTH_LOCALES)
 """Month names a voice speaks; the `month_style` setting picks one."""
 
+
+def _cldr_months(locale: str) -> tuple[str, ...]:
+    # CLDR (through Babel, installed with trafilatura) is the reference for each country's
+    # month names; the data ships with Babel, so nothing is fetched.
+    from babel import Locale
+
+    names = Locale.parse(locale).months["format"]["wide"]
+    return tuple(str(names[month]) for month in range(1, 13))
+
+
 MONTHS: dict[str, tuple[str, ...]] = {
-    "maghreb": _words("يناير|فبراير|مارس|أبريل|ماي|يونيو|يوليوز|غشت|شتنبر|أكتوبر|نونبر|دجنبر", "|"),
-    "mashriq": _words(
-        "يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر", "|"
-    ),
-    "levant": _words(
-        "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|"
-        "تشرين الأول|تشرين الثاني|كانون الأول",
-        "|",
-    ),
+    style: _cldr_months(locale) for style, locale in MONTH_LOCALES.items()
 }
 
 # Every spelling a source may print (Morocco, Mauritania, Tunisia and Algeria, Egypt,
