@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from audiobrief.text.gender import counts_noun
 from audiobrief.text.numbers import NUMBER, SCALE_NOUNS, counted, read_number
 from audiobrief.text.tables import (
-    COUNTED_NOUNS,
     CURRENCIES,
     EURO,
     EURO_SIGNS,
@@ -69,7 +69,8 @@ def _scaled(match: re.Match[str]) -> str:
     noun = WRITTEN_NOUNS.get(_MARK_RE.sub("", after))
     if noun is not None:  # the counted noun after a scale is a genitive singular
         return f"{_lead(match)}{counted(match[3], scale, construct=True)} {noun.singular}"
-    construct = match[3] == "1" or _MARK_RE.sub("", after) in COUNTED_NOUNS  # 1 مليون: مليون
+    # 1 مليون: مليون; a noun after the scale takes its construct (47 ألف مسافر)
+    construct = match[3] == "1" or counts_noun(_MARK_RE.sub("", after))
     words = counted(match[3], scale, construct=construct)
     return f"{_lead(match)}{words}" + (f" {after}" if after else "")
 

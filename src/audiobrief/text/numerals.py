@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import re
 
+from audiobrief.text.gender import counts_noun, gender_of, is_singular_noun, may_be_counted
 from audiobrief.text.numbers import (
     NUMBER,
     Gender,
     cardinal,
     digits,
+    needs_from,
     ordinal,
     read_integer,
     read_number,
-    needs_from,
     spoken_range,
 )
 from audiobrief.text.tables import (
@@ -128,8 +129,30 @@ def _agreement(text: str, end: int) -> tuple[Gender, bool]:
     """Gender and construct state asked by the counted noun after a number, if any."""
     found = _NEXT_WORD.match(text, end)
     word = _MARK_RE.sub("", found[1]) if found else ""
-    gender: Gender = "f" if word in FEMININE_NOUNS else "m"
-    return gender, word in COUNTED_NOUNS
+    if not may_be_counted(word):
+        return "m", False
+    gender: Gender = "f" if word in FEMININE_NOUNS else gender_of(word)
+    # A noun after the number makes it a construct (47 ألف مسافر, not ألفا مسافر); a verb
+    # or a particle does not (عام 2000 شهد).
+    return gender, counts_noun(word)
+
+
+_ONE_OR_TWO = re.compile(
+    rf"{_WORD_START}(?<![\d.,])([وف]?[بلك]?)([12]) ([{LETTERS}]{{2,}})(?![{LETTERS}{MARKS}\d])"
+)
+
+
+def _one_or_two(match: re.Match[str]) -> str:
+    """1 وفاة -> وفاة واحدة and 2 وفاة -> وفاتين: the noun comes first, or takes the dual."""
+    prefix, number, noun = match.groups()
+    if not may_be_counted(noun) or not is_singular_noun(noun):
+        return match[0]
+    if number == "1":
+        one = "واحدة" if gender_of(noun) == "f" else "واحد"
+        return f"{prefix}{noun} {vowel(one, pausal=True)}"
+    if noun.endswith(("ى", "ا", "ء")):
+        return match[0]
+    return prefix + (noun[:-1] + "تين" if noun.endswith("ة") else noun + "ين")
 
 
 def _general(match: re.Match[str]) -> str:
@@ -177,6 +200,7 @@ def spell_numbers(text: str) -> str:
     text = _DEFINITE_ORDINAL.sub(_definite_ordinal, text)
     text = _RANGE.sub(_range, text)
     text = _LONE_CLITIC.sub(r"\1", text)  # بـ 6.8 (tatweel then a space): بستة فاصلة ثمانية
+    text = _ONE_OR_TWO.sub(_one_or_two, text)
     return _GENERAL.sub(_general, text)
 
 
