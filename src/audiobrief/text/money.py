@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from audiobrief.text.gender import counts_noun
-from audiobrief.text.numbers import NUMBER, SCALE_NOUNS, counted, read_number
+from audiobrief.text.numbers import NUMBER, SCALE_NOUNS, counted, read_number, split_number
 from audiobrief.text.tables import (
     CURRENCIES,
     EURO,
@@ -14,6 +14,7 @@ from audiobrief.text.tables import (
     LETTERS,
     MARKS,
     PERCENT,
+    SUBUNITS,
     UNIT_SUFFIX_WORDS,
     UNITS,
     WRITTEN_NOUNS,
@@ -82,12 +83,28 @@ def spell_counted(text: str) -> str:
     """
     text = _SCALED.sub(lambda m: vowel(_scaled(m)), text)
     return _NOUN.sub(
-        lambda m: vowel(_lead(m) + counted(m[3], WRITTEN_NOUNS[_MARK_RE.sub("", m[4])])), text
+        lambda m: vowel(_lead(m) + price(m[3], WRITTEN_NOUNS[_MARK_RE.sub("", m[4])])), text
     )
 
 
 def _signed(sign: str | None, words: str) -> str:
     return f"سالب {words}" if sign else words
+
+
+def price(number: str, noun: Noun) -> str:
+    """An amount with its noun; two decimals are the subunit (12.50 DH: درهما وخمسين
+    سنتيما) and .00 is not said."""
+    integer, fraction = split_number(number)
+    if len(fraction) != 2 or not integer:
+        return counted(number, noun)
+    whole = counted(integer, noun)
+    subunit = SUBUNITS.get(noun.singular)
+    if fraction == "00":
+        return whole
+    if subunit is None:
+        return counted(number, noun)
+    cents = counted(fraction.lstrip("0"), subunit)
+    return cents if integer.strip("0") == "" else f"{whole} و{cents}"
 
 
 def spell_money(text: str, month_style: str = "maghreb") -> str:
@@ -101,7 +118,7 @@ def spell_money(text: str, month_style: str = "maghreb") -> str:
         if scale:
             words = counted(number, SCALE_NOUNS[scale], construct=True)
             return f"{words} {noun(sign).singular}"
-        return counted(number, noun(sign))
+        return price(number, noun(sign))
 
     text = _PERCENT_AFTER.sub(
         lambda m: vowel(_signed(m[1], f"{read_number(m[2])} {PERCENT}")), text

@@ -128,6 +128,21 @@ CURRENCIES: dict[str, Noun] = {
     ),
 }
 EURO_SIGNS = ("€", "EUR", "Euro", "euro", "euros")
+_SANTIM = _noun("سنتيم", "سنتيمين", "سنتيمات", "سنتيما")
+_CENT = _noun("سنت", "سنتين", "سنتات", "سنتا")
+# The hundredth of a currency, by the singular of its noun: 12.50 DH is twelve dirhams
+# and fifty santims (never فاصلة), as prices are said.
+SUBUNITS: dict[str, Noun] = {
+    "درهم": _SANTIM,
+    "دولار": _CENT,
+    "دولار أمريكي": _CENT,
+    "دولار أميركي": _CENT,
+    "أورو": _CENT,
+    "يورو": _CENT,
+    "ريال سعودي": _noun("هللة", "هللتين", "هللات", "هللة", "f"),
+    "جنيه مصري": _noun("قرش", "قرشين", "قروش", "قرشا"),
+    "جنيه": _noun("قرش", "قرشين", "قروش", "قرشا"),
+}
 
 _METRE = _noun("متر", "مترين", "أمتار", "مترا")
 _KM = _noun("كيلومتر", "كيلومترين", "كيلومترات", "كيلومترا")
@@ -174,7 +189,7 @@ _WRITTEN = (
     _noun("دينار", "دينارين", "دنانير", "دينارا"),
     _noun("جنيه", "جنيهين", "جنيهات", "جنيها"),
     _noun("ليرة", "ليرتين", "ليرات", "ليرة", "f"),
-    _noun("سنتيم", "سنتيمين", "سنتيمات", "سنتيما"),
+    _SANTIM,
     _METRE,
     _KM,
     _KG,

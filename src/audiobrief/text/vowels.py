@@ -49,7 +49,8 @@ _TABLE_TEXT = """
 بتوقيت بِتَوْقِيتِ|غرينتش غِرِينِتْش|بالتوقيت بِالتَّوْقِيتِ|العالمي الْعَالَمِيِّ
 درهم دِرْهَمِ|درهمين دِرْهَمَيْنِ|دراهم دَرَاهِمَ|درهما دِرْهَمًا|سنتيم سَنْتِيمِ|سنتيمات سَنْتِيمَاتِ
 سنتيما سَنْتِيمًا|سنتيمين سَنْتِيمَيْنِ|دولار دُولَارِ|دولارين دُولَارَيْنِ|دولارات دُولَارَاتِ
-دولارا دُولَارًا|سنت سِنْتِ|سنتات سِنْتَاتِ|سنتا سِنْتًا|سنتين سِنْتَيْنِ|أورو أُورُو|يورو يُورُو
+دولارا دُولَارًا|سنت سِنْتِ|سنتات سِنْتَاتِ|سنتا سِنْتًا|سنتين سِنْتَيْنِ|هللة هَلَلَةِ|قرش قِرْشِ
+قرشا قِرْشًا|أورو أُورُو|يورو يُورُو
 يناير يَنَايِر|فبراير فِبْرَايِر|مارس مَارِس|أبريل أَبْرِيل|ماي مَايْ|مايو مَايُو|يونيو يُونْيُو
 يوليوز يُولْيُوز|يوليو يُولْيُو|غشت غُشْت|أغسطس أَغُسْطُس|شتنبر شُتَنْبَر|سبتمبر سِبْتَمْبَر
 أكتوبر أُكْتُوبَر|نونبر نُونَبْر|نوفمبر نُوفَمْبَر|دجنبر دُجَنْبَر|ديسمبر دِيسَمْبَر|جانفي جَانْفِي
@@ -195,12 +196,11 @@ def _ending(
         return said + _FATHA if bare in _ENDS_IN_YA else said
     # Digit by digit (a phone number, a long code), each digit is said in pause.
     pausal = pausal or (bare in _DIGIT_WORDS and (following in _DIGIT_WORDS or previous_digit))
+    pausal = pausal or following in ("فاصلة", "نقطة")  # 2.5: اثْنَيْن فَاصِلَة خَمْسَة
     if pausal and said[-1] in _CASE_MARKS and said[-2] != _SHADDA:
         return said[:-1]
     if not said.endswith(_KASRA) or said.endswith(_DUAL_OR_PLURAL):
         return said
-    if following in ("فاصلة", "نقطة"):
-        return said[:-1]
     joined = following.startswith("و") and lookup(following) is not None
     if case == "nom":
         return said[:-1] + (_DAMMATAN if joined and not is_definite else _DAMMA)
