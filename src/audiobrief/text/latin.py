@@ -7,6 +7,7 @@ foreign names in Arabic script.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import NamedTuple
@@ -16,6 +17,7 @@ from audiobrief.text.latin_tables import (
     LATIN_WORDS,
     LETTERS_EN,
     LETTERS_FR,
+    NAME_WORDS,
 )
 from audiobrief.text.numbers import read_integer
 from audiobrief.text.tables import LATIN
@@ -104,6 +106,20 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("w", ("و",)),
     ("z", ("ز",)),
 )
+# French final letters that are not said: Giroud -> جيرو, Arnaud, Thibault, Bordeaux,
+# François, Calais. Only endings that English names do not share.
+_SILENT_FINALS = {
+    "ault": "o",
+    "aud": "o",
+    "oud": "ou",
+    "eaux": "o",
+    "aux": "o",
+    "ois": "oi",
+    "ais": "E",
+    "ait": "E",
+}
+_SILENT_FINAL = re.compile("(?:" + "|".join(_SILENT_FINALS) + ")$")
+_CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
 _SOFT = "eiyE"
 _VOWELS = "aeiouyE"
 
@@ -137,6 +153,8 @@ def _units(word: str) -> list[str]:
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if "a" <= c <= "z" or c == "E")
     if len(text) > 3 and text.endswith("e") and text[-2] not in "aeiouy":
         text = text[:-1]  # mute final e: zone, Google
+    if len(text) > 4:
+        text = _SILENT_FINAL.sub(lambda m: _SILENT_FINALS[m[0]], text)
     units: list[str] = []
     i = 0
     while i < len(text):
@@ -164,7 +182,7 @@ def _units(word: str) -> list[str]:
 
 def transliterate(word: str) -> str:
     """Write a French or English word in Arabic letters with its vowels: Sirocco -> سِيرُوكُو."""
-    known = LATIN_WORDS.get(_key(word))
+    known = LATIN_WORDS.get(_key(word)) or NAME_WORDS.get(_key(word))
     if known:
         return known
     units = _units(word)
@@ -195,6 +213,8 @@ def speak_token(token: str, style: str = "fr") -> str:
             return spell_letters(token, style)
         if token.isupper() and (len(token) <= 4 or not _sayable(token)):
             return spell_letters(token, style)
+        if _key(token) not in LATIN_WORDS and _is_camel(token):
+            return " ".join(_camel_part(part, style) for part in _CAMEL_RE.findall(token))
         return transliterate(token)
     words = []
     for chunk in _CHUNK_RE.findall(token):
@@ -205,6 +225,19 @@ def speak_token(token: str, style: str = "fr") -> str:
         else:
             words.append(transliterate(chunk))
     return " ".join(words)
+
+
+def _is_camel(token: str) -> bool:
+    """iPad, AirTag, PlayStation: a capital after a small letter joins two words."""
+    if re.match("(?:[cdjlmnst]|qu)[A-Z]", token):
+        return False  # French elision joined by _speak_run: lOrient, dOr
+    return any(a.islower() and b.isupper() for a, b in itertools.pairwise(token))
+
+
+def _camel_part(part: str, style: str) -> str:
+    if len(part) == 1 and part.islower():
+        return LETTERS_EN[part]  # the i of iPad, the e of eBay: English letter names
+    return speak_token(part, style)
 
 
 def _sayable(word: str) -> bool:
