@@ -93,12 +93,27 @@ class Lexicon:
             rest = bare[len(clitic) :]
             if clitic.endswith("لل") and "ال" + rest in self._words:
                 spoken = self._words["ال" + rest]  # ل + ال: للحجوبي
-                return clitic[:-1] + (spoken[1:] if spoken.startswith("ا") else spoken)
+                head = _voweled_clitic(clitic[:-1], spoken)
+                return head + (spoken[1:] if spoken.startswith("ا") else spoken)
             if clitic.endswith("ال") and "ال" + rest in self._words:
-                return clitic[:-2] + self._words["ال" + rest]
+                spoken = self._words["ال" + rest]
+                return _voweled_clitic(clitic[:-2], spoken) + spoken
             if rest in self._words:
-                return clitic + self._words[rest]
+                return _voweled_clitic(clitic, self._words[rest]) + self._words[rest]
         return word
+
+
+_CLITIC_VOWELS = {"و": "\u064e", "ف": "\u064e", "ك": "\u064e", "ب": "\u0650", "ل": "\u0650"}
+
+
+def _voweled_clitic(clitic: str, spoken: str) -> str:
+    """The proclitics with their vowels when the entry has harakat (بِفَاس, not بفَاس):
+    the diacritizer keeps a marked word as it is, so a bare clitic would stay bare."""
+    if not _MARK_RE.search(spoken):
+        return clitic
+    if clitic.endswith("ال"):
+        return "".join(c + _CLITIC_VOWELS[c] for c in clitic[:-2]) + "ال"
+    return "".join(c + _CLITIC_VOWELS[c] for c in clitic)
 
 
 def _tolerant(phrase: str) -> str:
