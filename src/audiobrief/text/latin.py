@@ -21,7 +21,7 @@ from audiobrief.text.latin_tables import (
 )
 from audiobrief.text.numbers import read_integer
 from audiobrief.text.tables import LATIN
-from audiobrief.text.vowels import vowel
+from audiobrief.text.vowels import vowel, vowel_names
 
 _TOKEN = rf"[0-9]*[{LATIN}][{LATIN}0-9]*"
 _RUN_RE = re.compile(rf"(?<![0-9]){_TOKEN}(?:[ \-'’.&]+{_TOKEN})*")
@@ -182,9 +182,10 @@ def _units(word: str) -> list[str]:
 
 def transliterate(word: str) -> str:
     """Write a French or English word in Arabic letters with its vowels: Sirocco -> سِيرُوكُو."""
-    known = LATIN_WORDS.get(_key(word)) or NAME_WORDS.get(_key(word))
-    if known:
-        return known
+    if _key(word) in LATIN_WORDS:
+        return vowel_names(LATIN_WORDS[_key(word)])
+    if _key(word) in NAME_WORDS:
+        return NAME_WORDS[_key(word)]
     units = _units(word)
     out: list[str] = []
     for j, unit in enumerate(units):
@@ -207,7 +208,7 @@ def transliterate(word: str) -> str:
 def speak_token(token: str, style: str = "fr") -> str:
     """One Latin token in Arabic script: an acronym, a mixed code (V30S), or a word."""
     if token in ACRONYM_WORDS:
-        return ACRONYM_WORDS[token]
+        return vowel_names(ACRONYM_WORDS[token])
     if not any(c.isdigit() for c in token):
         if len(token) == 1:
             return spell_letters(token, style)
@@ -221,7 +222,8 @@ def speak_token(token: str, style: str = "fr") -> str:
         if chunk.isdigit():
             words.append(vowel(read_integer(chunk)))
         elif len(chunk) == 1 or chunk.isupper():
-            words.append(ACRONYM_WORDS.get(chunk) or spell_letters(chunk, style))
+            known = ACRONYM_WORDS.get(chunk)
+            words.append(vowel_names(known) if known else spell_letters(chunk, style))
         else:
             words.append(transliterate(chunk))
     return " ".join(words)
@@ -268,7 +270,7 @@ def _speak_run(run: str, style: str) -> str:
             continue
         sep = part.strip()
         if sep == "." and len(parts[index - 1]) > 1 and len(parts[index + 1]) > 1:
-            out.append(" دوت ")  # hespress.com
+            out.append(f" {vowel_names('دوت')} ")  # hespress.com
         elif sep == "&":
             out.append(" و")
         else:
