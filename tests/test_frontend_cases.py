@@ -13,7 +13,7 @@ from audiobrief.text.normalize import make_steps, normalize
 from audiobrief.text.numbers import cardinal, ordinal
 from support import DATA
 
-STYLES = ("mashriq", "levant")
+STYLES = ("mashriq", "levant", "tunisia-algeria")
 
 
 def _cases() -> list[pytest.ParameterSet]:

@@ -59,11 +59,15 @@ def may_be_counted(word: str) -> bool:
     return bool(word) and word not in NOT_COUNTED and not _DEFINITE.match(word)
 
 
-def counts_noun(word: str) -> bool:
-    """Whether *word* (bare) after a number is the noun it counts: its construct state."""
+def counts_noun(word: str, *, after_scale: bool = False) -> bool:
+    """Whether *word* (bare) after a number is the noun it counts: its construct state.
+
+    After a scale word (ألف, مليون) a dictionary noun counts even when it can also be
+    read as a verb (25 ألف حاج); after a bare number it must not be one (عام 2000 شهد).
+    """
     if not may_be_counted(word):
         return False
-    return word in COUNTED_NOUNS or is_noun(word)
+    return word in COUNTED_NOUNS or is_noun(word, verbs_too=after_scale)
 
 
 def noun_gender(word: str) -> Gender | None:
@@ -87,13 +91,16 @@ def gender_of(word: str) -> Gender:
     return "f" if bare.endswith(("ة", "ات")) else "m"
 
 
-def is_noun(word: str) -> bool:
-    """True when the dictionary lists *word* as a noun and never as a verb (عام 2020 شهد)."""
+def is_noun(word: str, *, verbs_too: bool = False) -> bool:
+    """True when the dictionary lists *word* as a noun and, unless *verbs_too*, never as a
+    verb (عام 2020 شهد)."""
     bare = _MARKS_RE.sub("", word)
     connection = _connection()
     if connection is None:
         return False
-    return _lookup(connection, bare) is not None and not _is_verb(connection, bare)
+    if _lookup(connection, bare) is None:
+        return False
+    return verbs_too or not _is_verb(connection, bare)
 
 
 def is_singular_noun(word: str) -> bool:
@@ -131,12 +138,22 @@ def _dictionary_gender(bare: str) -> Gender | None:
         return None
     found = _lookup(connection, bare)
     if found is None and bare.endswith("ات") and len(bare) > 3:
-        # Sound feminine plurals are not listed: the singular is the stem, or stem + ة.
+        # Sound feminine plurals are not listed: the singular is stem + ة (صفقات, لاعبات:
+        # a noun that takes ة), or the masculine stem itself (حسابات, مطارات).
         stem = bare[:-2]
-        if _lookup(connection, stem) == "m" and _lookup(connection, stem + "ة") is None:
+        if _lookup(connection, stem + "ة") is None and _masculine_only(connection, stem):
             return "m"
         return "f"
     return found
+
+
+def _masculine_only(connection: sqlite3.Connection, stem: str) -> bool:
+    """A masculine singular that takes no ة: its ات plural is masculine too (حسابات)."""
+    rows = connection.execute(
+        "SELECT feminable FROM nouns WHERE unvocalized = ? AND number = 'مفرد' AND gender = ?",
+        (stem, "مذكر"),
+    ).fetchall()
+    return bool(rows) and not any(feminable for (feminable,) in rows)
 
 
 def _lookup(connection: sqlite3.Connection, bare: str) -> Gender | None:

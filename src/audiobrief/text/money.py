@@ -71,7 +71,7 @@ def _scaled(match: re.Match[str]) -> str:
     if noun is not None:  # the counted noun after a scale is a genitive singular
         return f"{_lead(match)}{counted(match[3], scale, construct=True)} {noun.singular}"
     # 1 مليون: مليون; a noun after the scale takes its construct (47 ألف مسافر)
-    construct = match[3] == "1" or counts_noun(_MARK_RE.sub("", after))
+    construct = match[3] == "1" or counts_noun(_MARK_RE.sub("", after), after_scale=True)
     words = counted(match[3], scale, construct=construct)
     return f"{_lead(match)}{words}" + (f" {after}" if after else "")
 
