@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audiobrief.errors import AudiobriefError
+from audiobrief.model import Pauses, Script, Section, Segment
+from audiobrief.text.briefing import build_briefing
 from audiobrief.text.dates import month_name, spoken_date_vowelled
 from audiobrief.text.diacritize import Diacritizer, needs_marks, shadda_first, strip_marks
 from audiobrief.text.normalize import normalize
@@ -80,8 +84,6 @@ def test_a_unit_joined_to_tens_takes_tanween_and_a_construct_head_does_not() -> 
 
 
 def test_the_briefing_date_is_nominative_then_genitive_after_min() -> None:
-    import datetime as dt
-
     said = spoken_date_vowelled(dt.date(2026, 11, 28), "maghreb")
     expected = "السَّبْتُ الثَّامِنُ وَالْعِشْرُونَ مِنْ نُونَبْر أَلْفَيْنِ وَسِتَّةٍ وَعِشْرِينَ"
     assert said == shadda_first(expected)
@@ -133,3 +135,35 @@ def test_every_word_the_front_end_vowelled_keeps_its_marks_after_diacritization(
     for written, kept in zip(before, after, strict=True):
         if _VOWEL.search(written):
             assert kept == shadda_first(written), (sentence, written, kept)
+
+
+def _briefing(count: int, diacritize: Callable[[str], str]) -> Script:
+    stories = tuple(
+        Section(f"عنوان {i}", (Segment("نص", "نص", 1, 0, 100),), None) for i in range(count)
+    )
+    return build_briefing(
+        [Script(title="t", sections=stories)],
+        day=dt.date(2026, 6, 14),
+        show_title="موجز الأخبار",
+        month_style="tunisia-algeria",
+        normalize=normalize,
+        diacritize=diacritize,
+        pauses=Pauses(),
+    )
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 11, 12])
+def test_the_briefing_fixed_phrases_come_back_from_the_diacritizer_as_written(
+    diacritizer: Diacritizer, count: int
+) -> None:
+    briefing = _briefing(count, diacritizer)
+    # What the front end wrote, before any model: the identity "diacritizer".
+    plain = _briefing(count, lambda text: text)
+    written = {s.written: s.spoken for sec in plain.sections for s in sec.segments}
+    fixed = [*briefing.sections[0].segments, *briefing.sections[-1].segments]
+    fixed += [section.segments[0] for section in briefing.sections[1:-1]]
+    for segment in fixed:
+        assert not any(needs_marks(word) for word in segment.spoken.split()), segment.spoken
+        assert segment.spoken == shadda_first(written[segment.written])
+    intro = briefing.sections[0].segments[0].spoken
+    assert shadda_first("الْأَحَدُ الرَّابِعَ عَشَرَ مِنْ جُوَان") in intro

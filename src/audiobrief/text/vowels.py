@@ -193,7 +193,17 @@ def vowel(phrase: str, *, case: Case = "obl", pausal: bool = False) -> str:
     for index, match in enumerate(found_words):
         pieces.append(phrase[last : match.start()])
         last = match.end()
-        pieces.append(_vowel_word(bare_words, index, match[0], case, pausal))
+        said = _vowel_word(bare_words, index, match[0], case, pausal)
+        if (
+            index + 1 == len(bare_words)
+            and index
+            and pieces[-2][-1:] in (_KASRATAN, _DAMMATAN)
+            and said.endswith((_KASRA, _DAMMA))
+            and lookup(bare_words[index]) is not None
+        ):
+            # An adjective after an indefinite noun takes its tanween: خَبَرٌ وَاحِدٌ.
+            said = said[:-1] + pieces[-2][-1]
+        pieces.append(said)
     pieces.append(phrase[last:])
     return "".join(pieces)
 
