@@ -228,9 +228,9 @@ def long_digits(text: str) -> str:
 
 def decimal(integer: str, fraction: str, *, gender: Gender = "m", case: Case = "obl") -> str:
     """3 and 5 -> ثلاثة فاصلة خمسة; the fraction's leading zeros are read (0.05: صفر خمسة)."""
-    head = read_integer(integer, gender=gender, case=case)
     if not fraction:
-        return head
+        return read_integer(integer, gender=gender, case=case)
+    head = read_integer(integer, case=case)  # a decimal is counted, not agreed: خمسة فاصلة
     if len(fraction) > MAX_CARDINAL_DIGITS:
         tail = long_digits(fraction)
     elif len(fraction) > 3:
