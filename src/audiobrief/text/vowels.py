@@ -199,7 +199,7 @@ def vowel(phrase: str, *, case: Case = "obl", pausal: bool = False) -> str:
             and index
             and pieces[-2][-1:] in (_KASRATAN, _DAMMATAN)
             and said.endswith((_KASRA, _DAMMA))
-            and lookup(bare_words[index]) is not None
+            and bare_words[index] in ("واحد", "واحدة")
         ):
             # An adjective after an indefinite noun takes its tanween: خَبَرٌ وَاحِدٌ.
             said = said[:-1] + pieces[-2][-1]
