@@ -149,7 +149,11 @@ def _day_month(match: re.Match[str]) -> str:
     if second is not None:
         days2 = day_words(int(second))
         valid = valid and 1 <= int(second) <= 31
-        days = f"{days} و{days2}" if joint == "و" else spoken_range(days, days2)
+        before = match.string[: match.start()]
+        if joint == "و":
+            days = f"{days} و{days2}"
+        else:  # من 10 إلى 15 يونيو: the من is the writer's already
+            days = spoken_range(days, days2, with_from=needs_from(before))
     if not valid and not has_from:
         return f"{days} {shahr + ' ' if shahr else ''}{month}"
     if not has_from and month.startswith("ذو "):  # with no harakat: not the lexicon's form

@@ -22,7 +22,11 @@ _NOT_SKELETON = re.compile(f"[^{LETTERS}]|[اويىءأإآةؤئ]")
 _ARABIC_WORD = re.compile(f"[{LETTERS}{MARKS}]+")
 # A proclitic printed before a bracket or a quote (بـ(كوفيد-19)) joins the word inside.
 _CLITIC_BEFORE_BRACKET = re.compile(rf"(?<![{LETTERS}{MARKS}])([وف]?[بلك]|[وف])ـ?\s?([(«\"])")
-_SIGNED_CHANGE = re.compile(r"\(\s*([+\-−])\s*(\d[\d.,\s]*%?)\s*\)")
+_SIGNED_CHANGE = re.compile(
+    rf"\(\s*([+\-−])\s*(\d[\d.,]*(?:\s?[%٪])?(?:\s+[{LETTERS}{MARKS}]+)?)\s*\)"
+)
+# +35 after a count or a name (not a phone number: no more digit groups follow).
+_PLUS_CHANGE = re.compile(r"(?<![^\s(])\+(?=\d{1,6}(?:[.,]\d+)?(?:\s?[%٪])?(?![\d])(?!\s?[\d(]))")
 _ZONES = {
     "ت غ": "بتوقيت غرينتش",
     "ت.غ": "بتوقيت غرينتش",
@@ -46,6 +50,7 @@ def rewrite_patterns(text: str) -> str:
     text = _LATIN_GLOSS.sub(_gloss, text)
     text = _CLITIC_BEFORE_BRACKET.sub(r"\2\1", text)
     text = _SIGNED_CHANGE.sub(_change, text)
+    text = _PLUS_CHANGE.sub(vowel("بزيادة") + " ", text)
     text = _TIME_BEFORE.sub(r"\1\2:\3", text)
     text = _TIME_AFTER.sub(r"\1:\2", text)
     return _ZONE.sub(lambda m: " " + vowel(_ZONES[m[1]]), text)
