@@ -298,9 +298,7 @@ BRACKETED: dict[str, str] = {
 TITLES: dict[str, str] = {"د": "الدُّكْتُور", "ذ": "الْأُسْتَاذ"}
 # Typed with the vowel before the shadda; eSpeak NG needs the shadda first (NOTES.md §1).
 for _table in (ABBREVIATIONS, BRACKETED, TITLES):
-    _table.update(
-        {k: re.sub("([\u064b-\u0650])\u0651", "\u0651\\1", v) for k, v in _table.items()}
-    )
+    _table.update({k: re.sub("([\u064b-\u0650])\u0651", "\u0651\\1", v) for k, v in _table.items()})
 
 # Regex character classes (bodies, for use inside [...]).
 LETTERS = "\u0621-\u063a\u0641-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff"
