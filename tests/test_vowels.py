@@ -74,7 +74,7 @@ def test_the_teen_unit_is_built_on_fatha_and_ten_after_it_too() -> None:
     assert vowel(cardinal(18)) == "ثَمَانِيَةَ عَشَرَ"
     assert vowel(cardinal(13, gender="f")) == "ثَلَاثَ عَشْرَةَ"
     assert vowel(ordinal(11)) == "الْحَادِيَ عَشَرَ"
-    assert vowel("في عشرة أيام") == "فِي عَشَرَةِ أيام"  # ten on its own: not a teen
+    assert vowel("في عشرة بلدان") == "فِي عَشَرَةِ بلدان"  # ten on its own: not a teen
 
 
 def test_a_unit_joined_to_tens_takes_tanween_and_a_construct_head_does_not() -> None:

@@ -83,7 +83,7 @@ def spell_dates(text: str, month_style: str = "maghreb") -> str:
     text = _NUMERIC_YMD.sub(lambda m: _numeric(m[4], m[3], m[1], m[0], month_style), text)
     text = _YEAR_RANGE.sub(lambda m: vowel(_year_range(m)), text)
     text = _ERA.sub(lambda m: vowel(_era(m)), text)
-    text = _CLOCK.sub(lambda m: vowel(_clock(m[1], int(m[2]), int(m[3] or 0))), text)
+    text = _CLOCK.sub(lambda m: _clock(m[1], int(m[2]), int(m[3] or 0)), text)
     text = _HOUR.sub(lambda m: m[1] + vowel(_hour_words(int(m[2]))), text)
     return _DAY_MONTH.sub(lambda m: vowel(_day_month(m)), text)
 
@@ -138,8 +138,9 @@ def _clock(said: str | None, hour: int, minute: int) -> str:
     elif minute:
         words += " و" + counted(str(minute), _MINUTE)
     if hour in (0, 24):
-        return words
-    return f"{said or 'الساعة '}{words}"
+        return vowel(words)
+    # The writer's own الساعة keeps its case for the diacritizer (السَّاعَةُ at the start).
+    return f"{said or vowel('الساعة') + ' '}{vowel(words)}"
 
 
 def _day_month(match: re.Match[str]) -> str:
