@@ -212,5 +212,5 @@ def _definite_ordinal(match: re.Match[str]) -> str:
 def _dotted_or_grouped(token: str) -> str:
     head, *groups = token.split(".")
     if len(head) <= 3 and head[0] != "0" and all(len(g) == 3 for g in groups):
-        return read_number(token)  # 1.500.000: thousands
+        return vowel(read_number(token))  # 1.500.000: thousands
     return read_dotted(token)
