@@ -59,7 +59,8 @@ def rewrite_patterns(text: str) -> str:
 def _gloss(match: re.Match[str]) -> str:
     """Drop the bracketed Latin when it sounds like the Arabic words just before it."""
     latin = match[1].split()
-    before = _ARABIC_WORD.findall(match.string[: match.start()])[-len(latin) :]
+    window = match.string[max(0, match.start() - 40 * len(latin)) : match.start()]
+    before = _ARABIC_WORD.findall(window)[-len(latin) :]
     said = _skeleton(" ".join(speak_token(word) for word in latin))
     written = _skeleton(" ".join(word.removeprefix("ال") for word in before))
     if said and written and SequenceMatcher(None, said, written).ratio() >= 0.6:
