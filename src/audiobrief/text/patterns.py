@@ -18,6 +18,11 @@ _URL = re.compile(r"(?:https?://|www\.)([^\s/?#]+)[^\s]*?(?=[\s،؛)»\"']|[.,!?
 # The article's own Arabic spelling with the Latin in brackets after it (فيفو (VIVO)):
 # the Arabic was just said, so the bracket is not read a second time.
 _LATIN_GLOSS = re.compile(rf"(?<=[{LETTERS}{MARKS}])\s*\(\s*([{LATIN}][{LATIN}0-9 .&'’+-]*)\)")
+# The other order, VIVO (فيفو): the Arabic in brackets is what is read.
+_ARABIC_GLOSS = re.compile(
+    rf"(?<![{LATIN}0-9])([{LATIN}][{LATIN}0-9 .&'’+-]*?)"
+    rf"\s*\(\s*((?:[{LETTERS}{MARKS}]+ ?){{1,4}})\s*\)"
+)
 _NOT_SKELETON = re.compile(f"[^{LETTERS}]|[اويىءأإآةؤئ]")
 _ARABIC_WORD = re.compile(f"[{LETTERS}{MARKS}]+")
 # A proclitic printed before a bracket or a quote (بـ(كوفيد-19)) joins the word inside.
@@ -48,6 +53,7 @@ def rewrite_patterns(text: str) -> str:
     """Links to their domain, bracketed glosses and changes, proclitics, times and zones."""
     text = _URL.sub(lambda m: m[1].removeprefix("www."), text)
     text = _LATIN_GLOSS.sub(_gloss, text)
+    text = _ARABIC_GLOSS.sub(_arabic_gloss, text)
     text = _CLITIC_BEFORE_BRACKET.sub(r"\2\1", text)
     text = _SIGNED_CHANGE.sub(_change, text)
     text = _PLUS_CHANGE.sub(vowel("بزيادة") + " ", text)
@@ -61,11 +67,19 @@ def _gloss(match: re.Match[str]) -> str:
     latin = match[1].split()
     window = match.string[max(0, match.start() - 40 * len(latin)) : match.start()]
     before = _ARABIC_WORD.findall(window)[-len(latin) :]
+    return "" if _sounds_alike(latin, before) else match[0]
+
+
+def _arabic_gloss(match: re.Match[str]) -> str:
+    """Say the Arabic spelling in brackets instead of the Latin name before it."""
+    arabic = match[2].strip()
+    return arabic if _sounds_alike(match[1].split(), arabic.split()) else match[0]
+
+
+def _sounds_alike(latin: list[str], arabic: list[str]) -> bool:
     said = _skeleton(" ".join(speak_token(word) for word in latin))
-    written = _skeleton(" ".join(word.removeprefix("ال") for word in before))
-    if said and written and SequenceMatcher(None, said, written).ratio() >= 0.6:
-        return ""
-    return match[0]
+    written = _skeleton(" ".join(word.removeprefix("ال") for word in arabic))
+    return bool(said and written) and SequenceMatcher(None, said, written).ratio() >= 0.6
 
 
 def _skeleton(text: str) -> str:
