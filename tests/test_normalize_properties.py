@@ -17,9 +17,10 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from audiobrief.text.abbreviations import ABBREVIATIONS, BRACKETED, TITLES
 from audiobrief.text.lexicon import load_lexicon
 from audiobrief.text.normalize import fold_unicode, make_steps, normalize, respell
-from audiobrief.text.tables import ABBREVIATIONS, BRACKETED, CURRENCIES, TITLES, UNITS
+from audiobrief.text.tables import CURRENCIES, UNITS
 
 STARTER = Path(__file__).resolve().parents[1] / "voices" / "lexicon.tsv"
 WITH_LEXICON = make_steps(lexicon=load_lexicon(STARTER))

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from audiobrief.errors import ConfigError, EngineError, EngineUnavailableError
+from audiobrief.text.split import pieces
 
 logger = logging.getLogger(__name__)
 
@@ -144,8 +145,9 @@ class Diacritizer:
     def __call__(self, text: str) -> str:
         """Return *text* with harakat on every Arabic word the model can mark safely.
 
-        The model sees at most MAX_PIECE_WORDS words at a time (pieces cut at clause
-        marks, else between words), so its memory stays bounded on any sentence.
+        The model sees at most MAX_PIECE_WORDS words at a time (split.pieces: cut at
+        clause marks, else between words): one call's memory grows with the square of
+        its length (1.7 GB at 800 words), so it stays bounded on any sentence.
         """
         return "".join(self._mark_piece(piece) for piece in pieces(text))
 
@@ -182,33 +184,6 @@ class Diacritizer:
                     self._model = _load_model(self.name)
                     logger.info("diacritizer model %s loaded", self.name)
         return self._model
-
-
-MAX_PIECE_WORDS = 60
-"""The most words the model is given at once; news sentences rarely reach it."""
-_CLAUSE_MARK_RE = re.compile("[،؛,;:.!?؟]$")
-
-
-def pieces(text: str, max_words: int = MAX_PIECE_WORDS) -> list[str]:
-    """Cut *text* into pieces of at most *max_words* words; joined, they give *text* back.
-
-    A piece ends at a clause mark once it holds half of *max_words*, else at the limit,
-    so the model keeps as much context as it can and never gets an unbounded input.
-    """
-    out: list[str] = []
-    current: list[str] = []
-    words = 0
-    for part in _TOKEN_RE.split(text):
-        current.append(part)
-        if not part or part.isspace():
-            continue
-        words += 1
-        if words >= max_words or (words >= max_words // 2 and _CLAUSE_MARK_RE.search(part)):
-            out.append("".join(current))
-            current, words = [], 0
-    if current:
-        out.append("".join(current))
-    return [piece for piece in out if piece] or [text]
 
 
 def _runs(text: str) -> list[str]:

@@ -14,9 +14,9 @@ from audiobrief.text.latin import spell_latin
 from audiobrief.text.latin_tables import LETTERS_FR
 from audiobrief.text.lexicon import Lexicon
 from audiobrief.text.money import spell_money
-from audiobrief.text.numbers import digits, group_separators
+from audiobrief.text.numbers import digits
 from audiobrief.text.numerals import spell_numbers
-from audiobrief.text.patterns import rewrite_patterns
+from audiobrief.text.patterns import group_separators, rewrite_patterns
 from audiobrief.text.tables import LETTERS, MARKS, MONTH_STYLES, PERCENT
 from audiobrief.text.vowels import vowel
 

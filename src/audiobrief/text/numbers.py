@@ -16,48 +16,20 @@ Case = Literal["nom", "obl"]
 MAX_CARDINAL_DIGITS = 15
 """Longer digit strings (card numbers, IDs) are read digit by digit."""
 
+
+def _split(text: str) -> tuple[str, ...]:
+    """A word list written as one string (| between words): compact to read and review."""
+    return tuple(text.split("|"))
+
+
 _ONES_M = ("", "واحد", "اثنان", "ثلاثة", "أربعة", "خمسة", "ستة", "سبعة", "ثمانية", "تسعة", "عشرة")
 _ONES_F = ("", "واحدة", "اثنتان", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثماني", "تسع", "عشر")
 _TENS = ("", "", "عشر", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثمان", "تسع")  # + ون / ين
-_HUNDREDS = (
-    "",
-    "مئة",
-    "",
-    "ثلاثمئة",
-    "أربعمئة",
-    "خمسمئة",
-    "ستمئة",
-    "سبعمئة",
-    "ثمانمئة",
-    "تسعمئة",
-)  # مئة, not مائة: eSpeak NG reads the alef of مِائَة as a long vowel
+# مئة, not مائة: eSpeak NG reads the alef of مِائَة as a long vowel
+_HUNDREDS = _split("|مئة||ثلاثمئة|أربعمئة|خمسمئة|ستمئة|سبعمئة|ثمانمئة|تسعمئة")
 _DIGITS = ("صفر", "واحد", "اثنين", "ثلاثة", "أربعة", "خمسة", "ستة", "سبعة", "ثمانية", "تسعة")
-_ORD_M = (
-    "",
-    "الأول",
-    "الثاني",
-    "الثالث",
-    "الرابع",
-    "الخامس",
-    "السادس",
-    "السابع",
-    "الثامن",
-    "التاسع",
-    "العاشر",
-)
-_ORD_F = (
-    "",
-    "الأولى",
-    "الثانية",
-    "الثالثة",
-    "الرابعة",
-    "الخامسة",
-    "السادسة",
-    "السابعة",
-    "الثامنة",
-    "التاسعة",
-    "العاشرة",
-)
+_ORD_M = _split("|الأول|الثاني|الثالث|الرابع|الخامس|السادس|السابع|الثامن|التاسع|العاشر")
+_ORD_F = _split("|الأولى|الثانية|الثالثة|الرابعة|الخامسة|السادسة|السابعة|الثامنة|التاسعة|العاشرة")
 
 
 @dataclass(frozen=True)
@@ -331,18 +303,3 @@ SCALE_NOUNS: dict[str, tables.Noun] = {
     for form in (noun.singular, noun.plural, noun.accusative)
 }
 """Scale words written after a number (3 مليون, 5 ملايين, 11 مليونا), read as counted nouns."""
-
-
-# Maghreb and French style: one dot before exactly three digits groups thousands
-# (312.000 نسمة), unless a scale word follows (1.819 تريليون is a decimal).
-_DOT_THOUSANDS = re.compile(
-    r"(?<![\d.,])([1-9]\d{0,2})\.(\d{3})(?![\d.,])"
-    r"(?!\s*(?:ألف|آلاف|مليون|ملايين|مليار|مليارات|تريليون)(?![\u0621-\u064a]))"
-)
-_ARABIC_DECIMAL_COMMA = re.compile(r"(?<=\d)،(?=\d)")  # 2،7 مليون: a decimal, not a pause
-
-
-def group_separators(text: str) -> str:
-    """Settle what a lone dot or an Arabic comma between digits means, before any reading."""
-    text = _ARABIC_DECIMAL_COMMA.sub(",", text)
-    return _DOT_THOUSANDS.sub(r"\1\2", text)

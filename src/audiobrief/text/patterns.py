@@ -1,6 +1,7 @@
 """Text stage: written patterns settled before reading (links, glosses, signed changes, times).
 
-Each rewrite leaves plain text for the later steps: a link becomes its domain, a change
+Each rewrite leaves plain text for the later steps: a lone dot or an Arabic comma between
+digits is settled (thousands or decimal), a link becomes its domain, a change
 in brackets after a count becomes بزيادة N, a time written 17.30 next to a time word or
 a zone becomes 17:30, which the date step reads as a time.
 """
@@ -91,3 +92,18 @@ def _change(match: re.Match[str]) -> str:
     """(+2304) after a count is an increase, never زائد; (-5%) a fall."""
     word = "بزيادة" if match[1] == "+" else "بانخفاض"
     return f"({vowel(word)} {match[2].strip()})"
+
+
+# Maghreb and French style: one dot before exactly three digits groups thousands
+# (312.000 نسمة), unless a scale word follows (1.819 تريليون is a decimal).
+_DOT_THOUSANDS = re.compile(
+    r"(?<![\d.,])([1-9]\d{0,2})\.(\d{3})(?![\d.,])"
+    r"(?!\s*(?:ألف|آلاف|مليون|ملايين|مليار|مليارات|تريليون)(?![\u0621-\u064a]))"
+)
+_ARABIC_DECIMAL_COMMA = re.compile(r"(?<=\d)،(?=\d)")  # 2،7 مليون: a decimal, not a pause
+
+
+def group_separators(text: str) -> str:
+    """Settle what a lone dot or an Arabic comma between digits means, before any reading."""
+    text = _ARABIC_DECIMAL_COMMA.sub(",", text)
+    return _DOT_THOUSANDS.sub(r"\1\2", text)
