@@ -34,6 +34,8 @@ _NOT_BEFORE = r"(?![.,/\-]?\d)"
 
 _NUMERIC_DMY = re.compile(_NOT_AFTER + r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})" + _NOT_BEFORE)
 _NUMERIC_YMD = re.compile(_NOT_AFTER + r"(\d{4})([/\-])(\d{1,2})\2(\d{1,2})" + _NOT_BEFORE)
+# A day and a month with no year, after يوم: يوم 1/3 -> يوم الأول من مارس.
+_DAY_MONTH_NUMERIC = re.compile(r"(?<=يوم )(\d{1,2})/(\d{1,2})(?![\d/.,])")
 _YEAR_RANGE = re.compile(
     _NOT_AFTER + r"(1[5-9]\d\d|20\d\d) ?[-–—/] ?(1[5-9]\d\d|20\d\d|\d\d)" + _NOT_BEFORE
 )
@@ -81,6 +83,7 @@ def spell_dates(text: str, month_style: str = "maghreb") -> str:
     """Read dates, times, year ranges and هـ/م years in words; other numbers stay digits."""
     text = _NUMERIC_DMY.sub(lambda m: _numeric(m[1], m[3], m[4], m[0], month_style), text)
     text = _NUMERIC_YMD.sub(lambda m: _numeric(m[4], m[3], m[1], m[0], month_style), text)
+    text = _DAY_MONTH_NUMERIC.sub(lambda m: _day_of_month(m, month_style), text)
     text = _YEAR_RANGE.sub(lambda m: vowel(_year_range(m)), text)
     text = _ERA.sub(lambda m: vowel(_era(m)), text)
     text = _CLOCK.sub(lambda m: _clock(m[1], int(m[2]), int(m[3] or 0)), text)
@@ -93,6 +96,13 @@ def _numeric(day: str, month: str, year: str, original: str, month_style: str) -
     if not (1 <= d <= 31 and 1 <= m <= 12):
         return original
     return vowel(f"{day_words(d)} من {month_name(m, month_style)} {cardinal(int(year))}")
+
+
+def _day_of_month(match: re.Match[str], month_style: str) -> str:
+    day, month = int(match[1]), int(match[2])
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return match[0]
+    return vowel(f"{day_words(day)} من {month_name(month, month_style)}")
 
 
 def _year_range(match: re.Match[str]) -> str:

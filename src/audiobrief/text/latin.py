@@ -19,7 +19,7 @@ from audiobrief.text.latin_tables import (
     LETTERS_FR,
     NAME_WORDS,
 )
-from audiobrief.text.numbers import read_integer
+from audiobrief.text.numbers import ordinal, read_integer
 from audiobrief.text.tables import LATIN
 from audiobrief.text.vowels import vowel, vowel_names
 
@@ -120,6 +120,8 @@ _SILENT_FINALS = {
 }
 _SILENT_FINAL = re.compile("(?:" + "|".join(_SILENT_FINALS) + ")$")
 _CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+_ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+_ROMAN_VALUES = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
 _SOFT = "eiyE"
 _VOWELS = "aeiouyE"
 
@@ -255,6 +257,14 @@ def spell_latin(text: str, style: str = "fr") -> str:
     return _RUN_RE.sub(lambda m: _speak_run(m[0], style), text)
 
 
+def roman_value(numeral: str) -> int | None:
+    """The value of a well-formed Roman numeral (XIV -> 14), or None."""
+    if not numeral or not _ROMAN.match(numeral):
+        return None
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
 def _speak_run(run: str, style: str) -> str:
     parts = _PART_RE.findall(run)
     index = 1
@@ -266,7 +276,15 @@ def _speak_run(run: str, style: str) -> str:
     out: list[str] = []
     for index, part in enumerate(parts):
         if index % 2 == 0:
-            out.append(speak_token(part, style))
+            rank = roman_value(part) if index and len(part) > 1 else None
+            if (
+                rank is not None
+                and parts[index - 1].strip() == ""
+                and parts[index - 2][:1].isupper()
+            ):
+                out.append(vowel(ordinal(rank)))  # Louis XIV, Mohammed VI: the ordinal
+            else:
+                out.append(speak_token(part, style))
             continue
         sep = part.strip()
         if sep == "." and len(parts[index - 1]) > 1 and len(parts[index + 1]) > 1:

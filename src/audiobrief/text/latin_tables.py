@@ -100,6 +100,8 @@ ACRONYM_WORDS: dict[str, str] = {
     "CAN": "الكان",
     "TGV": "تي جي في",
     "OK": "أوكي",
+    **{f"{n}G": f"{w} جي" for n, w in (("3", "ثري"), ("4", "فور"), ("5", "فايف"))},
+    "4K": "فور كاي",
 }
 
 # Names, places and brands Arabic press writes in a fixed way; keys are lower case

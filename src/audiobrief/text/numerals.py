@@ -174,11 +174,37 @@ def _general(match: re.Match[str]) -> str:
     return words
 
 
+_SCORE_WORDS = re.compile(
+    f"(?:نتيجة|بنتيجة|فاز|فوز|تعادل|خسر|هزم|انهزم|تغلب|انتهت|مباراة|النتيجة|بحصة)[{MARKS}]*"
+    rf"(?: [{LETTERS}{MARKS}]+){{0,3}}$"
+)
+# Simple fractions (حوالي 1/3 السكان): a numerator below a denominator of 2 to 4.
+_FRACTION = re.compile(r"(?<![\d/.,])([1-3])/([2-4])(?![\d/.,])")
+_FRACTIONS = {
+    ("1", "2"): "نصف",
+    ("1", "3"): "ثلث",
+    ("2", "3"): "ثلثي",
+    ("1", "4"): "ربع",
+    ("3", "4"): "ثلاثة أرباع",
+}
+
+
+def _fraction(match: re.Match[str]) -> str:
+    before = match.string[: match.start()].rstrip()
+    if before.endswith(("يوم", "ليوم")):  # يوم 1/3 is a day and a month
+        return match[0]
+    return vowel(_FRACTIONS.get((match[1], match[2]), match[0]))
+
+
 def _range(match: re.Match[str]) -> str:
     first, second = match[1], match[2]
-    if int(first) >= int(second) or first[0] == "0" or second[0] == "0":
-        return match[0]
     before = match.string[: match.start()].rstrip()
+    if int(first) >= int(second) or first[0] == "0" or second[0] == "0":
+        if len(first) <= 2 and len(second) <= 2:  # a score, not a range: 3-1, 0-0
+            return vowel(f"{cardinal(int(first))} مقابل {cardinal(int(second))}")
+        return match[0]
+    if len(first) <= 2 and len(second) <= 2 and _SCORE_WORDS.search(before):
+        return vowel(f"{cardinal(int(first))} مقابل {cardinal(int(second))}")
     gender, _ = _agreement(match.string, match.end())
     low, high = cardinal(int(first), gender=gender), cardinal(int(second), gender=gender)
     if before.endswith("بين"):
@@ -198,6 +224,7 @@ def spell_numbers(text: str) -> str:
         text,
     )
     text = _DEFINITE_ORDINAL.sub(_definite_ordinal, text)
+    text = _FRACTION.sub(_fraction, text)
     text = _RANGE.sub(_range, text)
     text = _LONE_CLITIC.sub(r"\1", text)  # بـ 6.8 (tatweel then a space): بستة فاصلة ثمانية
     text = _ONE_OR_TWO.sub(_one_or_two, text)

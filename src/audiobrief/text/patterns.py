@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from audiobrief.text.latin import speak_token
+from audiobrief.text.latin import roman_value, speak_token
 from audiobrief.text.tables import LATIN, LETTERS, MARKS
 from audiobrief.text.vowels import vowel
 
@@ -50,9 +50,25 @@ _TIME_AFTER = re.compile(
 )
 
 
+# Sports reports print the minute as (د 75): الدقيقة 75, an ordinal for the number step.
+_MINUTE = re.compile(r"\(\s*د\s*(\d{1,3})\s*\)")
+# A century or a rank written in Roman numerals (القرن XIX): in digits for the number step.
+_RANK_ROMAN = re.compile(
+    rf"((?:[وف]?[بكل]?ال|[وف]?لل)(?:قرن|فصل|باب|جزء|دورة|مؤتمر|نسخة)[{MARKS}]*) ([IVXLCDM]{{2,}})"
+    rf"(?![{LATIN}])"
+)
+
+
+def _rank_roman(match: re.Match[str]) -> str:
+    value = roman_value(match[2])
+    return match[0] if value is None else f"{match[1]} {value}"
+
+
 def rewrite_patterns(text: str) -> str:
     """Links to their domain, bracketed glosses and changes, proclitics, times and zones."""
     text = _URL.sub(lambda m: m[1].removeprefix("www."), text)
+    text = _RANK_ROMAN.sub(_rank_roman, text)
+    text = _MINUTE.sub(r"(الدقيقة \1)", text)
     text = _LATIN_GLOSS.sub(_gloss, text)
     text = _ARABIC_GLOSS.sub(_arabic_gloss, text)
     text = _CLITIC_BEFORE_BRACKET.sub(r"\2\1", text)
