@@ -199,12 +199,11 @@ def _fraction(match: re.Match[str]) -> str:
 def _range(match: re.Match[str]) -> str:
     first, second = match[1], match[2]
     before = match.string[: match.start()].rstrip()
-    if int(first) >= int(second) or first[0] == "0" or second[0] == "0":
-        if len(first) <= 2 and len(second) <= 2:  # a score, not a range: 3-1, 0-0
-            return vowel(f"{cardinal(int(first))} مقابل {cardinal(int(second))}")
-        return match[0]
     if len(first) <= 2 and len(second) <= 2 and _SCORE_WORDS.search(before):
+        # a score after a match word, not a range: فاز 3-1, تعادل 0-0
         return vowel(f"{cardinal(int(first))} مقابل {cardinal(int(second))}")
+    if int(first) >= int(second) or first[0] == "0" or second[0] == "0":
+        return match[0]
     gender, _ = _agreement(match.string, match.end())
     low, high = cardinal(int(first), gender=gender), cardinal(int(second), gender=gender)
     if before.endswith("بين"):
