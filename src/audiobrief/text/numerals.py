@@ -42,9 +42,12 @@ _ORDINAL = re.compile(
 )
 # A definite noun then الـN (المرتبة الـ7, الذكرى الـ50) ranks: an ordinal agreeing with the
 # noun (ة: feminine). Not before a scale or a counted noun (الـ3 آلاف is a cardinal).
+_NOT_RANKED = tolerant(
+    *COUNTED_NOUNS, "آلاف", "ألف", "مليون", "ملايين", "مليار", "في المئة", "بالمئة"
+)
 _DEFINITE_ORDINAL = re.compile(
     rf"{_WORD_START}((?:[وف]?[بكل]?ال|[وف]?لل)[{LETTERS}]{{2,}}[{MARKS}]*) ال(\d{{1,2}})"
-    rf"(?![\d.,])(?! ?(?:{tolerant(*COUNTED_NOUNS)}|آلاف|ألف|مليون|ملايين|مليار))"
+    rf"(?![\d.,])(?! ?(?:{_NOT_RANKED}|[%٪]))"
 )
 _RANGE = re.compile(r"(?<![\d.,])(\d{1,4}) ?[-–] ?(\d{1,4})(?![\d.,])")
 _GENERAL = re.compile(rf"{_WORD_START}([{LETTERS}{MARKS}]*)([-−](?=\d))?({NUMBER})")
