@@ -15,7 +15,7 @@ from typing import Literal
 
 from audiobrief.text.vowel_tables import NAMES_TEXT, UNITS, WORDS
 
-_KASRA, _FATHA, _DAMMA, _SUKUN, _SHADDA = "\u0650", "\u064e", "\u064f", "\u0652", "\u0651"
+_KASRA, _FATHA, _DAMMA, _SHADDA = "\u0650", "\u064e", "\u064f", "\u0651"
 _KASRATAN, _DAMMATAN = "\u064d", "\u064c"
 _CASE_MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650"
 _MARKS_RE = re.compile("[\u064b-\u0652\u0670]")
@@ -166,7 +166,7 @@ def _ending(
     pausal: bool,
     previous_digit: bool = False,
 ) -> str:
-    if following in _TEEN:
+    if following in _TEEN and (bare in _TEEN_FIRST or bare[1:] in _TEEN_FIRST):
         if said.endswith(_KASRA):
             return said[:-1] + _FATHA
         return said + _FATHA if bare in _ENDS_IN_YA else said
@@ -181,8 +181,3 @@ def _ending(
     if case == "nom":
         return said[:-1] + (_DAMMATAN if joined and not is_definite else _DAMMA)
     return said[:-1] + (_KASRATAN if joined and not is_definite else _KASRA)
-
-
-def is_vowelled(word: str) -> bool:
-    """True when *word* carries a vowel mark (the diacritizer then keeps it as written)."""
-    return bool(re.search("[\u064b-\u0650\u0652]", word))
