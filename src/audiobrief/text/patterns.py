@@ -42,11 +42,12 @@ _ZONES = {
 }
 _ZONE_ALT = "|".join(re.escape(zone) for zone in sorted(_ZONES, key=len, reverse=True))
 _ZONE = re.compile(rf"(?<=\d)\s*({_ZONE_ALT})(?![{LETTERS}A-Za-z])")
-_TIME_WORDS = "الساعة|ساعة|صباحا|صباح|مساء|مساءً|ظهرا|ليلا|بتوقيت|حوالي الساعة"
-# 17,30 or 17.30 is a time only beside a time word or a zone: elsewhere a decimal.
-_TIME_BEFORE = re.compile(rf"((?:{_TIME_WORDS}) )([01]?\d|2[0-3])[.,]([0-5]\d)(?![\d.,])")
+# 17,30 or 17.30 is a time only beside a time word or a zone: elsewhere a decimal
+# (مدة 1.30 ساعة is a duration: ساعة alone after the number does not make it a time).
+_TIME_BEFORE = re.compile(r"((?:الساعة|بتوقيت) )([01]?\d|2[0-3])[.,]([0-5]\d)(?![\d.,])")
 _TIME_AFTER = re.compile(
-    rf"(?<![\d.,])([01]?\d|2[0-3])[.,]([0-5]\d)(?= ?(?:{_TIME_WORDS}|{_ZONE_ALT}))"
+    r"(?<![\d.,])([01]?\d|2[0-3])[.,]([0-5]\d)"
+    rf"(?= ?(?:صباحا|صباح|مساء|ظهرا|ليلا|بتوقيت|{_ZONE_ALT}))"
 )
 
 
