@@ -145,9 +145,15 @@ _ONE_OR_TWO = re.compile(
 )
 
 
+_LABELS = frozenset(("رقم", "عدد", "سنة", "مستوى", "فئة", *ORDINAL_NOUNS))
+
+
 def _one_or_two(match: re.Match[str]) -> str:
     """1 وفاة -> وفاة واحدة and 2 وفاة -> وفاتين: the noun comes first, or takes the dual."""
     prefix, number, noun = match.groups()
+    label = match.string[: match.start()].split()[-1:]  # سنة 2 ابتدائي, رقم 1: a label
+    if label and _MARK_RE.sub("", label[0]) in _LABELS:
+        return match[0]
     if not may_be_counted(noun) or not is_singular_noun(noun):
         return match[0]
     if number == "1":
