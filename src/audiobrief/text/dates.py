@@ -86,7 +86,7 @@ def spell_dates(text: str, month_style: str = "maghreb") -> str:
     text = _DAY_MONTH_NUMERIC.sub(lambda m: _day_of_month(m, month_style), text)
     text = _YEAR_RANGE.sub(lambda m: vowel(_year_range(m)), text)
     text = _ERA.sub(lambda m: vowel(_era(m)), text)
-    text = _CLOCK.sub(lambda m: _clock(m[1], int(m[2]), int(m[3] or 0)), text)
+    text = _CLOCK.sub(lambda m: _clock(m[1], _twelve_hour(m), int(m[3] or 0)), text)
     text = _HOUR.sub(lambda m: m[1] + vowel(_hour_words(int(m[2]))), text)
     return _DAY_MONTH.sub(lambda m: vowel(_day_month(m)), text)
 
@@ -125,6 +125,15 @@ def _era(match: re.Match[str]) -> str:
     if letter == "م" and not is_year:
         return match[0]  # metres: money.py reads units
     return f"{read_integer(number)} {_ERA_WORDS[letter]}"
+
+
+_EVENING = re.compile(r"\s*(?:مساء|ليلا|مساءً)")
+
+
+def _twelve_hour(match: re.Match[str]) -> int:
+    """18:30 مساء is said السادسة والنصف مساء: the evening word already says which half."""
+    hour = int(match[2])
+    return hour - 12 if 12 < hour < 24 and _EVENING.match(match.string, match.end()) else hour
 
 
 def _hour_words(hour: int) -> str:

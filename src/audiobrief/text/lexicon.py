@@ -10,6 +10,7 @@ from audiobrief.errors import ConfigError
 from audiobrief.text.tables import LATIN, LETTERS, MARKS
 
 _MARK_RE = re.compile(f"[{MARKS}]")
+_VOWEL_THEN_SHADDA = re.compile("([\u064b-\u0650])\u0651")
 _WORD_RE = re.compile(f"[{LETTERS}{MARKS}]+|[{LATIN}0-9]+")
 _SPOKEN_RE = re.compile(f"[{LETTERS}{MARKS} ]+")
 # Proclitics a written word may carry (وبالرباط, للحجوبي), longest first.
@@ -53,7 +54,10 @@ class Lexicon:
     def __init__(self, entries: Mapping[str, str]) -> None:
         self._words: dict[str, str] = {}
         phrases: dict[str, str] = {}
-        for written, spoken in entries.items():
+        for written, said in entries.items():
+            # Shadda before its vowel, as eSpeak NG needs and as fold_unicode leaves the
+            # text: a form typed vowel first would change on a second pass.
+            spoken = _VOWEL_THEN_SHADDA.sub("\u0651\\1", said)
             key = _bare(written).strip()
             if " " in key:
                 phrases[key] = spoken
@@ -152,7 +156,7 @@ def parse_lexicon(text: str, origin: str = "lexicon") -> Lexicon:
             raise ConfigError(
                 f"{where}: {written!r} is already defined on line {lines[key]}; keep one entry."
             )
-        entries[written], lines[key] = spoken, number
+        entries[written], lines[key] = _VOWEL_THEN_SHADDA.sub("\u0651\\1", spoken), number
     lexicon = Lexicon(entries)
     for written, spoken in entries.items():
         if lexicon(spoken) != spoken:
