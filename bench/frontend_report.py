@@ -10,6 +10,10 @@ repository). Per article and in total it prints:
   make it 100% by naming digits one by one);
 - latin: tokens holding a Latin letter, and the share the rules handle (same method);
 - leftover: digits or Latin letters in the full output (must be 0);
+- front: words the front end wrote vowelled (numbers, dates, months, units, letters,
+  transliterations: a vowelled word of the output that the article did not write), and
+  "revowel", how many of them the diacritizer changed (target 0; NOTES.md section 1);
+  "bare": words the front end wrote without vowels (left to the diacritizer);
 - novowel: the share of words eSpeak NG renders with no vowel (NOTES.md sections 1 and 6),
   on the normalized text ("raw") and after diacritization ("diac"), each paragraph fed
   through EspeakEngine.phonemize (which cuts text the way synthesis does).
@@ -34,6 +38,9 @@ DEFAULT_CORPUS = ROOT / ".." / "shared" / "corpus"
 DEFAULT_LEXICON = ROOT / "voices" / "lexicon.tsv"
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _IPA_VOWELS = set("aeiouyæɑɐɒɔəɘɛɜɞɤɨɪɯɵøœʉʊʌ")
+_MARKS = re.compile("[\u064b-\u0652\u0670]")
+_VOWEL = re.compile("[\u064b-\u0650\u0652]")
+_ARABIC_WORD = re.compile("[\u0621-\u064a]")
 
 
 @dataclass
@@ -49,6 +56,9 @@ class Counts:
     novowel_raw: int = 0
     words_diac: int = 0
     novowel_diac: int = 0
+    front_words: int = 0
+    front_revowelled: int = 0
+    front_bare: int = 0
 
     def add(self, other: Counts) -> None:
         for name in self.__dataclass_fields__:
@@ -71,6 +81,25 @@ def _novowel(ipa: str) -> tuple[int, int]:
     words = [w for w in ipa.split() if any(c.isalpha() for c in w)]
     bare = [w for w in words if not _IPA_VOWELS & set(w.lower())]
     return len(words), len(bare)
+
+
+def _front_words(paragraph: str, spoken: str) -> tuple[list[int], int]:
+    """Indexes of the spoken words the front end wrote vowelled, and its bare words.
+
+    A word is the front end's when its letters are not a word of the written paragraph
+    (with or without a proclitic): the article's own words pass through unchanged.
+    """
+    written = {_MARKS.sub("", w).strip("،؛.:!؟()«»\"'") for w in paragraph.split()}
+    vowelled, bare = [], 0
+    for index, word in enumerate(spoken.split()):
+        letters = _MARKS.sub("", word).strip("،؛.:!؟")
+        if not _ARABIC_WORD.search(letters) or letters in written:
+            continue
+        if _VOWEL.search(word):
+            vowelled.append(index)
+        else:
+            bare += 1
+    return vowelled, bare
 
 
 def _load_phonemizer() -> Callable[[str], str] | None:
@@ -118,13 +147,26 @@ def measure(
         counts.latin_tokens += _latin_tokens(paragraph)
         counts.latin_left += _latin_tokens(partial)
         counts.leftover_chars += sum(c.isdigit() or bool(_LATIN.match(c)) for c in spoken)
+        said = diacritize(spoken) if diacritize is not None else None
+        if said is not None:
+            front, bare = _front_words(paragraph, spoken)
+            before, after = spoken.split(), said.split()
+            counts.front_words += len(front)
+            counts.front_bare += bare
+            # shadda first is the only change the diacritizer may make to a marked word
+            counts.front_revowelled += sum(
+                len(before) != len(after)
+                or _VOWEL.sub("", before[i]) != _VOWEL.sub("", after[i])
+                or sorted(before[i]) != sorted(after[i])
+                for i in front
+            )
         if phonemize is None:
             continue
         words, bare = _novowel(phonemize(spoken))
         counts.words_raw += words
         counts.novowel_raw += bare
-        if diacritize is not None:
-            words, bare = _novowel(phonemize(diacritize(spoken)))
+        if said is not None:
+            words, bare = _novowel(phonemize(said))
             counts.words_diac += words
             counts.novowel_diac += bare
     return counts
@@ -137,7 +179,8 @@ def _row(name: str, c: Counts) -> str:
         f"{c.words_raw:5d} {_share(c.novowel_raw, c.words_raw)} "
         f"{_share(c.novowel_diac, c.words_diac)}"
     )
-    return f"{name:24s} {digits}  {latin}  {c.leftover_chars:4d}  {vowels}"
+    front = f"{c.front_words:5d} {c.front_revowelled:4d} {c.front_bare:4d}"
+    return f"{name:24s} {digits}  {latin}  {c.leftover_chars:4d}  {vowels}  {front}"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,10 +198,10 @@ def main(argv: list[str] | None = None) -> int:
     lexicon = load_lexicon(args.lexicon) if args.lexicon.is_file() else None
     steps = make_steps(args.month_style, lexicon)
     phonemize = None if args.no_espeak else _load_phonemizer()
-    diacritize = None if args.no_diacritize or phonemize is None else _load_diacritizer()
+    diacritize = None if args.no_diacritize else _load_diacritizer()
     print(
         f"{'article':24s} {'digit tok  verb':15s}  {'latin tok  done':15s}  left  "
-        f"{'words  novowel raw / diac':24s}"
+        f"{'words  novowel raw / diac':24s}  front revowel bare"
     )
     total = Counts()
     for path in files:

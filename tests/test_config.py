@@ -204,7 +204,7 @@ def test_a_toml_section_is_explained() -> None:
         ("channels", True, "use a whole number from 1 to 2"),
         ("clause_pause_ms", "short", "use a whole number from 0 to 10000"),
         ("language", 5, "use one of: ar, ar-ma"),
-        ("month_style", ["maghreb"], "use one of: maghreb, mashriq, levant"),
+        ("month_style", ["maghreb"], "use one of: maghreb, mashriq, levant, tunisia-algeria"),
         ("explicit", "maybe", "use true or false"),
         ("music_gain_db", "loud", "use a decimal number, e.g. -18.0"),
         ("cover", 5, 'write it in quotes, e.g. "folder/file.png"'),

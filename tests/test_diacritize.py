@@ -13,6 +13,7 @@ import pytest
 
 from audiobrief.errors import ConfigError, EngineError, EngineUnavailableError
 from audiobrief.text import diacritize as diacritize_module
+from audiobrief.text import split as split_module
 from audiobrief.text.diacritize import Diacritizer, shadda_first, strip_marks
 from support import needs_piper
 
@@ -211,3 +212,24 @@ def test_clearing_the_diacritization_cache_removes_its_file(tmp_path: Path) -> N
     assert (tmp_path / FILE_NAME).is_file()
     clear(tmp_path)
     assert not (tmp_path / FILE_NAME).exists()
+
+
+def test_an_unpunctuated_800_word_sentence_reaches_the_model_in_bounded_pieces(
+    stub: Callable[..., StubModel],
+) -> None:
+    model = stub(lambda text: " ".join(w + FATHA for w in text.split()))
+    sentence = " ".join((["كتب", "الطالب", "درسه"] * 267)[:800])
+    result = Diacritizer("rawi-ensemble")(sentence)
+    assert max(len(call.split()) for call in model.calls) <= split_module.MAX_PIECE_WORDS
+    assert len(model.calls) >= len(sentence.split()) // split_module.MAX_PIECE_WORDS
+    assert strip_marks(result) == sentence
+    assert len(result.split()) == len(sentence.split())
+
+
+def test_pieces_cut_at_a_clause_mark_once_half_full_and_give_the_text_back() -> None:
+    text = " ".join(f"كلمة{i % 10}" + ("،" if i % 35 == 34 else "") for i in range(200))
+    pieces = split_module.pieces(text, max_words=60)
+    assert "".join(pieces) == text
+    sizes = [len(p.split()) for p in pieces]
+    assert max(sizes) <= 60
+    assert sizes[0] == 35  # the comma after word 35, not the limit at 60

@@ -8,11 +8,12 @@ import pytest
 
 from audiobrief.errors import ConfigError
 from audiobrief.text.dates import month_name, spoken_date
+from audiobrief.text.diacritize import strip_marks
 from audiobrief.text.normalize import make_steps, normalize
 from audiobrief.text.numbers import cardinal, ordinal
 from support import DATA
 
-STYLES = ("mashriq", "levant")
+STYLES = ("mashriq", "levant", "tunisia-algeria")
 
 
 def _cases() -> list[pytest.ParameterSet]:
@@ -37,7 +38,8 @@ def test_the_golden_table_has_at_least_200_unique_cases() -> None:
 @pytest.mark.parametrize(("written", "spoken", "note"), CASES)
 def test_front_end_reads_the_case_as_expected(written: str, spoken: str, note: str) -> None:
     style = note.split()[0] if note.split()[0] in STYLES else "maghreb"
-    assert normalize(written, make_steps(style)) == spoken
+    # This table pins the words; which marks they carry is pinned by frontend_vowels.tsv.
+    assert strip_marks(normalize(written, make_steps(style))) == strip_marks(spoken)
 
 
 def test_spoken_date_names_weekday_ordinal_month_and_year() -> None:

@@ -17,9 +17,10 @@ from pathlib import Path
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from audiobrief.text.abbreviations import ABBREVIATIONS, BRACKETED, TITLES
 from audiobrief.text.lexicon import load_lexicon
 from audiobrief.text.normalize import fold_unicode, make_steps, normalize, respell
-from audiobrief.text.tables import ABBREVIATIONS, BRACKETED, CURRENCIES, TITLES, UNITS
+from audiobrief.text.tables import CURRENCIES, UNITS
 
 STARTER = Path(__file__).resolve().parents[1] / "voices" / "lexicon.tsv"
 WITH_LEXICON = make_steps(lexicon=load_lexicon(STARTER))
@@ -144,3 +145,19 @@ def test_every_replacement_table_spells_its_written_letters_in_order() -> None:
             pairs += [(written, form) for form in forms]
     for written, spoken in pairs:
         assert _is_subsequence(_skeleton(fold_unicode(written)), _skeleton(spoken)), written
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_text)
+def test_no_plus_or_percent_sign_reaches_the_voice(text: str) -> None:
+    for said in (normalize(text), normalize(text, WITH_LEXICON)):
+        assert not set("+%٪\u066b\u066c") & set(said), (text, said)
+
+
+def test_a_5000_digit_run_is_read_in_bounded_groups() -> None:
+    run = "".join(str(i * 7 % 10) for i in range(5000))
+    said = normalize(f"الرمز {run} انتهى")
+    assert not any(char.isdigit() for char in said)
+    groups = said.removeprefix("الرمز ").removesuffix(" انتهى").split("، ")
+    assert len(groups) == 1250
+    assert all(len(group.split()) == 4 for group in groups)

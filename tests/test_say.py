@@ -25,7 +25,8 @@ def test_show_prints_the_spoken_then_the_diacritized_form() -> None:
     result = CliRunner().invoke(cli, ["say", "يوم 25 شتنبر 2023", "--show"])
     assert result.exit_code == 0, result.output
     spoken, received = result.output.splitlines()
-    assert spoken == "يوم الخامس والعشرين من شُتَنْبَر ألفين وثلاثة وعشرين"
+    # The front end writes its own words vowelled; the diacritizer adds the rest.
+    assert spoken == "يوم الْخَامِسِ وَالْعِشْرِينَ مِنْ شُتَنْبَر أَلْفَيْنِ وَثَلَاثَةٍ وَعِشْرِينَ"
     assert HARAKAT.sub("", received) == HARAKAT.sub("", spoken)
     assert received != spoken
     assert "25" not in received
@@ -62,4 +63,5 @@ def test_show_with_nothing_to_say_exits_1() -> None:
 def test_a_negative_number_is_said_after_a_double_dash() -> None:
     result = CliRunner().invoke(cli, ["say", "--show", "--", "-5 درجات"])
     assert result.exit_code == 0, result.output
-    assert "ناقص" in result.output or "سالب" in result.output
+    said = HARAKAT.sub("", result.output)
+    assert "ناقص" in said or "سالب" in said

@@ -84,7 +84,7 @@ class Settings:
 
 VALID_CHOICES: dict[str, tuple[str, ...]] = {
     "language": ("ar", "ar-ma"),
-    "month_style": ("maghreb", "mashriq", "levant"),
+    "month_style": ("maghreb", "mashriq", "levant", "tunisia-algeria"),
     "on_engine_failure": ("fail", "fallback"),
     "briefing_order": ("given", "time"),
     "briefing_depth": ("headline", "lede", "full"),

@@ -4,7 +4,42 @@ from __future__ import annotations
 
 import re
 
-from audiobrief.text.tables import ABBREVIATIONS, BRACKETED, LETTERS, MARKS, TITLES
+from audiobrief.text.tables import LETTERS, MARKS
+
+# Abbreviations with their spoken form. The spoken form holds the abbreviation's letters
+# in order (a property test relies on it: no Arabic letter of the input is lost). It is
+# written with harakat, like every word the front end writes (text/vowels.py), so the
+# diacritizer keeps it; an initial bare letter starts a cluster (فرَانْس).
+_AGENCY_AFP = "وَكَالَة فرَانْس برِس"
+_AGENCY_MAP = "وَكَالَة الْمَغْرِبِ الْعَرَبِيِّ لِلْأَنْبَاءِ"
+ABBREVIATIONS: dict[str, str] = {
+    "ق.م": "قَبْلَ الْمِيلَادِ",
+    "ق.ه": "قَبْلَ الْهِجْرَةِ",
+    "ص.ب": "صُنْدُوق الْبَرِيد",
+    "ج.م.ع": "جُمْهُورِيَّة مِصْرَ الْعَرَبِيَّة",
+    "و.م.ع": _AGENCY_MAP,
+    "أ.ف.ب": _AGENCY_AFP,
+    "ا.ف.ب": _AGENCY_AFP,
+    "ش.م.م": "شَرِكَة مَحْدُودَة الْمَسْؤُولِيَّة",
+    "ش.م": "شَرِكَة مُسَاهَمَة",
+    "أ.د": "الْأُسْتَاذ الدُّكْتُور",
+    "إلخ": "إِلَى آخِرِهِ",
+    "الخ": "إِلَى آخِرِهِ",
+}
+# Parenthesised honorifics and agency credits printed as letters.
+BRACKETED: dict[str, str] = {
+    "ص": "صَلَّى اللَّهُ عَلَيْهِ وَسَلَّمَ",
+    "ع": "عَلَيْهِ السَّلَامُ",
+    "رض": "رَضِيَ اللَّهُ عَنْهُ",
+    "ا ف ب": _AGENCY_AFP,
+    "أ ف ب": _AGENCY_AFP,
+    "و م ع": _AGENCY_MAP,
+}
+# Titles abbreviated with a dot before a name: د. أحمد -> الدكتور أحمد.
+TITLES: dict[str, str] = {"د": "الدُّكْتُور", "ذ": "الْأُسْتَاذ"}
+# Typed with the vowel before the shadda; eSpeak NG needs the shadda first (NOTES.md §1).
+for _table in (ABBREVIATIONS, BRACKETED, TITLES):
+    _table.update({k: re.sub("([\u064b-\u0650])\u0651", "\u0651\\1", v) for k, v in _table.items()})
 
 _START = f"(?<![{LETTERS}{MARKS}\\d])"
 _END = f"(?![{LETTERS}{MARKS}])"

@@ -7,11 +7,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from audiobrief.model import Article, Pauses, Script, Section, Segment
-from audiobrief.text.dates import month_name, spoken_date
+from audiobrief.text.dates import month_name, spoken_date_vowelled
 from audiobrief.text.diacritize import strip_marks
 from audiobrief.text.numbers import counted
 from audiobrief.text.split import split_sentences
 from audiobrief.text.tables import Noun
+from audiobrief.text.vowels import vowel
 
 TextStep = Callable[[str], str]
 
@@ -124,16 +125,20 @@ def build_briefing(
     # "اليوم هو" keeps the date in the nominative, as it is read on its own
     # (السبت الثامن والعشرون); after "ليوم" it would have to be genitive.
     count = counted(str(len(articles)), _STORY, case="nom")
+    said_count = vowel(count, case="nom")
+    # The show's name follows في in the intro and ختام in the outro: genitive both times.
+    # It is vowelled once, in that context, so both say it the same way.
+    show = _vowelled_show(show_title, diacritize)
     intro = Section(
         INTRO_TITLE,
         (
             say(
                 f"مرحبا بكم في {show_title}، اليوم هو {written_date(day, month_style)}.",
-                f"مَرْحَبًا بِكُمْ فِي {show_title}، الْيَوْمُ هُوَ {spoken_date(day, month_style)}.",
+                f"مَرْحَبًا بِكُمْ فِي {show}، الْيَوْمُ هُوَ {spoken_date_vowelled(day, month_style)}.",
                 0,
                 pauses.sentence_ms,
             ),
-            say(f"في هذا الموجز {count}.", f"فِي هَذَا الْمُوجَزِ {count}.", 1, pauses.section_ms),
+            say(f"في هذا الموجز {count}.", f"فِي هَذَا الْمُوجَزِ {said_count}.", 1, pauses.section_ms),
         ),
     )
     sections = [intro]
@@ -159,7 +164,7 @@ def build_briefing(
             # Opens on a voiced sound: a chapter is heard from its first millisecond.
             say(
                 f"وبهذا نصل إلى ختام {show_title} لهذا اليوم.",
-                f"وَبِهَذَا نَصِلُ إِلَى خِتَامِ {show_title} لِهَذَا الْيَوْمِ.",
+                f"وَبِهَذَا نَصِلُ إِلَى خِتَامِ {show} لِهَذَا الْيَوْمِ.",
                 0,
                 pauses.sentence_ms,
             ),
@@ -173,3 +178,16 @@ def build_briefing(
     )
     sections.append(outro)
     return Script(title=briefing_title(show_title, day, month_style), sections=tuple(sections))
+
+
+_DEFAULT_SHOW = {"موجز الأخبار": "مُوجَزِ الْأَخْبَارِ"}
+
+
+def _vowelled_show(show_title: str, diacritize: TextStep | None) -> str:
+    """The show's name with harakat, the same in every sentence that says it."""
+    if show_title in _DEFAULT_SHOW:
+        return _DEFAULT_SHOW[show_title]
+    if diacritize is None:
+        return show_title
+    said = diacritize(f"فِي {show_title}").split(" ", 1)
+    return said[1] if len(said) == 2 else show_title

@@ -6,7 +6,14 @@ import datetime as dt
 import re
 
 from audiobrief.errors import ConfigError
-from audiobrief.text.numbers import cardinal, counted, ordinal, read_integer, spoken_range
+from audiobrief.text.numbers import (
+    cardinal,
+    counted,
+    needs_from,
+    ordinal,
+    read_integer,
+    spoken_range,
+)
 from audiobrief.text.tables import (
     HIJRI_MONTHS,
     LETTERS,
@@ -17,6 +24,7 @@ from audiobrief.text.tables import (
     Noun,
     tolerant,
 )
+from audiobrief.text.vowels import vowel
 
 _MINUTE = Noun("دقيقة", "دقيقتين", "دقائق", "دقيقة", "f")
 _END = f"(?![{LETTERS}{MARKS}])"
@@ -26,6 +34,8 @@ _NOT_BEFORE = r"(?![.,/\-]?\d)"
 
 _NUMERIC_DMY = re.compile(_NOT_AFTER + r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})" + _NOT_BEFORE)
 _NUMERIC_YMD = re.compile(_NOT_AFTER + r"(\d{4})([/\-])(\d{1,2})\2(\d{1,2})" + _NOT_BEFORE)
+# A day and a month with no year, after يوم: يوم 1/3 -> يوم الأول من مارس.
+_DAY_MONTH_NUMERIC = re.compile(r"(?<=يوم )(\d{1,2})/(\d{1,2})(?![\d/.,])")
 _YEAR_RANGE = re.compile(
     _NOT_AFTER + r"(1[5-9]\d\d|20\d\d) ?[-–—/] ?(1[5-9]\d\d|20\d\d|\d\d)" + _NOT_BEFORE
 )
@@ -58,6 +68,12 @@ def spoken_date(day: dt.date, month_style: str) -> str:
     return f"{weekday} {ordinal(day.day, case='nom')} من {month} {cardinal(day.year)}"
 
 
+def spoken_date_vowelled(day: dt.date, month_style: str) -> str:
+    """spoken_date with every word vowelled: the day in the nominative, the year after من."""
+    head = vowel(f"{WEEKDAYS[day.weekday()]} {ordinal(day.day, case='nom')}", case="nom")
+    return f"{head} {vowel(f'من {month_name(day.month, month_style)} {cardinal(day.year)}')}"
+
+
 def day_words(day: int) -> str:
     """A day of the month as news readers say it: the masculine ordinal (الخامس والعشرين)."""
     return ordinal(day) if 1 <= day <= 31 else cardinal(day)
@@ -67,18 +83,26 @@ def spell_dates(text: str, month_style: str = "maghreb") -> str:
     """Read dates, times, year ranges and هـ/م years in words; other numbers stay digits."""
     text = _NUMERIC_DMY.sub(lambda m: _numeric(m[1], m[3], m[4], m[0], month_style), text)
     text = _NUMERIC_YMD.sub(lambda m: _numeric(m[4], m[3], m[1], m[0], month_style), text)
-    text = _YEAR_RANGE.sub(_year_range, text)
-    text = _ERA.sub(_era, text)
-    text = _CLOCK.sub(lambda m: _clock(m[1], int(m[2]), int(m[3] or 0)), text)
-    text = _HOUR.sub(lambda m: m[1] + _hour_words(int(m[2])), text)
-    return _DAY_MONTH.sub(_day_month, text)
+    text = _DAY_MONTH_NUMERIC.sub(lambda m: _day_of_month(m, month_style), text)
+    text = _YEAR_RANGE.sub(lambda m: vowel(_year_range(m)), text)
+    text = _ERA.sub(lambda m: vowel(_era(m)), text)
+    text = _CLOCK.sub(lambda m: _clock(m[1], _twelve_hour(m), int(m[3] or 0)), text)
+    text = _HOUR.sub(lambda m: m[1] + vowel(_hour_words(int(m[2]))), text)
+    return _DAY_MONTH.sub(lambda m: vowel(_day_month(m)), text)
 
 
 def _numeric(day: str, month: str, year: str, original: str, month_style: str) -> str:
     d, m = int(day), int(month)
     if not (1 <= d <= 31 and 1 <= m <= 12):
         return original
-    return f"{day_words(d)} من {month_name(m, month_style)} {cardinal(int(year))}"
+    return vowel(f"{day_words(d)} من {month_name(m, month_style)} {cardinal(int(year))}")
+
+
+def _day_of_month(match: re.Match[str], month_style: str) -> str:
+    day, month = int(match[1]), int(match[2])
+    if not (1 <= day <= 31 and 1 <= month <= 12):
+        return match[0]
+    return vowel(f"{day_words(day)} من {month_name(month, month_style)}")
 
 
 def _year_range(match: re.Match[str]) -> str:
@@ -91,7 +115,7 @@ def _year_range(match: re.Match[str]) -> str:
     before = match.string[: match.start()].rstrip()
     if before.endswith("بين"):
         return f"{cardinal(first)} و{cardinal(second)}"
-    return spoken_range(cardinal(first), cardinal(second), with_from=not before.endswith("من"))
+    return spoken_range(cardinal(first), cardinal(second), with_from=needs_from(before))
 
 
 def _era(match: re.Match[str]) -> str:
@@ -101,6 +125,15 @@ def _era(match: re.Match[str]) -> str:
     if letter == "م" and not is_year:
         return match[0]  # metres: money.py reads units
     return f"{read_integer(number)} {_ERA_WORDS[letter]}"
+
+
+_EVENING = re.compile(r"\s*(?:مساء|ليلا|مساءً)")
+
+
+def _twelve_hour(match: re.Match[str]) -> int:
+    """18:30 مساء is said السادسة والنصف مساء: the evening word already says which half."""
+    hour = int(match[2])
+    return hour - 12 if 12 < hour < 24 and _EVENING.match(match.string, match.end()) else hour
 
 
 def _hour_words(hour: int) -> str:
@@ -124,8 +157,9 @@ def _clock(said: str | None, hour: int, minute: int) -> str:
     elif minute:
         words += " و" + counted(str(minute), _MINUTE)
     if hour in (0, 24):
-        return words
-    return f"{said or 'الساعة '}{words}"
+        return vowel(words)
+    # The writer's own الساعة keeps its case for the diacritizer (السَّاعَةُ at the start).
+    return f"{said or vowel('الساعة') + ' '}{vowel(words)}"
 
 
 def _day_month(match: re.Match[str]) -> str:
@@ -135,7 +169,11 @@ def _day_month(match: re.Match[str]) -> str:
     if second is not None:
         days2 = day_words(int(second))
         valid = valid and 1 <= int(second) <= 31
-        days = f"{days} و{days2}" if joint == "و" else spoken_range(days, days2)
+        before = match.string[: match.start()]
+        if joint == "و":
+            days = f"{days} و{days2}"
+        else:  # من 10 إلى 15 يونيو: the من is the writer's already
+            days = spoken_range(days, days2, with_from=needs_from(before))
     if not valid and not has_from:
         return f"{days} {shahr + ' ' if shahr else ''}{month}"
     if not has_from and month.startswith("ذو "):  # with no harakat: not the lexicon's form

@@ -7,6 +7,7 @@ foreign names in Arabic script.
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from typing import NamedTuple
@@ -16,9 +17,11 @@ from audiobrief.text.latin_tables import (
     LATIN_WORDS,
     LETTERS_EN,
     LETTERS_FR,
+    NAME_WORDS,
 )
-from audiobrief.text.numbers import read_integer
+from audiobrief.text.numbers import ordinal, read_integer
 from audiobrief.text.tables import LATIN
+from audiobrief.text.vowels import vowel, vowel_names
 
 _TOKEN = rf"[0-9]*[{LATIN}][{LATIN}0-9]*"
 _RUN_RE = re.compile(rf"(?<![0-9]){_TOKEN}(?:[ \-'’.&]+{_TOKEN})*")
@@ -103,6 +106,22 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("w", ("و",)),
     ("z", ("ز",)),
 )
+# French final letters that are not said: Giroud -> جيرو, Arnaud, Thibault, Bordeaux,
+# François, Calais. Only endings that English names do not share.
+_SILENT_FINALS = {
+    "ault": "o",
+    "aud": "o",
+    "oud": "ou",
+    "eaux": "o",
+    "aux": "o",
+    "ois": "oi",
+    "ais": "E",
+    "ait": "E",
+}
+_SILENT_FINAL = re.compile("(?:" + "|".join(_SILENT_FINALS) + ")$")
+_CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+_ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+_ROMAN_VALUES = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
 _SOFT = "eiyE"
 _VOWELS = "aeiouyE"
 
@@ -136,6 +155,8 @@ def _units(word: str) -> list[str]:
     text = "".join(c for c in unicodedata.normalize("NFKD", text) if "a" <= c <= "z" or c == "E")
     if len(text) > 3 and text.endswith("e") and text[-2] not in "aeiouy":
         text = text[:-1]  # mute final e: zone, Google
+    if len(text) > 4:
+        text = _SILENT_FINAL.sub(lambda m: _SILENT_FINALS[m[0]], text)
     units: list[str] = []
     i = 0
     while i < len(text):
@@ -163,9 +184,10 @@ def _units(word: str) -> list[str]:
 
 def transliterate(word: str) -> str:
     """Write a French or English word in Arabic letters with its vowels: Sirocco -> سِيرُوكُو."""
-    known = LATIN_WORDS.get(_key(word))
-    if known:
-        return known
+    if _key(word) in LATIN_WORDS:
+        return vowel_names(LATIN_WORDS[_key(word)])
+    if _key(word) in NAME_WORDS:
+        return NAME_WORDS[_key(word)]
     units = _units(word)
     out: list[str] = []
     for j, unit in enumerate(units):
@@ -188,22 +210,38 @@ def transliterate(word: str) -> str:
 def speak_token(token: str, style: str = "fr") -> str:
     """One Latin token in Arabic script: an acronym, a mixed code (V30S), or a word."""
     if token in ACRONYM_WORDS:
-        return ACRONYM_WORDS[token]
+        return vowel_names(ACRONYM_WORDS[token])
     if not any(c.isdigit() for c in token):
         if len(token) == 1:
             return spell_letters(token, style)
         if token.isupper() and (len(token) <= 4 or not _sayable(token)):
             return spell_letters(token, style)
+        if _key(token) not in LATIN_WORDS and _is_camel(token):
+            return " ".join(_camel_part(part, style) for part in _CAMEL_RE.findall(token))
         return transliterate(token)
     words = []
     for chunk in _CHUNK_RE.findall(token):
         if chunk.isdigit():
-            words.append(read_integer(chunk))
+            words.append(vowel(read_integer(chunk)))
         elif len(chunk) == 1 or chunk.isupper():
-            words.append(ACRONYM_WORDS.get(chunk) or spell_letters(chunk, style))
+            known = ACRONYM_WORDS.get(chunk)
+            words.append(vowel_names(known) if known else spell_letters(chunk, style))
         else:
             words.append(transliterate(chunk))
     return " ".join(words)
+
+
+def _is_camel(token: str) -> bool:
+    """iPad, AirTag, PlayStation: a capital after a small letter joins two words."""
+    if re.match("(?:[cdjlmnst]|qu)[A-Z]", token):
+        return False  # French elision joined by _speak_run: lOrient, dOr
+    return any(a.islower() and b.isupper() for a, b in itertools.pairwise(token))
+
+
+def _camel_part(part: str, style: str) -> str:
+    if len(part) == 1 and part.islower():
+        return LETTERS_EN[part]  # the i of iPad, the e of eBay: English letter names
+    return speak_token(part, style)
 
 
 def _sayable(word: str) -> bool:
@@ -219,6 +257,14 @@ def spell_latin(text: str, style: str = "fr") -> str:
     return _RUN_RE.sub(lambda m: _speak_run(m[0], style), text)
 
 
+def roman_value(numeral: str) -> int | None:
+    """The value of a well-formed Roman numeral (XIV -> 14), or None."""
+    if not numeral or not _ROMAN.match(numeral):
+        return None
+    values = [_ROMAN_VALUES[c] for c in numeral]
+    return sum(-v if i + 1 < len(values) and v < values[i + 1] else v for i, v in enumerate(values))
+
+
 def _speak_run(run: str, style: str) -> str:
     parts = _PART_RE.findall(run)
     index = 1
@@ -230,11 +276,19 @@ def _speak_run(run: str, style: str) -> str:
     out: list[str] = []
     for index, part in enumerate(parts):
         if index % 2 == 0:
-            out.append(speak_token(part, style))
+            rank = roman_value(part) if index and len(part) > 1 else None
+            if (
+                rank is not None
+                and parts[index - 1].strip() == ""
+                and parts[index - 2][:1].isupper()
+            ):
+                out.append(vowel(ordinal(rank)))  # Louis XIV, Mohammed VI: the ordinal
+            else:
+                out.append(speak_token(part, style))
             continue
         sep = part.strip()
         if sep == "." and len(parts[index - 1]) > 1 and len(parts[index + 1]) > 1:
-            out.append(" دوت ")  # hespress.com
+            out.append(f" {vowel_names('دوت')} ")  # hespress.com
         elif sep == "&":
             out.append(" و")
         else:

@@ -100,6 +100,8 @@ ACRONYM_WORDS: dict[str, str] = {
     "CAN": "الكان",
     "TGV": "تي جي في",
     "OK": "أوكي",
+    **{f"{n}G": f"{w} جي" for n, w in (("3", "ثري"), ("4", "فور"), ("5", "فايف"))},
+    "4K": "فور كاي",
 }
 
 # Names, places and brands Arabic press writes in a fixed way; keys are lower case
@@ -279,3 +281,17 @@ LATIN_WORDS: dict[str, str] = {
     "dr": "دكتور",
     "st": "سانت",
 }
+
+# English words common inside brand and product names (AirTag, Face ID, PowerPoint),
+# said as the Arabic press writes them; an initial bare letter starts a cluster (برُو).
+_NAME_WORDS = (
+    "face فِيسْ|power بَاوَرْ|air إِيرْ|tag تَاغْ|pad بَادْ|phone فُونْ|watch وُوتْشْ|book بُوكْ|"
+    "pro برُو|max مَاكْسْ|plus بلَسْ|mini مِينِي|pay بَايْ|store ستُورْ|play بلَايْ|time تَايْمْ|"
+    "life لَايْفْ|smart سمَارْتْ|home هُومْ|one وَانْ|world وُورْلْدْ|news نيُوزْ|tech تِكْ|"
+    "point بُوينْتْ|station ستِيشِنْ|galaxy غَالَاكْسِي|pods بُودْزْ|buds بَادْزْ|cloud كلَاوْدْ|"
+    "chat تشَاتْ|gpt جِي بِي تِي|vision فِيجِنْ|edge إِيدْجْ|ultra أُولْترَا|light لَايْتْ|"
+    "fit فِيتْ|band بَانْدْ|box بُوكْسْ|line لَايْنْ|team تِيمْ|music مِيُوزِكْ|word وُورْدْ|"
+    "bay بَايْ|mc مَاكْ|tube تيُوبْ|drive درَايْفْ|pen بِنْ|shop شُوبْ|go غُو|up آبْ"
+)
+NAME_WORDS: dict[str, str] = dict(entry.split(" ", 1) for entry in _NAME_WORDS.split("|"))
+"""Lower-case English word -> its Arabic spelling with harakat."""

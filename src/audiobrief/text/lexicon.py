@@ -10,6 +10,7 @@ from audiobrief.errors import ConfigError
 from audiobrief.text.tables import LATIN, LETTERS, MARKS
 
 _MARK_RE = re.compile(f"[{MARKS}]")
+_VOWEL_THEN_SHADDA = re.compile("([\u064b-\u0650])\u0651")
 _WORD_RE = re.compile(f"[{LETTERS}{MARKS}]+|[{LATIN}0-9]+")
 _SPOKEN_RE = re.compile(f"[{LETTERS}{MARKS} ]+")
 # Proclitics a written word may carry (وبالرباط, للحجوبي), longest first.
@@ -53,7 +54,10 @@ class Lexicon:
     def __init__(self, entries: Mapping[str, str]) -> None:
         self._words: dict[str, str] = {}
         phrases: dict[str, str] = {}
-        for written, spoken in entries.items():
+        for written, said in entries.items():
+            # Shadda before its vowel, as eSpeak NG needs and as fold_unicode leaves the
+            # text: a form typed vowel first would change on a second pass.
+            spoken = _VOWEL_THEN_SHADDA.sub("\u0651\\1", said)
             key = _bare(written).strip()
             if " " in key:
                 phrases[key] = spoken
@@ -93,12 +97,27 @@ class Lexicon:
             rest = bare[len(clitic) :]
             if clitic.endswith("لل") and "ال" + rest in self._words:
                 spoken = self._words["ال" + rest]  # ل + ال: للحجوبي
-                return clitic[:-1] + (spoken[1:] if spoken.startswith("ا") else spoken)
+                head = _voweled_clitic(clitic[:-1], spoken)
+                return head + (spoken[1:] if spoken.startswith("ا") else spoken)
             if clitic.endswith("ال") and "ال" + rest in self._words:
-                return clitic[:-2] + self._words["ال" + rest]
+                spoken = self._words["ال" + rest]
+                return _voweled_clitic(clitic[:-2], spoken) + spoken
             if rest in self._words:
-                return clitic + self._words[rest]
+                return _voweled_clitic(clitic, self._words[rest]) + self._words[rest]
         return word
+
+
+_CLITIC_VOWELS = {"و": "\u064e", "ف": "\u064e", "ك": "\u064e", "ب": "\u0650", "ل": "\u0650"}
+
+
+def _voweled_clitic(clitic: str, spoken: str) -> str:
+    """The proclitics with their vowels when the entry has harakat (بِفَاس, not بفَاس):
+    the diacritizer keeps a marked word as it is, so a bare clitic would stay bare."""
+    if not _MARK_RE.search(spoken):
+        return clitic
+    if clitic.endswith("ال"):
+        return "".join(c + _CLITIC_VOWELS[c] for c in clitic[:-2]) + "ال"
+    return "".join(c + _CLITIC_VOWELS[c] for c in clitic)
 
 
 def _tolerant(phrase: str) -> str:
@@ -137,7 +156,7 @@ def parse_lexicon(text: str, origin: str = "lexicon") -> Lexicon:
             raise ConfigError(
                 f"{where}: {written!r} is already defined on line {lines[key]}; keep one entry."
             )
-        entries[written], lines[key] = spoken, number
+        entries[written], lines[key] = _VOWEL_THEN_SHADDA.sub("\u0651\\1", spoken), number
     lexicon = Lexicon(entries)
     for written, spoken in entries.items():
         if lexicon(spoken) != spoken:

@@ -5,21 +5,23 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from audiobrief.text.numbers import NUMBER, SCALE_NOUNS, counted, read_number
+from audiobrief.text.gender import counts_noun
+from audiobrief.text.numbers import NUMBER, SCALE_NOUNS, counted, read_number, split_number
 from audiobrief.text.tables import (
-    COUNTED_NOUNS,
     CURRENCIES,
     EURO,
     EURO_SIGNS,
     LETTERS,
     MARKS,
     PERCENT,
+    SUBUNITS,
     UNIT_SUFFIX_WORDS,
     UNITS,
     WRITTEN_NOUNS,
     Noun,
     tolerant,
 )
+from audiobrief.text.vowels import vowel
 
 _SCALE_WORDS = "ألف|آلاف|مليون|ملايين|مليار|مليارات|تريليون|تريليونات"
 _SIGN = r"(?:(?<![\w\d])([-−]))?"
@@ -49,6 +51,11 @@ _LEAD = rf"(?<![{LETTERS}{MARKS}\d.,\-−])([وف]?[بلك]?)( ?)({NUMBER})"
 _SCALED = re.compile(rf"{_LEAD} ({tolerant(*SCALE_NOUNS)}){_END}(?: ([{LETTERS}{MARKS}]+))?")
 _NOUN = re.compile(rf"{_LEAD} ({tolerant(*WRITTEN_NOUNS)}){_END}")
 _MARK_RE = re.compile(f"[{MARKS}]")
+# The author's own "per cent" (في المائة, respelled المئة): said vowelled like the front
+# end's, or the diacritizer reads المئة with a different ending each time.
+_PERCENT_WORDS = re.compile(
+    f"(?<![{LETTERS}{MARKS}])(?:في المئة|[بف]?المئة|بالمئة)(?![{LETTERS}{MARKS}])"
+)
 
 
 def _lead(match: re.Match[str]) -> str:
@@ -63,7 +70,8 @@ def _scaled(match: re.Match[str]) -> str:
     noun = WRITTEN_NOUNS.get(_MARK_RE.sub("", after))
     if noun is not None:  # the counted noun after a scale is a genitive singular
         return f"{_lead(match)}{counted(match[3], scale, construct=True)} {noun.singular}"
-    construct = match[3] == "1" or _MARK_RE.sub("", after) in COUNTED_NOUNS  # 1 مليون: مليون
+    # 1 مليون: مليون; a noun after the scale takes its construct (47 ألف مسافر)
+    construct = match[3] == "1" or counts_noun(_MARK_RE.sub("", after), after_scale=True)
     words = counted(match[3], scale, construct=construct)
     return f"{_lead(match)}{words}" + (f" {after}" if after else "")
 
@@ -73,9 +81,9 @@ def spell_counted(text: str) -> str:
 
     2 دراهم -> درهمين, 7 درهم -> سبعة دراهم, 3 مليون درهم -> ثلاثة ملايين درهم.
     """
-    text = _SCALED.sub(_scaled, text)
+    text = _SCALED.sub(lambda m: vowel(_scaled(m)), text)
     return _NOUN.sub(
-        lambda m: _lead(m) + counted(m[3], WRITTEN_NOUNS[_MARK_RE.sub("", m[4])]), text
+        lambda m: vowel(_lead(m) + price(m[3], WRITTEN_NOUNS[_MARK_RE.sub("", m[4])])), text
     )
 
 
@@ -83,9 +91,25 @@ def _signed(sign: str | None, words: str) -> str:
     return f"سالب {words}" if sign else words
 
 
+def price(number: str, noun: Noun) -> str:
+    """An amount with its noun; two decimals are the subunit (12.50 DH: درهما وخمسين
+    سنتيما) and .00 is not said."""
+    integer, fraction = split_number(number)
+    if len(fraction) != 2 or not integer:
+        return counted(number, noun)
+    whole = counted(integer, noun)
+    subunit = SUBUNITS.get(noun.singular)
+    if fraction == "00":
+        return whole
+    if subunit is None:
+        return counted(number, noun)
+    cents = counted(fraction.lstrip("0"), subunit)
+    return cents if integer.strip("0") == "" else f"{whole} و{cents}"
+
+
 def spell_money(text: str, month_style: str = "maghreb") -> str:
     """Read amounts (200 DH, $5, 3 €), units (5 كلم, 20 م²) and percentages (17,5 %)."""
-    euro = EURO["maghreb" if month_style == "maghreb" else "other"]
+    euro = EURO["maghreb" if month_style in ("maghreb", "tunisia-algeria") else "other"]
 
     def noun(sign: str) -> Noun:
         return euro if sign in EURO_SIGNS else CURRENCIES[sign]
@@ -94,11 +118,16 @@ def spell_money(text: str, month_style: str = "maghreb") -> str:
         if scale:
             words = counted(number, SCALE_NOUNS[scale], construct=True)
             return f"{words} {noun(sign).singular}"
-        return counted(number, noun(sign))
+        return price(number, noun(sign))
 
-    text = _PERCENT_AFTER.sub(lambda m: _signed(m[1], f"{read_number(m[2])} {PERCENT}"), text)
-    text = _PERCENT_BEFORE.sub(lambda m: f"{read_number(m[1])} {PERCENT}", text)
-    text = _CURRENCY_BEFORE.sub(lambda m: amount(m[2], m[3], m[1]), text)
-    text = _CURRENCY_AFTER.sub(lambda m: amount(m[1], m[2], m[3]), text)
-    text = _UNIT.sub(lambda m: counted(m[1], UNITS[m[2]]) + UNIT_SUFFIX_WORDS.get(m[2], ""), text)
+    text = _PERCENT_AFTER.sub(
+        lambda m: vowel(_signed(m[1], f"{read_number(m[2])} {PERCENT}")), text
+    )
+    text = _PERCENT_BEFORE.sub(lambda m: vowel(f"{read_number(m[1])} {PERCENT}"), text)
+    text = _PERCENT_WORDS.sub(lambda m: vowel(m[0]), text)
+    text = _CURRENCY_BEFORE.sub(lambda m: vowel(amount(m[2], m[3], m[1])), text)
+    text = _CURRENCY_AFTER.sub(lambda m: vowel(amount(m[1], m[2], m[3])), text)
+    text = _UNIT.sub(
+        lambda m: vowel(counted(m[1], UNITS[m[2]]) + UNIT_SUFFIX_WORDS.get(m[2], "")), text
+    )
     return spell_counted(text)

@@ -16,7 +16,9 @@ from audiobrief.text.lexicon import Lexicon
 from audiobrief.text.money import spell_money
 from audiobrief.text.numbers import digits
 from audiobrief.text.numerals import spell_numbers
+from audiobrief.text.patterns import group_separators, rewrite_patterns
 from audiobrief.text.tables import LETTERS, MARKS, MONTH_STYLES, PERCENT
+from audiobrief.text.vowels import vowel
 
 Step = Callable[[str], str]  # one job, pure: testable alone, reorderable, replaceable
 
@@ -38,6 +40,7 @@ _FOLD_MAP: dict[int, str | None] = {
 _FOLD = str.maketrans(_FOLD_MAP)
 _ARABIC_BASE = re.compile(f"[{LETTERS}]")
 _OTHER_DIGIT = re.compile(r"(?![0-9])\d")
+_VOWEL_THEN_SHADDA = re.compile("([\u064b-\u0650])\u0651")
 
 
 def fold_unicode(text: str) -> str:
@@ -58,7 +61,9 @@ def fold_unicode(text: str) -> str:
             continue
         on_arabic = bool(_ARABIC_BASE.match(char))
         kept.append(char)
-    return unicodedata.normalize("NFC", "".join(kept))
+    # NFC puts a vowel before its shadda; eSpeak NG then drops the vowel (NOTES.md §1),
+    # and the front end's own vowelled words must come back exactly as they were written.
+    return _VOWEL_THEN_SHADDA.sub("\u0651\\1", unicodedata.normalize("NFC", "".join(kept)))
 
 
 _HUNDRED = re.compile(f"مائ(?=(?:ة|تا|تان|تين|تي|ات)[{MARKS}]*(?![{LETTERS}]))")
@@ -95,6 +100,7 @@ _SYMBOLS = {
     ";": "؛",
     "?": "؟",
 }
+_SYMBOLS = {key: vowel(value) for key, value in _SYMBOLS.items()}
 _SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOLS)))
 _QUOTES_RE = re.compile("[\"'`´‘’‚‛“”„‟«»‹›]")
 _BRACKETS_RE = re.compile(r"[()\[\]{}<>]")
@@ -141,7 +147,7 @@ def scrub(text: str) -> str:
     out = []
     for char in text:
         if char.isdigit():
-            out.append(f" {digits(str(unicodedata.digit(char, 0)))} ")
+            out.append(f" {vowel(digits(str(unicodedata.digit(char, 0))), pausal=True)} ")
         elif char.isalpha() and "LATIN" in unicodedata.name(char, ""):
             base = unicodedata.normalize("NFKD", char)[0].lower()
             out.append(f" {LETTERS_FR[base]} " if base in LETTERS_FR else " ")
@@ -179,8 +185,8 @@ def make_steps(month_style: str = "maghreb", lexicon: Lexicon | None = None) -> 
     if month_style not in MONTH_STYLES:
         valid = ", ".join(MONTH_STYLES)
         raise ConfigError(f"Unknown month_style {month_style!r}; use one of: {valid}.")
-    letters = "fr" if month_style == "maghreb" else "en"
-    steps: list[Step] = [fold_unicode, respell]
+    letters = "fr" if month_style in ("maghreb", "tunisia-algeria") else "en"
+    steps: list[Step] = [fold_unicode, respell, group_separators, rewrite_patterns]
     if lexicon is not None:
         steps.append(lexicon)
     steps += [

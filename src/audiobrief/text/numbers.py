@@ -16,48 +16,20 @@ Case = Literal["nom", "obl"]
 MAX_CARDINAL_DIGITS = 15
 """Longer digit strings (card numbers, IDs) are read digit by digit."""
 
+
+def _split(text: str) -> tuple[str, ...]:
+    """A word list written as one string (| between words): compact to read and review."""
+    return tuple(text.split("|"))
+
+
 _ONES_M = ("", "واحد", "اثنان", "ثلاثة", "أربعة", "خمسة", "ستة", "سبعة", "ثمانية", "تسعة", "عشرة")
 _ONES_F = ("", "واحدة", "اثنتان", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثماني", "تسع", "عشر")
 _TENS = ("", "", "عشر", "ثلاث", "أربع", "خمس", "ست", "سبع", "ثمان", "تسع")  # + ون / ين
-_HUNDREDS = (
-    "",
-    "مئة",
-    "",
-    "ثلاثمئة",
-    "أربعمئة",
-    "خمسمئة",
-    "ستمئة",
-    "سبعمئة",
-    "ثمانمئة",
-    "تسعمئة",
-)  # مئة, not مائة: eSpeak NG reads the alef of مِائَة as a long vowel
+# مئة, not مائة: eSpeak NG reads the alef of مِائَة as a long vowel
+_HUNDREDS = _split("|مئة||ثلاثمئة|أربعمئة|خمسمئة|ستمئة|سبعمئة|ثمانمئة|تسعمئة")
 _DIGITS = ("صفر", "واحد", "اثنين", "ثلاثة", "أربعة", "خمسة", "ستة", "سبعة", "ثمانية", "تسعة")
-_ORD_M = (
-    "",
-    "الأول",
-    "الثاني",
-    "الثالث",
-    "الرابع",
-    "الخامس",
-    "السادس",
-    "السابع",
-    "الثامن",
-    "التاسع",
-    "العاشر",
-)
-_ORD_F = (
-    "",
-    "الأولى",
-    "الثانية",
-    "الثالثة",
-    "الرابعة",
-    "الخامسة",
-    "السادسة",
-    "السابعة",
-    "الثامنة",
-    "التاسعة",
-    "العاشرة",
-)
+_ORD_M = _split("|الأول|الثاني|الثالث|الرابع|الخامس|السادس|السابع|الثامن|التاسع|العاشر")
+_ORD_F = _split("|الأولى|الثانية|الثالثة|الرابعة|الخامسة|السادسة|السابعة|الثامنة|التاسعة|العاشرة")
 
 
 @dataclass(frozen=True)
@@ -160,6 +132,16 @@ def spoken_range(low: str, high: str, *, with_from: bool = True) -> str:
     return f"{head} {low} {_TO} {high}"
 
 
+_PREPOSITIONS = frozenset(("من", "في", "خلال", "منذ", "حتى", "عن", "على", "إلى", "الى", "طيلة"))
+
+
+def needs_from(before: str) -> bool:
+    """Whether a range written after *before* is said with مِنْ: not after a preposition,
+    which it keeps (في 2019-2021 is في ... إِلَى ..., never في مِنْ ...)."""
+    words = before.split()
+    return not words or words[-1] not in _PREPOSITIONS
+
+
 def cardinal(n: int, *, gender: Gender = "m", case: Case = "obl", construct: bool = False) -> str:
     """Spell *n* in words: 2021 -> ألفين وواحد وعشرين, 11000 -> أحد عشر ألفا.
 
@@ -169,8 +151,8 @@ def cardinal(n: int, *, gender: Gender = "m", case: Case = "obl", construct: boo
         return "سالب " + cardinal(-n, gender=gender, case=case, construct=construct)
     if n == 0:
         return "صفر"
-    if len(str(n)) > MAX_CARDINAL_DIGITS:
-        return digits(str(n))
+    if n >= 10**MAX_CARDINAL_DIGITS:
+        return long_digits(str(n))
     parts = []
     for scale in _SCALES:
         count, n = divmod(n, scale.value)
@@ -205,12 +187,25 @@ def digits(text: str) -> str:
     return " ".join(_DIGITS[int(c)] for c in text if c.isascii() and c.isdigit())
 
 
+_GROUP_DIGITS = 4
+
+
+def long_digits(text: str) -> str:
+    """A digit run too long for a number (a key, a pasted table) in groups of four, a pause
+    between groups: the listener can follow, and no int() of thousands of digits is made."""
+    return "، ".join(
+        digits(text[i : i + _GROUP_DIGITS]) for i in range(0, len(text), _GROUP_DIGITS)
+    )
+
+
 def decimal(integer: str, fraction: str, *, gender: Gender = "m", case: Case = "obl") -> str:
     """3 and 5 -> ثلاثة فاصلة خمسة; the fraction's leading zeros are read (0.05: صفر خمسة)."""
-    head = read_integer(integer, gender=gender, case=case)
     if not fraction:
-        return head
-    if len(fraction) > 3:
+        return read_integer(integer, gender=gender, case=case)
+    head = read_integer(integer, case=case)  # a decimal is counted, not agreed: خمسة فاصلة
+    if len(fraction) > MAX_CARDINAL_DIGITS:
+        tail = long_digits(fraction)
+    elif len(fraction) > 3:
         tail = digits(fraction)
     else:
         zeros = len(fraction) - len(fraction.lstrip("0"))
@@ -226,7 +221,9 @@ def read_integer(
     more than MAX_CARDINAL_DIGITS digits (codes and identifiers are read that way)."""
     if not text:
         return ""
-    if (len(text) > 1 and text[0] == "0") or len(text) > MAX_CARDINAL_DIGITS:
+    if len(text) > MAX_CARDINAL_DIGITS:
+        return long_digits(text)
+    if len(text) > 1 and text[0] == "0":
         return digits(text)
     return cardinal(int(text), gender=gender, case=case, construct=construct)
 
@@ -278,9 +275,9 @@ def counted(token: str, noun: tables.Noun, *, case: Case = "obl", construct: boo
     integer, fraction = split_number(token)
     if fraction or not integer or (integer[0] == "0" and len(integer) > 1):
         return f"{read_number(token, gender=noun.gender, case=case)} {noun.singular}"
-    n = int(integer)
     if len(integer) > MAX_CARDINAL_DIGITS:
-        return f"{digits(integer)} {noun.singular}"
+        return f"{long_digits(integer)} {noun.singular}"
+    n = int(integer)
     one = "واحدة" if noun.gender == "f" else "واحد"
     dual = (noun.dual[:-1] if construct else noun.dual) if noun.dual else None
     if n == 1:

@@ -29,6 +29,7 @@ _PROTECTED_RES = (
     re.compile(r"(?<![^\s(])(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Inc|Ltd|Co|No|vs|etc)\.(?=\s)"),
 )
 _WORD_RE = re.compile(r"\S+")
+_SPACES_RE = re.compile(r"(\s+)")
 _BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"  # invisible; split runs before normalize
 _NEW_SENTENCE_RE = re.compile(f"[{_BIDI}]*(?:[\\s{_ARABIC_LETTER}]|$)")
 _LETTER_OR_DIGIT_RE = re.compile(r"[^\W_]")
@@ -169,3 +170,30 @@ def _cut_cost(left: str, right: str) -> float:
     elif right in _FUNCTION_WORDS or (right.startswith("و") and len(right) > 3):
         cost += _COST_BEFORE_LINK_WORD  # "... مكتب تنمية التعاون | وخاصة تلك ..."
     return cost
+
+
+MAX_PIECE_WORDS = 60
+"""The most words the model is given at once; news sentences rarely reach it."""
+_CLAUSE_MARK_RE = re.compile("[،؛,;:.!?؟]$")
+
+
+def pieces(text: str, max_words: int = MAX_PIECE_WORDS) -> list[str]:
+    """Cut *text* into pieces of at most *max_words* words; joined, they give *text* back.
+
+    A piece ends at a clause mark once it holds half of *max_words*, else at the limit,
+    so the model keeps as much context as it can and never gets an unbounded input.
+    """
+    out: list[str] = []
+    current: list[str] = []
+    words = 0
+    for part in _SPACES_RE.split(text):
+        current.append(part)
+        if not part or part.isspace():
+            continue
+        words += 1
+        if words >= max_words or (words >= max_words // 2 and _CLAUSE_MARK_RE.search(part)):
+            out.append("".join(current))
+            current, words = [], 0
+    if current:
+        out.append("".join(current))
+    return [piece for piece in out if piece] or [text]

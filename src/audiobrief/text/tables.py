@@ -27,19 +27,28 @@ def _words(text: str, sep: str | None = None) -> tuple[str, ...]:
     return tuple(text.split(sep))
 
 
-MONTH_STYLES = ("maghreb", "mashriq", "levant")
+MONTH_LOCALES = {
+    "maghreb": "ar_MA",
+    "mashriq": "ar_EG",
+    "levant": "ar_LB",
+    "tunisia-algeria": "ar_TN",
+}
+"""Each month style and the CLDR locale whose month names it speaks (جوان in ar_TN, ar_DZ)."""
+MONTH_STYLES = tuple(MONTH_LOCALES)
 """Month names a voice speaks; the `month_style` setting picks one."""
 
+
+def _cldr_months(locale: str) -> tuple[str, ...]:
+    # CLDR (through Babel, installed with trafilatura) is the reference for each country's
+    # month names; the data ships with Babel, so nothing is fetched.
+    from babel import Locale
+
+    names = Locale.parse(locale).months["format"]["wide"]
+    return tuple(str(names[month]) for month in range(1, 13))
+
+
 MONTHS: dict[str, tuple[str, ...]] = {
-    "maghreb": _words("يناير|فبراير|مارس|أبريل|ماي|يونيو|يوليوز|غشت|شتنبر|أكتوبر|نونبر|دجنبر", "|"),
-    "mashriq": _words(
-        "يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر", "|"
-    ),
-    "levant": _words(
-        "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|"
-        "تشرين الأول|تشرين الثاني|كانون الأول",
-        "|",
-    ),
+    style: _cldr_months(locale) for style, locale in MONTH_LOCALES.items()
 }
 
 # Every spelling a source may print (Morocco, Mauritania, Tunisia and Algeria, Egypt,
@@ -119,6 +128,21 @@ CURRENCIES: dict[str, Noun] = {
     ),
 }
 EURO_SIGNS = ("€", "EUR", "Euro", "euro", "euros")
+_SANTIM = _noun("سنتيم", "سنتيمين", "سنتيمات", "سنتيما")
+_CENT = _noun("سنت", "سنتين", "سنتات", "سنتا")
+# The hundredth of a currency, by the singular of its noun: 12.50 DH is twelve dirhams
+# and fifty santims (never فاصلة), as prices are said.
+SUBUNITS: dict[str, Noun] = {
+    "درهم": _SANTIM,
+    "دولار": _CENT,
+    "دولار أمريكي": _CENT,
+    "دولار أميركي": _CENT,
+    "أورو": _CENT,
+    "يورو": _CENT,
+    "ريال سعودي": _noun("هللة", "هللتين", "هللات", "هللة", "f"),
+    "جنيه مصري": _noun("قرش", "قرشين", "قروش", "قرشا"),
+    "جنيه": _noun("قرش", "قرشين", "قروش", "قرشا"),
+}
 
 _METRE = _noun("متر", "مترين", "أمتار", "مترا")
 _KM = _noun("كيلومتر", "كيلومترين", "كيلومترات", "كيلومترا")
@@ -165,7 +189,7 @@ _WRITTEN = (
     _noun("دينار", "دينارين", "دنانير", "دينارا"),
     _noun("جنيه", "جنيهين", "جنيهات", "جنيها"),
     _noun("ليرة", "ليرتين", "ليرات", "ليرة", "f"),
-    _noun("سنتيم", "سنتيمين", "سنتيمات", "سنتيما"),
+    _SANTIM,
     _METRE,
     _KM,
     _KG,
@@ -212,7 +236,10 @@ FEMININE_NOUNS = frozenset(
 # Nouns whose number is an ordinal (الفصل 47 -> الفصل السابع والأربعين), with their gender.
 ORDINAL_NOUNS: dict[str, Literal["m", "f"]] = {
     **dict.fromkeys(
-        ("فصل", "بند", "باب", "جزء", "قسم", "مركز", "شطر", "محور", "كتاب", "مؤتمر", "موسم", "يوم"),
+        (
+            *("فصل", "بند", "باب", "جزء", "قسم", "مركز", "شطر", "محور", "كتاب", "مؤتمر"),
+            *("موسم", "يوم", "قرن", "ترتيب", "أسبوع", "شوط", "عدد", "اجتماع", "منتدى"),
+        ),
         "m",
     ),
     **dict.fromkeys(
@@ -229,6 +256,7 @@ ORDINAL_NOUNS: dict[str, Literal["m", "f"]] = {
             "نسخته",
             "مرحلة",
             "سنة",
+            "دقيقة",
         ),
         "f",
     ),
@@ -237,34 +265,6 @@ ORDINAL_NOUNS: dict[str, Literal["m", "f"]] = {
 LAW_NOUNS = _words(
     "القانون قانون الظهير ظهير المرسوم مرسوم القرار قرار المنشور منشور الدورية دورية رقم"
 )
-
-# Abbreviations with their spoken form. The spoken form holds the abbreviation's letters
-# in order (a property test relies on it: no Arabic letter of the input is lost).
-ABBREVIATIONS: dict[str, str] = {
-    "ق.م": "قبل الميلاد",
-    "ق.ه": "قبل الهجرة",
-    "ص.ب": "صندوق البريد",
-    "ج.م.ع": "جمهورية مصر العربية",
-    "و.م.ع": "وكالة المغرب العربي للأنباء",
-    "أ.ف.ب": "وكالة فرانس برس",
-    "ا.ف.ب": "وكالة فرانس برس",
-    "ش.م.م": "شركة محدودة المسؤولية",
-    "ش.م": "شركة مساهمة",
-    "أ.د": "الأستاذ الدكتور",
-    "إلخ": "إلى آخره",
-    "الخ": "إلى آخره",
-}
-# Parenthesised honorifics and agency credits printed as letters.
-BRACKETED: dict[str, str] = {
-    "ص": "صلى الله عليه وسلم",
-    "ع": "عليه السلام",
-    "رض": "رضي الله عنه",
-    "ا ف ب": "وكالة فرانس برس",
-    "أ ف ب": "وكالة فرانس برس",
-    "و م ع": "وكالة المغرب العربي للأنباء",
-}
-# Titles abbreviated with a dot before a name: د. أحمد -> الدكتور أحمد.
-TITLES: dict[str, str] = {"د": "الدكتور", "ذ": "الأستاذ"}
 
 # Regex character classes (bodies, for use inside [...]).
 LETTERS = "\u0621-\u063a\u0641-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff"
