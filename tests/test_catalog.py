@@ -243,6 +243,7 @@ def test_a_version_1_catalog_is_upgraded_in_place_keeping_its_episodes(output: P
         assert "pending" not in {r[0] for r in db.execute("SELECT name FROM sqlite_master")}
     with open_catalog(path) as catalog:
         assert [r.guid for r in catalog.episodes()] == [info.guid]
-        assert catalog.pending() == [] and catalog.tombstone("article", "x") is None
+        assert catalog.pending() == []
+        assert catalog.tombstone("article", "x") is None
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
