@@ -54,6 +54,7 @@ def _in_tmp_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Run every test in its own folder, so nothing lands in the checkout."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "xdg-state"))  # the run log
     # Each test brings its own voices/; the checkout's built-in ones would leak in
     # (an editable install finds them), so they are off unless a test turns them on.
     monkeypatch.setattr(profiles, "BUILTIN_VOICES", tmp_path / "no-builtin-voices")
