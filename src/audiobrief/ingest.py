@@ -46,8 +46,8 @@ def entries(
     limit: int | None,
     outcomes: list[Outcome],
 ) -> list[Entry]:
-    """The feeds' entries, each page once (by canonical URL), from *since* on, at most
-    *limit* of them in the order the feeds list them (newest first, as feeds do)."""
+    """The feeds' entries, each page once (by canonical URL), from *since* on, newest
+    first, at most *limit* of them."""
     zone = ZoneInfo(run.settings.timezone)
     found: dict[str, Entry] = {}
     for source in sources:
@@ -63,8 +63,11 @@ def entries(
                 continue
             url = canonical_url(entry.url)
             found.setdefault(url, replace(entry, url=url))
-    listed_all = list(found.values())
-    return listed_all[:limit] if limit is not None else listed_all
+    # Newest first, undated entries last in the order listed (sitemaps often list oldest
+    # first, and several feeds interleave): --limit keeps the newest.
+    oldest = dt.datetime.min.replace(tzinfo=dt.UTC)
+    ordered = sorted(found.values(), key=lambda e: e.published or oldest, reverse=True)
+    return ordered[:limit] if limit is not None else ordered
 
 
 def drop_unpublished(listed: list[Entry], gone: set[str], outcomes: list[Outcome]) -> list[Entry]:
