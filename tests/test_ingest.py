@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -267,7 +266,33 @@ def test_speak_and_brief_print_json(site: Site, tmp_path: Path) -> None:
     assert Path("out", briefing["mp3_url"].removeprefix("http://127.0.0.1:8000/")).is_file()
 
 
-@pytest.fixture(autouse=True)
-def _no_leftover_output() -> Iterator[None]:
-    yield
-    shutil.rmtree("out", ignore_errors=True)
+def test_brief_json_prints_a_failed_line_too(site: Site) -> None:
+    result = CliRunner(mix_stderr=False).invoke(
+        cli, ["brief", "--date", "2026-11-28", "-o", "out", "--voice", "fake", "--json"]
+    )
+    assert result.exit_code == 1
+    (row,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert row["status"] == "failed"
+    assert "no articles were spoken for 2026-11-28" in row["error"]
+    assert result.stderr.startswith("Error: no articles were spoken")
+
+
+def test_brief_quiet_still_reports_the_fallback_voice(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "rain.txt").write_text("أمطار في فاس\n\nتهاطلت أمطار غزيرة.\n", encoding="utf-8")
+    runner = CliRunner(mix_stderr=False)
+    assert runner.invoke(cli, ["speak", "rain.txt", "-o", "out", "--voice", "fake"]).exit_code == 0
+    monkeypatch.setitem(engines._extra, "broken", lambda **_: _Broken())
+    (tmp_path / "voices" / "broken.toml").write_text(
+        'engine = "broken"\ndiacritize = false\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("AUDIOBRIEF_ON_ENGINE_FAILURE", "fallback")
+    monkeypatch.setenv("AUDIOBRIEF_FALLBACK_VOICE", "fake")
+    result = runner.invoke(cli, ["-q", "brief", "-o", "out", "--voice", "broken"])
+    assert result.exit_code == 0, result.stderr
+    log = (tmp_path / "xdg-state" / "audiobrief" / "audiobrief.log").read_text("utf-8")
+    assert log.count("the fallback voice spoke it") >= 1
+    (summary,) = [line for line in result.stderr.splitlines() if line.startswith("briefing ")]
+    assert "warning" in summary
+    assert "fallback voice" in summary

@@ -260,7 +260,14 @@ def brief(
 
     run = _run(obj, flags)
     day_ = day.date() if day else run.today
-    episode = pipeline.brief(run, day=day_, sources=sources, republish=republish)
+    try:
+        episode = pipeline.brief(run, day=day_, sources=sources, republish=republish)
+    except AudiobriefError as exc:
+        if as_json:  # the caller reads stdout: a line for the failure too
+            click.echo(
+                report.episode_json(None, run.settings.output_dir, status="failed", error=str(exc))
+            )
+        raise
     if as_json:
         out = run.settings.output_dir
         click.echo(report.episode_json(episode, out, status=episode.status))

@@ -1,4 +1,8 @@
-"""The steps of `pipeline.ingest`: which entries, which changed, speak and publish them."""
+"""The steps of `pipeline.ingest`: which entries, which changed, speak and publish them.
+
+Imported by `pipeline.ingest` when it runs (never at import time), so importing the
+pipeline here is no cycle.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +11,14 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from audiobrief.articles.feeds import Entry, read_entries
 from audiobrief.articles.limits import check_length
 from audiobrief.articles.pages import Fetched, content_hash
 from audiobrief.errors import AudiobriefError
-from audiobrief.model import Article, Script
+from audiobrief.model import Article, Episode, Script
+from audiobrief.pipeline import Outcome, Run
 from audiobrief.publish.identity import article_key, canonical_url
 from audiobrief.publish.images import check_cover
 from audiobrief.publish.publisher import Publisher
@@ -24,18 +28,20 @@ from audiobrief.text.briefing import dated_title
 from audiobrief.text.script import build_script
 from audiobrief.voice import open_voice
 
-if TYPE_CHECKING:
-    from audiobrief.pipeline import Outcome, Run
-
 logger = logging.getLogger(__name__)
 
 Made = tuple[Article, Script, Rendered, Seen]
 
 
-def _outcome(outcomes: list[Outcome], source: str, **fields: object) -> None:
-    from audiobrief.pipeline import Outcome
-
-    outcomes.append(Outcome(source, len(outcomes), **fields))  # type: ignore[arg-type]
+def _outcome(
+    outcomes: list[Outcome],
+    source: str,
+    *,
+    status: str = "",
+    error: AudiobriefError | None = None,
+    episode: Episode | None = None,
+) -> None:
+    outcomes.append(Outcome(source, len(outcomes), episode=episode, error=error, status=status))
 
 
 def entries(
