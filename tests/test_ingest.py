@@ -296,3 +296,14 @@ def test_brief_quiet_still_reports_the_fallback_voice(
     (summary,) = [line for line in result.stderr.splitlines() if line.startswith("briefing ")]
     assert "warning" in summary
     assert "fallback voice" in summary
+
+
+def test_quiet_runs_with_nothing_to_report_print_nothing_on_stderr(site: Site) -> None:
+    feed = f"{site.base}/feed/"
+    first = _ingest(feed, "-q")
+    assert first.stderr == ""  # three new articles, no problem: nothing for cron to mail
+    assert len(first.stdout.splitlines()) == 3
+    site.bodies[RAIN] = "تهاطلت أمطار غزيرة على مدينة فاس وضواحيها طيلة الليل."
+    second = _ingest(feed, "-q")
+    assert second.stderr == "1 updated, 2 not modified\n"  # a re-spoken article is never silent
+    assert _ingest(feed, "-q").stdout == "nothing new\n"

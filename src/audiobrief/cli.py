@@ -199,7 +199,9 @@ def ingest(
     failed = _echo_outcomes(outcomes, run, as_json=as_json, spoken_only=True)
     if not any(o.state in (*report.SPOKEN, "failed") for o in outcomes):
         click.echo("nothing new", err=as_json)
-    click.echo(report.summary(outcomes, obj["tally"]), err=True)
+    # Under -q (cron, which mails stderr) the summary comes only when it needs a reader.
+    if not obj["quiet"] or report.worth_telling(outcomes, obj["tally"]):
+        click.echo(report.summary(outcomes, obj["tally"]), err=True)
     if failed:
         sys.exit(1)
 

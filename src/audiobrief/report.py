@@ -67,6 +67,12 @@ def summary(outcomes: Sequence[Outcome], tally: Tally | None) -> str:
     return line + warnings_note(tally)
 
 
+def worth_telling(outcomes: Sequence[Outcome], tally: Tally | None) -> bool:
+    """Something failed, was skipped, was spoken again, or warned."""
+    noted = ("failed", "updated", "unpublished")
+    return any(o.state in noted for o in outcomes) or bool(tally and tally.messages)
+
+
 def warnings_note(tally: Tally | None) -> str:
     """`; 2 warnings: ... (see LOG)`, or "" when the run had none."""
     if tally is None or not tally.messages:
