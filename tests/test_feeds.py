@@ -36,7 +36,7 @@ def test_rss_entries_keep_order_links_and_utc_dates(tmp_path: Path) -> None:
     assert first.title == "خبر أول"
     assert first.published == dt.datetime(2026, 11, 28, 7, 15, tzinfo=dt.UTC)
     assert undated.published is None
-    assert undated.url.endswith("/b/")
+    assert undated.url == "https://news.example.org/b/"  # relative to the site
 
 
 def test_a_sitemap_entity_is_never_resolved(tmp_path: Path) -> None:
@@ -76,3 +76,13 @@ def test_a_version_2_catalog_gains_the_seen_table(tmp_path: Path) -> None:
         again = catalog.seen(seen.url)
     assert again is not None
     assert (again.status, again.etag, again.content_hash) == ("failed", None, None)
+
+
+def test_an_entry_that_names_a_local_file_is_skipped(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    feed = RSS.replace("https://news.example.org/a/", "file:///etc/passwd")
+    (tmp_path / "feed.xml").write_text(feed, encoding="utf-8")
+    (entry,) = read_entries(str(tmp_path / "feed.xml"))
+    assert entry.url == "https://news.example.org/b/"
+    assert "passwd: not an http(s) address" in caplog.text

@@ -54,18 +54,29 @@ def read_entries(source: str, *, fetch: Fetch | None = None) -> list[Entry]:
     get = fetch or _fetch_xml
     data = _read(source, get)
     root = _xml_root(data)
+    entries: list[Entry] = []
     if root is not None and _local(root.tag) == "sitemapindex":
-        entries: list[Entry] = []
         for child in _locs(root, "sitemap")[:MAX_SITEMAPS]:
             child_url = urllib.parse.urljoin(source, child[0])
+            if not _is_web(child_url):  # a listed name never opens a local file
+                raise ArticleError(child_url, "is not a web address; check the sitemap index")
             child_root = _xml_root(_read(child_url, get))
             if child_root is None or _local(child_root.tag) != "urlset":
                 raise ArticleError(child_url, "is not a sitemap; check the sitemap index")
             entries += _sitemap_entries(child_root, child_url)
-        return entries
-    if root is not None and _local(root.tag) == "urlset":
-        return _sitemap_entries(root, source)
-    return _feed_entries(data, source)
+    elif root is not None and _local(root.tag) == "urlset":
+        entries = _sitemap_entries(root, source)
+    else:
+        entries = _feed_entries(data, source)
+    web = [e for e in entries if _is_web(e.url)]
+    for entry in entries:
+        if not _is_web(entry.url):  # the page loader would read it as a local file
+            logger.warning("%s: skipped %s: not an http(s) address", source, entry.url)
+    return web
+
+
+def _is_web(url: str) -> bool:
+    return urllib.parse.urlsplit(url).scheme in ("http", "https")
 
 
 def _read(source: str, fetch: Fetch) -> bytes:
@@ -142,6 +153,8 @@ def _feed_entries(data: bytes, source: str) -> list[Entry]:
             "is neither an RSS or Atom feed nor a sitemap; give the site's feed "
             "(e.g. /feed/) or its sitemap.xml",
         )
+    # Relative links are relative to the feed's URL, or for a saved file to the site's.
+    base = source if _is_web(source) else str(parsed.feed.get("link") or source)
     entries = []
     for item in parsed.entries:
         link = item.get("link") or _alternate(item.get("links", ()))
@@ -153,7 +166,7 @@ def _feed_entries(data: bytes, source: str) -> list[Entry]:
         stamp = item.get("published_parsed") or item.get("updated_parsed")
         # feedparser gives UTC struct_time: timegm, not mktime (local time)
         when = dt.datetime.fromtimestamp(calendar.timegm(stamp), dt.UTC) if stamp else None
-        entries.append(Entry(urllib.parse.urljoin(source, link), item.get("title"), when, source))
+        entries.append(Entry(urllib.parse.urljoin(base, link), item.get("title"), when, source))
     return entries
 
 
