@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import sys
 from collections.abc import Callable
@@ -13,6 +12,7 @@ from typing import Any
 
 import click
 
+from audiobrief import logs, report
 from audiobrief.errors import AudiobriefError, ConfigError
 
 
@@ -23,6 +23,7 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except AudiobriefError as exc:
+            logs.file_only(f"Error: {exc}")
             if ctx.meta.get("audiobrief.debug"):
                 raise
             raise click.ClickException(str(exc)) from exc
@@ -43,19 +44,42 @@ class _Group(click.Group):
     help="Settings file (missing is fine: defaults apply).",
 )
 @click.option("--debug", is_flag=True, help="Show tracebacks and debug logging.")
-@click.option("-q", "--quiet", is_flag=True, help="No progress bar or warnings.")
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No progress on the terminal (the log keeps everything)."
+)
+@click.option("-v", "--verbose", is_flag=True, help="Show each stage as it runs.")
 @click.version_option(package_name="audiobrief")
 @click.pass_context
-def cli(ctx: click.Context, config_path: Path, debug: bool, quiet: bool) -> None:
-    """Turn Arabic news articles into spoken MP3 episodes, a podcast feed and a web page."""
+def cli(ctx: click.Context, config_path: Path, debug: bool, quiet: bool, verbose: bool) -> None:
+    """Turn Arabic news articles into spoken MP3 episodes, a podcast feed and a web page.
+
+    Every run appends to a log file (setting log_file; default
+    ~/.local/state/audiobrief/audiobrief.log), warnings and errors included.
+    """
     ctx.meta["audiobrief.debug"] = debug
-    level = logging.DEBUG if debug else logging.ERROR if quiet else logging.WARNING
-    logging.basicConfig(format="%(levelname)s: %(message)s", stream=sys.stderr)
-    # Libraries (trafilatura, htmldate) log what audiobrief then reports as one Error line;
-    # their records show with --debug only.
-    logging.getLogger().setLevel(logging.DEBUG if debug else logging.CRITICAL + 1)
-    logging.getLogger("audiobrief").setLevel(level)
-    ctx.obj = {"config": config_path, "quiet": quiet}
+    ctx.obj = {"config": config_path, "quiet": quiet, "verbose": verbose, "debug": debug}
+    ctx.obj["tally"] = logs.configure(verbosity=_verbosity(ctx.obj), debug=debug)
+    ctx.call_on_close(logs.close)
+
+
+def _verbosity(obj: dict[str, Any]) -> int:
+    return 1 if obj["verbose"] else -1 if obj["quiet"] else 0
+
+
+def _set_flag(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """-q and -v after a subcommand mean what they mean before it."""
+    root = ctx.find_root()
+    if value and root.obj is not None and param.name:
+        root.obj[param.name] = True
+
+
+def _json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        help="Print one JSON object per episode per line (guid, URLs, duration_s, status).",
+    )(f)
 
 
 def _out_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -90,9 +114,16 @@ def _republish_option(f: Callable[..., Any]) -> Callable[..., Any]:
 @_base_url_option
 @click.option("--fail-fast", is_flag=True, help="Publish nothing if any source fails.")
 @_republish_option
+@_json_option
 @click.pass_obj
 def speak(
-    obj: dict[str, Any], /, sources: tuple[str, ...], fail_fast: bool, republish: bool, **flags: Any
+    obj: dict[str, Any],
+    /,
+    sources: tuple[str, ...],
+    fail_fast: bool,
+    republish: bool,
+    as_json: bool,
+    **flags: Any,
 ) -> None:
     """Speak each SOURCE (.txt, .html, .md, URL, or - for stdin) as an article episode.
 
@@ -110,19 +141,91 @@ def speak(
     outcomes = pipeline.speak_each(
         sources, run, stdin=stdin, fail_fast=fail_fast, republish=republish
     )
+    failed = _echo_outcomes(outcomes, run, as_json=as_json)
+    note = report.warnings_note(obj["tally"])
+    if len(outcomes) > 1 or note:
+        updated = sum(o.state == "updated" for o in outcomes)
+        again = f" ({updated} updated)" if updated else ""
+        click.echo(f"{len(outcomes) - failed} spoken{again}, {failed} failed{note}", err=True)
+    if failed:
+        sys.exit(1)
+
+
+@cli.command()
+@click.argument("sources", nargs=-1, required=True)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only entries published on or after this day, YYYY-MM-DD.",
+)
+@click.option(
+    "--limit", type=click.IntRange(min=1), default=None, help="Only the N newest entries."
+)
+@click.option("--dry-run", is_flag=True, help="List what would be spoken; download nothing.")
+@_out_option
+@_voice_option
+@_base_url_option
+@_json_option
+@click.pass_obj
+def ingest(
+    obj: dict[str, Any],
+    /,
+    sources: tuple[str, ...],
+    since: dt.datetime | None,
+    limit: int | None,
+    dry_run: bool,
+    as_json: bool,
+    **flags: Any,
+) -> None:
+    """Speak every new or changed article of the site's feeds or sitemaps (SOURCE: URL or file).
+
+    Each page is downloaded only if changed and spoken only if its text changed (same
+    guid); a run with nothing new says "nothing new". Unpublished articles never return.
+
+    \b
+    Example (cron, every 15 minutes):
+        audiobrief ingest -q https://news.example.org/feed/ -o /srv/audio
+    """
+    from audiobrief import pipeline
+
+    run = _run(obj, flags)
+    day = since.date() if since else None
+    outcomes = pipeline.ingest(sources, run, since=day, limit=limit, dry_run=dry_run)
+    if dry_run:
+        for outcome in outcomes:
+            click.echo(f"{outcome.state}: {outcome.source}")
+        return
+    failed = _echo_outcomes(outcomes, run, as_json=as_json, spoken_only=True)
+    if not any(o.state in (*report.SPOKEN, "failed") for o in outcomes):
+        click.echo("nothing new", err=as_json)
+    # Under -q (cron, which mails stderr) the summary comes only when it needs a reader.
+    if not obj["quiet"] or report.worth_telling(outcomes, obj["tally"]):
+        click.echo(report.summary(outcomes, obj["tally"]), err=True)
+    if failed:
+        sys.exit(1)
+
+
+def _echo_outcomes(
+    outcomes: list[Any], run: Any, *, as_json: bool, spoken_only: bool = False
+) -> int:
+    """Each outcome's line (or JSON object) on stdout, each failure's Error line on stderr."""
     failed = 0
+    out = run.settings.output_dir
     for outcome in outcomes:
+        if as_json and (outcome.error is not None or outcome.episode is not None):
+            click.echo(report.outcome_json(outcome, out))
         if outcome.episode is not None:
-            click.echo(_summary(outcome.episode))
-        else:
+            if not as_json and not (spoken_only and outcome.state not in report.SPOKEN):
+                click.echo(_summary(outcome.episode))
+        elif outcome.error is not None:
             failed += 1
             message = str(outcome.error)
             named = message.startswith(f"{outcome.source}: ")
-            click.echo(f"Error: {message if named else f'{outcome.source}: {message}'}", err=True)
-    if len(outcomes) > 1:
-        click.echo(f"{len(outcomes) - failed} spoken, {failed} failed", err=True)
-    if failed:
-        sys.exit(1)
+            line = f"Error: {message if named else f'{outcome.source}: {message}'}"
+            logs.file_only(line)
+            click.echo(line, err=True)
+    return failed
 
 
 @cli.command()
@@ -138,6 +241,7 @@ def speak(
 @_voice_option
 @_base_url_option
 @_republish_option
+@_json_option
 @click.pass_obj
 def brief(
     obj: dict[str, Any],
@@ -145,6 +249,7 @@ def brief(
     sources: tuple[str, ...],
     day: dt.datetime | None,
     republish: bool,
+    as_json: bool,
     **flags: Any,
 ) -> None:
     """Build the daily briefing from the day's articles (or the SOURCES given).
@@ -157,8 +262,21 @@ def brief(
 
     run = _run(obj, flags)
     day_ = day.date() if day else run.today
-    episode = pipeline.brief(run, day=day_, sources=sources, republish=republish)
-    click.echo(_summary(episode))
+    try:
+        episode = pipeline.brief(run, day=day_, sources=sources, republish=republish)
+    except AudiobriefError as exc:
+        if as_json:  # the caller reads stdout: a line for the failure too
+            click.echo(
+                report.episode_json(None, run.settings.output_dir, status="failed", error=str(exc))
+            )
+        raise
+    if as_json:
+        out = run.settings.output_dir
+        click.echo(report.episode_json(episode, out, status=episode.status))
+    else:
+        click.echo(_summary(episode))
+    if note := report.warnings_note(obj["tally"]):
+        click.echo(f"briefing {episode.status}{note}", err=True)
 
 
 @cli.command()
@@ -370,6 +488,10 @@ def _run(obj: dict[str, Any], flags: dict[str, Any]) -> Any:
     settings = load_settings(obj["config"], flags, os.environ)
     if settings.cache_dir is None:
         settings = type(settings)(**{**settings.__dict__, "cache_dir": _default_cache()})
+    # -q/-v may come after the subcommand: the terminal is set up again, the log opened.
+    obj["tally"] = logs.configure(verbosity=_verbosity(obj), debug=obj["debug"])
+    log_file = settings.log_file or logs.default_log_file(os.environ, Path.home())
+    logs.open_log(log_file, settings.output_dir, sys.argv[1:], obj["tally"])
     progress = None if obj["quiet"] else _progress
     given = is_given("base_url", obj["config"], flags, os.environ)
     now = dt.datetime.now(dt.UTC)
@@ -399,6 +521,24 @@ def _progress(label: str, total: int) -> Callable[[int], None]:
     return tick
 
 
+def _accept_verbosity(group: click.Group) -> None:
+    """Give every subcommand -q and -v (`audiobrief brief -q` as a cron line writes it)."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _accept_verbosity(command)
+            continue
+        command.params += [
+            click.Option(
+                ["-q", "--quiet"], is_flag=True, expose_value=False, callback=_set_flag,
+                help="No progress on the terminal (the log keeps everything).",
+            ),
+            click.Option(
+                ["-v", "--verbose"], is_flag=True, expose_value=False, callback=_set_flag,
+                help="Show each stage as it runs.",
+            ),
+        ]  # fmt: skip
+
+
 def _missing(exc: ImportError) -> str:
     """The one line for a library that is missing or broken: what to pip install."""
     # lxml 5.2 moved its HTML cleaner out to a package of its own
@@ -414,3 +554,6 @@ def _missing(exc: ImportError) -> str:
 def _summary(episode: Any) -> str:
     sentences = {(c.section, c.sentence) for c in episode.timeline.cues}
     return f"{episode.mp3_path} ({episode.duration_ms / 1000:.0f} s, {len(sentences)} sentences)"
+
+
+_accept_verbosity(cli)

@@ -67,6 +67,8 @@ class Settings:
     cache_dir: Path | None = None
     """Synthesis cache folder; None means the user cache folder."""
     cache_max_mb: int = 500
+    log_file: Path | None = None
+    """Every run appends here; None means the user state folder (outside the site)."""
     feed_keep: int = 0
     """Episodes listed in each feed, newest first; 0 keeps all."""
     briefing_order: str = "given"

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Literal
 
 EpisodeKind = Literal["article", "briefing"]
+EpisodeStatus = Literal["new", "updated", "unchanged"]
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,10 @@ class Episode:
     script: Script
     files: tuple[Path, ...] = ()
     """Side files written next to the MP3 (captions, chapters, transcript page)."""
+    status: EpisodeStatus = "new"
+    """What this run did: published it first, changed its files, or found them the same."""
+    base_url: str = ""
+    """The site's public address it was published under (the output folder's URL)."""
 
     @property
     def duration_ms(self) -> int:

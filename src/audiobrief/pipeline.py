@@ -18,7 +18,7 @@ from audiobrief.model import Article, ArticleMeta, Episode, Script
 from audiobrief.publish.catalog import EpisodeRecord
 from audiobrief.publish.files import write_atomic
 from audiobrief.publish.images import check_cover
-from audiobrief.publish.lookup import day_articles, episode_pages, find_refs
+from audiobrief.publish.lookup import day_articles, episode_pages, find_refs, read_seen
 from audiobrief.publish.publisher import open_publisher
 from audiobrief.publish.views import base_url
 from audiobrief.render import Rendered, render
@@ -55,6 +55,16 @@ class Outcome:
     """Its place among the sources given."""
     episode: Episode | None = None
     error: AudiobriefError | None = None
+    status: str = ""
+    """`new`, `updated`, `unchanged` or `failed`; for ingest also `not modified`,
+    `unpublished` (skipped for good) and, with --dry-run, `would check`/`would speak`."""
+
+    @property
+    def state(self) -> str:
+        """The status, from the episode when the outcome does not say."""
+        if self.status:
+            return self.status
+        return self.episode.status if self.episode is not None else "failed"
 
 
 def speak(
@@ -111,6 +121,39 @@ def speak_each(
                     raise
                 outcomes.append(Outcome(sources[index], index, error=exc))
     return sorted(outcomes, key=lambda o: o.index)
+
+
+def ingest(
+    sources: Sequence[str],
+    run: Run,
+    *,
+    since: dt.date | None = None,
+    limit: int | None = None,
+    dry_run: bool = False,
+) -> list[Outcome]:
+    """Speak each new or changed article a site's feeds or sitemaps list, and publish it.
+
+    Pages are fetched conditionally; an article whose text is the same as last time is
+    not spoken again, one that changed is spoken again under its guid, an unpublished one
+    is skipped. A feed or page that fails is reported and the others go on.
+    """
+    from audiobrief import ingest as steps
+    from audiobrief.articles.pages import fetch_articles
+
+    outcomes: list[Outcome] = []
+    entries = steps.entries(sources, run, since=since, limit=limit, outcomes=outcomes)
+    seen, gone = read_seen(run.settings.output_dir, [e.url for e in entries])
+    entries = steps.drop_unpublished(entries, gone, outcomes)
+    if dry_run:
+        return steps.planned(entries, seen, outcomes)
+    logger.info("checking %d article pages", len(entries))
+    pages = fetch_articles(entries, {u: (s.etag, s.last_modified) for u, s in seen.items()})
+    fresh, marks = steps.changed(pages, seen, run, outcomes)
+    made = steps.render_each(fresh, run, marks, outcomes)
+    if made or marks:
+        with open_publisher(run.settings, run.now, base_url_given=run.base_url_given) as publisher:
+            steps.publish_each(made, publisher, run, marks, outcomes)
+    return outcomes
 
 
 def brief(

@@ -8,6 +8,8 @@ import socket
 import threading
 import urllib.error
 import urllib.request
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
 from audiobrief import __version__
@@ -19,6 +21,18 @@ USER_AGENT = f"audiobrief/{__version__} (Arabic news to podcast; article reader)
 _CHUNK_BYTES = 64 * 1024
 
 
+@dataclass(frozen=True)
+class Page:
+    """A download's answer: the body, or nothing new (HTTP 304), and its validators."""
+
+    url: str
+    """Where the page was found, after redirects."""
+    body: bytes | None
+    """None when the server said the copy we hold is current (304 Not Modified)."""
+    etag: str | None = None
+    last_modified: str | None = None
+
+
 def fetch_url(url: str, *, deadline_s: float = FETCH_TIMEOUT_S) -> bytes:
     """GET *url* with audiobrief's User-Agent; urllib's errors pass through.
 
@@ -26,16 +40,39 @@ def fetch_url(url: str, *, deadline_s: float = FETCH_TIMEOUT_S) -> bytes:
     socket timeout alone bounds each read, and a server sending a byte every few seconds
     never trips it. Past the deadline the download ends with TimeoutError.
     """
-    request = urllib.request.Request(
-        url, headers={"User-Agent": USER_AGENT, "Accept": "text/html,application/xhtml+xml"}
-    )
+    page = fetch_page(url, deadline_s=deadline_s)
+    return page.body or b""
+
+
+def fetch_page(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    accept: str = "text/html,application/xhtml+xml",
+    deadline_s: float = FETCH_TIMEOUT_S,
+) -> Page:
+    """GET *url*, conditionally when *etag* or *last_modified* (from an earlier answer) is
+    given: a server that has nothing newer answers 304 and sends no body.
+
+    Errors as `fetch_url`: urllib's pass through, TimeoutError past the deadline.
+    """
+    headers = {"User-Agent": USER_AGENT, "Accept": accept}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+    request = urllib.request.Request(url, headers=headers)
     with _Deadline(deadline_s) as deadline:
         opener = urllib.request.build_opener(_HTTPHandler(deadline), _HTTPSHandler(deadline))
         try:
             with opener.open(request, timeout=deadline_s) as response:
                 body = _read(response)
+                found, answer = response.geturl(), response.headers
         except urllib.error.HTTPError as exc:
             exc.close()  # it holds the open response; left to the garbage collector it warns
+            if exc.code == HTTPStatus.NOT_MODIFIED and (etag or last_modified):
+                return Page(url, None, etag, last_modified)
             raise
         except (OSError, http.client.HTTPException) as exc:
             # A socket shut at the deadline fails in many ways (reset, short read...).
@@ -47,7 +84,7 @@ def fetch_url(url: str, *, deadline_s: float = FETCH_TIMEOUT_S) -> bytes:
     if len(body) > MAX_PAGE_BYTES:
         size = f"{MAX_PAGE_BYTES // 1_000_000} MB"
         raise ArticleError(url, f"the page is over {size}; save the article text and pass the file")
-    return body
+    return Page(found, body, answer.get("ETag"), answer.get("Last-Modified"))
 
 
 def _read(response: http.client.HTTPResponse) -> bytes:

@@ -67,7 +67,7 @@ def load_article(source: str, *, stdin: bytes | None = None, fetch: Fetch | None
     elif source.startswith(("http://", "https://")):
         label = url = source
         fix = "save the page as UTF-8 text and pass the file"
-        data, kind = _download(source, fetch or fetch_url), "html"
+        data, kind = download(source, fetch or fetch_url), "html"
     else:
         label = source
         data, kind = _read_file(source), _FORMATS.get(Path(source).suffix.lower())
@@ -125,7 +125,8 @@ def split_plain_text(text: str) -> tuple[str | None, list[str]]:
     return lines[start], paragraphs
 
 
-def _download(url: str, fetch: Fetch) -> bytes:
+def download(url: str, fetch: Fetch) -> bytes:
+    """*fetch*(*url*), its failures as one ArticleError that says what to do."""
     logger.info("Downloading %s", url)
     try:
         return fetch(url)

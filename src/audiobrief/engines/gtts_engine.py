@@ -138,6 +138,8 @@ class GTTSEngine:
         self._jitter = tenacity.wait_exponential_jitter(
             initial=backoff_s, max=max_backoff_s, jitter=backoff_s
         )
+        self._offline: str | None = None
+        """Why Google could not be reached, once a connection failed: no more tries."""
 
     @classmethod
     def unavailable_reason(cls, **options: Any) -> str | None:
@@ -161,6 +163,8 @@ class GTTSEngine:
 
     def synthesize(self, text: str) -> AudioSegment:
         """Speak *text* through Google: one request per chunk, in parallel, decoded in order."""
+        if self._offline is not None:  # the fallback's texts arrive here too: fail at once
+            raise EngineError(self.name, self._offline)
         chunks = split_chunks(text)
         if not chunks:
             return AudioSegment.silent(duration=0, frame_rate=24000).set_sample_width(2)
@@ -234,6 +238,14 @@ class GTTSEngine:
     def _reason(self, chunk: str, exc: BaseException, attempts: int) -> str:
         words = _first_words(chunk)
         fallback = 'or set on_engine_failure = "fallback" to use the offline voice instead.'
+        cause = _unreachable(exc)
+        if cause is not None:
+            self._offline = (
+                f"cannot connect to Google's voice at translate.google.{self.tld} ({cause}); "
+                "this machine seems to be offline or behind a firewall: connect to the "
+                f"internet, or speak with the offline voice (--voice ar-espeak), {fallback}"
+            )
+            return self._offline
         if not _is_transient(exc):
             return (
                 f"Google's voice refused «{words}» ({exc}); check the gtts options "
@@ -256,7 +268,7 @@ def _is_transient(exc: BaseException | None) -> bool:
     """Worth retrying: HTTP 429 or 5xx, a timeout or a lost connection; not other 4xx."""
     import gtts.tts
 
-    if not isinstance(exc, gtts.tts.gTTSError):
+    if not isinstance(exc, gtts.tts.gTTSError) or _unreachable(exc) is not None:
         return False
     response = exc.rsp
     if response is not None:
@@ -267,6 +279,35 @@ def _is_transient(exc: BaseException | None) -> bool:
     requests_errors = gtts.tts.requests.exceptions
     transient = (requests_errors.Timeout, requests_errors.ConnectionError)
     return isinstance(exc.__context__, transient)
+
+
+def _unreachable(exc: BaseException) -> str | None:
+    """What stopped the connection from being made (a refused port, a failed name
+    lookup, no route), or None when it was made, or only timed out.
+
+    Such a failure is not retried: with no network the next try fails the same way, and
+    retrying like a rate limit kept an offline run waiting over a minute.
+    """
+    from urllib3.exceptions import NameResolutionError, NewConnectionError
+
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    found: str | None = None
+    while pending:
+        current = pending.pop()
+        if not isinstance(current, BaseException) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NameResolutionError | socket.gaierror):
+            return "the name lookup failed"
+        if isinstance(current, ConnectionRefusedError):
+            return "the connection was refused"
+        if isinstance(current, NewConnectionError):  # its cause may say more: look on
+            found = "no connection could be made"
+        # requests wraps urllib3's MaxRetryError, which keeps the cause in .reason
+        pending += [current.__cause__, current.__context__, getattr(current, "reason", None)]
+        pending += list(current.args)
+    return found
 
 
 def _retry_after_s(exc: BaseException | None) -> float:

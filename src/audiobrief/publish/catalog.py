@@ -27,6 +27,7 @@ from audiobrief.publish.records import (
     to_row,
 )
 from audiobrief.publish.schema import SCHEMA_VERSION, prepare
+from audiobrief.publish.seen import Seen
 
 __all__ = [
     "KINDS",
@@ -34,6 +35,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "Catalog",
     "EpisodeRecord",
+    "Seen",
     "open_catalog",
     "podcast_guid",
     "script_from_json",
@@ -221,6 +223,25 @@ class Catalog:
         rows = self._query("SELECT key, guid FROM episodes WHERE kind = ?", kind)
         return {str(key): str(guid) for key, guid in rows}
 
+    def seen(self, url: str) -> Seen | None:
+        """What `ingest` last saw of the page at canonical *url*, or None."""
+        rows = self._query(f"SELECT {', '.join(Seen.COLUMNS)} FROM seen WHERE url = ?", url)
+        if not rows:
+            return None
+        url_, etag, modified, digest, status, checked = rows[0]
+        return Seen(
+            str(url_), _text(etag), _text(modified), _text(digest), str(status), str(checked)
+        )
+
+    def mark_seen(self, seen: Seen) -> None:
+        """Remember *seen* (replacing what was known of its URL)."""
+        with self._transaction():
+            self._db.execute(
+                f"INSERT OR REPLACE INTO seen ({', '.join(Seen.COLUMNS)}) "
+                f"VALUES ({', '.join('?' for _ in Seen.COLUMNS)})",
+                [getattr(seen, c) for c in Seen.COLUMNS],
+            )
+
     def pending(self) -> list[tuple[str, str | None]]:
         """Journaled file work: (final path, temporary name to move there, or None to delete)."""
         rows = self._query("SELECT path, tmp FROM pending ORDER BY path")
@@ -299,6 +320,10 @@ class Catalog:
         except BaseException:
             self._db.execute("ROLLBACK")
             raise
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
 
 
 def advice(exc: sqlite3.Error, path: Path) -> str:

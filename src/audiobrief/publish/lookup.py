@@ -11,6 +11,7 @@ from audiobrief.model import Article, ArticleMeta
 from audiobrief.publish.catalog import Catalog, EpisodeRecord, open_catalog
 from audiobrief.publish.identity import article_key, canonical_url, source_prefix
 from audiobrief.publish.records import article_from_json
+from audiobrief.publish.seen import Seen
 from audiobrief.publish.site_state import CATALOG_NAME
 from audiobrief.publish.views import page_path, site_url
 
@@ -53,6 +54,20 @@ def episode_pages(
             record = next((r for r in found if r is not None), None)
             pages.append(site_url(site, page_path(record)) if record else None)
     return pages
+
+
+def read_seen(output_dir: Path, urls: list[str]) -> tuple[dict[str, Seen], set[str]]:
+    """What `ingest` saw of each of *urls* before, and which of them were unpublished.
+
+    Only reads: with no catalog yet nothing was seen, and none is created.
+    """
+    path = output_dir / CATALOG_NAME
+    if not path.is_file() or path.stat().st_size == 0:
+        return {}, set()
+    with open_catalog(path) as catalog:
+        seen = {url: found for url in urls if (found := catalog.seen(url)) is not None}
+        gone = {url for url in urls if catalog.tombstone("article", url) is not None}
+    return seen, gone
 
 
 def find_refs(

@@ -186,6 +186,8 @@ class Publisher:
             timeline=timeline,
             script=script,
             files=tuple(out / f for f in files.values()),
+            status="new" if previous is None else "unchanged" if unchanged else "updated",
+            base_url=base_url(self.settings),
         )
 
     def _version_stem(

@@ -10,7 +10,7 @@ from audiobrief.errors import PublishError
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _VERSION_1 = """
 CREATE TABLE channel (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -38,8 +38,16 @@ CREATE TABLE tombstones (
 );
 CREATE TABLE articles (guid TEXT PRIMARY KEY, article TEXT NOT NULL);
 """
-_UPGRADES = {1: _VERSION_1, 2: _VERSION_2}
-TABLES = frozenset({"channel", "guids", "episodes", "pending", "tombstones", "articles"})
+# Version 3: what `audiobrief ingest` saw of each article page (keyed by its canonical
+# URL), so that a run with nothing new downloads conditionally and synthesizes nothing.
+_VERSION_3 = """
+CREATE TABLE seen (
+    url TEXT PRIMARY KEY, etag TEXT, last_modified TEXT, content_hash TEXT,
+    status TEXT NOT NULL, checked TEXT NOT NULL
+);
+"""
+_UPGRADES = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3}
+TABLES = frozenset({"channel", "guids", "episodes", "pending", "tombstones", "articles", "seen"})
 
 
 def prepare(connection: sqlite3.Connection, path: Path) -> None:
