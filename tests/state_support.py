@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 from mutagen.id3 import ID3
 
-from audiobrief import cli as cli_module
+from audiobrief.cli import app as cli_module
 from audiobrief.cli import cli
 from audiobrief.publish.catalog import open_catalog
 

@@ -1,4 +1,4 @@
-"""Where a run's messages go: the terminal by verbosity, the log file always (cli.py only)."""
+"""Where a run's messages go: the terminal by verbosity, the log file always (only the cli package calls it)."""
 
 from __future__ import annotations
 
