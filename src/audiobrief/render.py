@@ -1,18 +1,20 @@
-"""Engines and audio stages for one script: clips -> Timeline -> loudness -> MP3 bytes."""
+"""Engines and audio stages for one script: clips -> Timeline -> loudness -> an MP3 file."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
+import shutil
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief.audio import episode_cache
 from audiobrief.config import Settings
 from audiobrief.engines.batch import synthesize_all
-from audiobrief.errors import EngineError
-from audiobrief.model import Script, Timeline
+from audiobrief.errors import AudioError, EngineError
+from audiobrief.model import Script, Section, Segment, Timeline
 from audiobrief.voice import Voice
 
 if TYPE_CHECKING:
@@ -25,10 +27,22 @@ Progress = Callable[[str, int], Callable[[int], None]]
 
 @dataclass(frozen=True)
 class Rendered:
-    """An episode's encoded audio and the Timeline every other file is derived from."""
+    """An episode's encoded audio (a file) and the Timeline every other file is derived from.
 
-    mp3: bytes
+    The MP3 lies in the episode cache, or in a temporary folder removed when this object
+    goes; copy or read it before dropping the object.
+    """
+
+    mp3_path: Path
     timeline: Timeline
+
+    @property
+    def mp3(self) -> bytes:
+        """The whole MP3 in memory (for short audio; large episodes should use mp3_path)."""
+        return self.mp3_path.read_bytes()
+
+
+_BATCH_SEGMENTS = 64  # clips held at once: memory stays flat for any length of article
 
 
 def render(
@@ -39,60 +53,97 @@ def render(
     label: str,
     progress: Progress | None = None,
     music: Path | None = None,
+    tail_ms: int | None = None,
 ) -> Rendered:
     """Synthesize every segment, stitch, mix the music bed, normalize loudness, encode.
 
-    Nothing is written except to the caches: callers publish the result or drop it.
-    An unchanged script comes back from the episode cache without any audio work.
+    Nothing is written except to the caches and a temporary folder: callers publish the
+    result or drop it. An unchanged script comes back from the episode cache without any
+    audio work. Audio goes through every stage in bounded blocks (the stitched PCM waits
+    in a temporary file), so memory does not grow with the episode. *tail_ms* replaces
+    the silence after the last segment (default 80 ms).
     """
     texts = [seg.spoken for section in script.sections for seg in section.segments]
-    key = _episode_key(script, voice, settings, music)
+    key = _episode_key(script, voice, settings, music, tail_ms)
     if key and settings.cache_dir and (hit := episode_cache.load(settings.cache_dir, key)):
         logger.info("%s: unchanged, audio taken from the episode cache", label)
         return Rendered(*hit)
-    # Imported on a miss only: scipy (under pyloudnorm and the resampler) takes over a
-    # second to import, more than a whole re-run of a cached article.
-    from audiobrief.audio.encode import encode_mp3
-    from audiobrief.audio.loudness import normalize as normalize_loudness
-    from audiobrief.audio.music import add_music_bed
-    from audiobrief.audio.stitch import stitch
+    # Imported on a miss only: the audio modules bring scipy and LAME with them.
+    from audiobrief.audio.master import master
+    from audiobrief.audio.stitch import Stitcher
 
-    tick = progress(label, len(texts)) if progress else None
-    fell_back: list[str] = []
-    clips: list[AudioSegment] = []
-    for section in script.sections:  # section by section, so a failure names its article
-        try:
-            clips += synthesize_all(
-                voice.engine,
-                [seg.spoken for seg in section.segments],
-                fallback=_noting(voice.fallback, fell_back),
-                on_clip=tick,
+    work = episode_cache.work_dir(settings.cache_dir)
+    try:
+        pcm_path, mp3_path = work / "track.pcm", work / "episode.mp3"
+        tick = progress(label, len(texts)) if progress else None
+        fell_back: list[str] = []
+        with pcm_path.open("wb") as spill:
+            stitcher = Stitcher(
+                script,
+                spill,
+                sample_rate_hz=settings.sample_rate_hz,
+                channels=settings.channels,
+                **({} if tail_ms is None else {"tail_ms": tail_ms}),
             )
-        except EngineError as exc:
-            reason = str(exc).removeprefix(f"{exc.engine} engine: ")
-            if len(script.sections) > 1:  # a briefing: say which article
-                reason = f"could not speak «{section.title}» ({reason})"
-            raise EngineError(
-                exc.engine,
-                f"{reason}; nothing was published. "
-                "Fix that article or leave it out, then run the command again.",
-            ) from exc
-    track, timeline = stitch(
-        script, clips, sample_rate_hz=settings.sample_rate_hz, channels=settings.channels
-    )
-    if music is not None:
-        track = add_music_bed(track, timeline, music, gain_db=settings.music_gain_db)
-    if settings.normalize_loudness:
-        track = normalize_loudness(track)
-    rendered = Rendered(encode_mp3(track, bitrate_kbps=settings.bitrate_kbps), timeline)
-    # Audio with fallback clips is not kept: the next run should ask the voice again.
-    if key and settings.cache_dir and not fell_back:
-        episode_cache.store(settings.cache_dir, key, rendered.mp3, rendered.timeline)
+            for section in script.sections:  # section by section: a failure names its article
+                for first in range(0, len(section.segments), _BATCH_SEGMENTS):
+                    batch = section.segments[first : first + _BATCH_SEGMENTS]
+                    for clip in _speak(script, section, batch, voice, fell_back, tick):
+                        stitcher.add(clip)
+            timeline = stitcher.finish()
+        master(
+            pcm_path,
+            timeline,
+            mp3_path,
+            channels=settings.channels,
+            bitrate_kbps=settings.bitrate_kbps,
+            normalize=settings.normalize_loudness,
+            music=music,
+            music_gain_db=settings.music_gain_db,
+        )
+        pcm_path.unlink()
+        # Audio with fallback clips is not kept: the next run should ask the voice again.
+        if key and settings.cache_dir and not fell_back:
+            kept = episode_cache.store(settings.cache_dir, key, mp3_path, timeline)
+            if kept != mp3_path:
+                shutil.rmtree(work, ignore_errors=True)
+                return Rendered(kept, timeline)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    rendered = Rendered(mp3_path, timeline)
+    weakref.finalize(rendered, shutil.rmtree, work, ignore_errors=True)
     return rendered
 
 
+def _speak(
+    script: Script,
+    section: Section,
+    segments: Sequence[Segment],
+    voice: Voice,
+    fell_back: list[str],
+    tick: Callable[[int], None] | None,
+) -> list[AudioSegment]:
+    try:
+        return synthesize_all(
+            voice.engine,
+            [seg.spoken for seg in segments],
+            fallback=_noting(voice.fallback, fell_back),
+            on_clip=tick,
+        )
+    except EngineError as exc:
+        reason = str(exc).removeprefix(f"{exc.engine} engine: ")
+        if len(script.sections) > 1:  # a briefing: say which article
+            reason = f"could not speak «{section.title}» ({reason})"
+        raise EngineError(
+            exc.engine,
+            f"{reason}; nothing was published. "
+            "Fix that article or leave it out, then run the command again.",
+        ) from exc
+
+
 def _episode_key(
-    script: Script, voice: Voice, settings: Settings, music: Path | None
+    script: Script, voice: Voice, settings: Settings, music: Path | None, tail_ms: int | None
 ) -> str | None:
     """Everything that decides the audio; None when the engine gives no clip keys."""
     clip_key = getattr(voice.engine, "key", None)
@@ -129,6 +180,7 @@ def _episode_key(
                 settings.music_gain_db,
             ],
             "music": music_id,
+            "tail_ms": tail_ms,
         }
     )
 
@@ -144,3 +196,116 @@ def _noting(
         return fallback(text)
 
     return speak
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """An article's published audio, which a briefing joins instead of rendering it again."""
+
+    mp3_path: Path
+    timeline: Timeline
+
+
+def render_briefing(
+    script: Script,
+    voice: Voice,
+    settings: Settings,
+    *,
+    reuse: Sequence[Encoded | None],
+    label: str,
+    progress: Progress | None = None,
+    music: Path | None = None,
+) -> Rendered:
+    """A briefing (intro, articles, outro) joined from the articles' own MP3s.
+
+    *reuse* gives, for each article section of *script* (all but the first and the last),
+    its published audio or None. Only the intro, each announcement and the outro are
+    rendered; an article whose audio is missing, in another format or not of the same
+    text is rendered again from its clips. Everything stays exact: chapters start on
+    frame boundaries, and the pauses between parts are the script's.
+    """
+    from audiobrief.audio.mp3join import Part, join_episode
+
+    sections = script.sections
+    if len(sections) < 2 or len(reuse) != len(sections) - 2:
+        raise AudioError(
+            f"{script.title!r} has {len(sections)} sections for {len(reuse)} articles; "
+            "give one entry of reuse per article section, between an intro and an outro."
+        )
+    work = episode_cache.work_dir(settings.cache_dir)
+    kept: list[Rendered] = []  # their files must stay until the join has read them
+    parts: list[Part] = []
+
+    def part(index: int, section: Section, tail_ms: int | None, **options: Any) -> None:
+        alone = Script(title=script.title, sections=(section,), language=script.language)
+        kept.append(render(alone, voice, settings, label=label, tail_ms=tail_ms, **options))
+        parts.append(Part(kept[-1].mp3_path, kept[-1].timeline, index))
+
+    try:
+        intro, outro = sections[0], sections[-1]
+        part(0, intro, intro.segments[-1].pause_after_ms, music=music)
+        again = 0
+        for index, (section, encoded) in enumerate(zip(sections[1:-1], reuse, strict=True), 1):
+            last_pause_ms = section.segments[-1].pause_after_ms
+            if encoded is None or not _joinable(encoded, section, settings):
+                again += 1
+                part(index, section, last_pause_ms, progress=progress)
+                continue
+            head = section.segments[0]
+            part(index, replace(section, segments=(head,)), head.pause_after_ms)
+            parts.append(Part(encoded.mp3_path, encoded.timeline, index, sentence_offset=1))
+            if last_pause_ms > _ARTICLE_TAIL_MS:  # the article's file ends with a short tail
+                parts.append(_silence(work, index, last_pause_ms - _ARTICLE_TAIL_MS, settings))
+        part(len(sections) - 1, outro, None, music=music)
+        mp3_path = work / "briefing.mp3"
+        timeline = join_episode(parts, mp3_path, script=script)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    logger.info(
+        "%s: joined the audio of %d articles, rendered %d again",
+        label,
+        len(reuse) - again,
+        again,
+    )
+    rendered = Rendered(mp3_path, timeline)
+    weakref.finalize(rendered, shutil.rmtree, work, ignore_errors=True)
+    return rendered
+
+
+_ARTICLE_TAIL_MS = 80  # what render() leaves after an article episode's last segment
+
+
+def _joinable(encoded: Encoded, section: Section, settings: Settings) -> bool:
+    """Whether *encoded* is this section's article (after its announcement), in our format."""
+    from audiobrief.audio.mp3join import UnusableAudioError, read_stream
+
+    said = [seg.written for seg in section.segments[1:]]
+    if [cue.written for cue in encoded.timeline.cues] != said:
+        logger.info("%s: its text changed since it was spoken; rendering it again", section.title)
+        return False
+    try:
+        read_stream(
+            encoded.mp3_path,
+            sample_rate_hz=settings.sample_rate_hz,
+            channels=settings.channels,
+            bitrate_kbps=settings.bitrate_kbps,
+        )
+    except UnusableAudioError as exc:
+        logger.info("%s: %s; rendering it again", section.title, exc)
+        return False
+    return encoded.timeline.sample_rate_hz == settings.sample_rate_hz
+
+
+def _silence(work: Path, index: int, ms: int, settings: Settings) -> Any:
+    from audiobrief.audio.mp3join import Part, silence_mp3
+
+    path = silence_mp3(
+        work / f"pause-{index}.mp3",
+        ms=ms,
+        sample_rate_hz=settings.sample_rate_hz,
+        channels=settings.channels,
+        bitrate_kbps=settings.bitrate_kbps,
+    )
+    empty = Timeline(cues=(), chapters=(), duration_ms=ms, sample_rate_hz=settings.sample_rate_hz)
+    return Part(path, empty, index)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import functools
 import struct
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -110,7 +112,31 @@ def info_frame(audio: bytes, *, samples: int, delay_samples: int, quality: int) 
     offsets = frame_offsets(audio)
     if not offsets:
         raise AudioError("the encoder produced no MP3 frames; check the track has audio.")
-    first = parse_header(audio, 0)
+    return info_frame_for(
+        parse_header(audio, 0),
+        offsets,
+        len(audio),
+        crc16(audio),
+        samples=samples,
+        delay_samples=delay_samples,
+        quality=quality,
+    )
+
+
+def info_frame_for(
+    first: FrameHeader,
+    offsets: Sequence[int],
+    audio_bytes: int,
+    audio_crc: int,
+    *,
+    samples: int,
+    delay_samples: int,
+    quality: int,
+) -> bytes:
+    """The Info frame from a stream's summary: its first header, frame offsets, size, CRC.
+
+    What a streaming writer keeps instead of the stream itself.
+    """
     padding_samples = len(offsets) * first.samples_per_frame - samples - delay_samples
     if not 0 <= padding_samples < 4096 or not 0 <= delay_samples < 4096:
         raise AudioError(
@@ -119,7 +145,7 @@ def info_frame(audio: bytes, *, samples: int, delay_samples: int, quality: int) 
         )
     header = _info_header(first)
     size = header.length_bytes
-    total = size + len(audio)
+    total = size + audio_bytes
     toc = bytes(
         min(255, (size + offsets[i * len(offsets) // 100]) * 256 // total) for i in range(100)
     )
@@ -131,9 +157,47 @@ def info_frame(audio: bytes, *, samples: int, delay_samples: int, quality: int) 
     body += bytes([0, min(255, first.bitrate_kbps)])  # no encoding flags; bitrate
     body += (delay_samples << 12 | padding_samples).to_bytes(3, "big")
     body += bytes([_misc_byte(first), 0]) + bytes(2)  # no MP3Gain, no preset
-    body += struct.pack(">IH", total, crc16(audio))
+    body += struct.pack(">IH", total, audio_crc)
     body += struct.pack(">H", crc16(bytes(body)))
     return bytes(body).ljust(size, b"\x00")
+
+
+def info_size(first: FrameHeader) -> int:
+    """Bytes of the Info frame that info_frame_for makes for a stream led by *first*."""
+    return _info_header(first).length_bytes
+
+
+class FrameScanner:
+    """Frame offsets, size and CRC of a headerless stream fed in pieces of any size."""
+
+    def __init__(self) -> None:
+        self.offsets = array("Q")
+        self.first: FrameHeader | None = None
+        self.size_bytes = 0
+        self.crc = 0
+        self._next = 0  # stream byte where the next frame header starts
+        self._carry = b""  # the start of a header cut off by the end of the last piece
+
+    def feed(self, data: bytes) -> None:
+        if not data:
+            return
+        self.crc = crc16_update(self.crc, data)
+        buffer, base = self._carry + data, self.size_bytes - len(self._carry)
+        self.size_bytes += len(data)
+        pos = self._next - base
+        while pos + 4 <= len(buffer):
+            header = parse_header(buffer, pos)
+            if self.first is None:
+                self.first = header
+            self.offsets.append(base + pos)
+            pos += header.length_bytes
+        self._next = base + pos
+        self._carry = buffer[pos:] if pos < len(buffer) else b""
+
+    def check_complete(self) -> None:
+        """AudioError unless the stream ended on a frame boundary."""
+        if self._next != self.size_bytes or self.first is None:
+            raise AudioError("the MP3 stream ends inside a frame; re-encode the audio.")
 
 
 def _info_header(first: FrameHeader) -> FrameHeader:
@@ -193,6 +257,19 @@ def _shift_tables(count: int) -> tuple[list[int], list[int]]:
         return out
 
     return table(range(8)), table(range(8, 16))
+
+
+def crc16_update(crc: int, data: bytes) -> int:
+    """CRC-16/ARC of the bytes behind *crc* followed by *data*."""
+    # Linear again: the CRC from start *crc* is the zero-start CRC of data, xor *crc*
+    # carried through len(data) zero bytes (whole 4 KiB blocks by table, then bytewise).
+    if crc:
+        low, high = _shift_tables(_BLOCK_BYTES)
+        for _ in range(len(data) // _BLOCK_BYTES):
+            crc = low[crc & 0xFF] ^ high[crc >> 8]
+        for _ in range(len(data) % _BLOCK_BYTES):
+            crc = _CRC_TABLE[crc & 0xFF] ^ (crc >> 8)
+    return crc ^ crc16(data)
 
 
 def crc16(data: bytes) -> int:
