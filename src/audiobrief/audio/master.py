@@ -16,6 +16,13 @@ from audiobrief.model import Timeline
 
 logger = logging.getLogger(__name__)
 
+CEILING_DBTP = -1.0
+"""The promise: true peak at or under -1 dBTP in the finished (decoded) MP3."""
+CODEC_HEADROOM_DB = 1.0
+"""Kept under the ceiling for the encoder: at 64 kbps LAME's lowpass and quantization
+lift the true peak of a buzzy voice by about 0.5 dB over the PCM it was given (measured
+with the tests' tone voice), so the PCM is limited to -2 dBTP."""
+
 
 def master(
     pcm_path: Path,
@@ -70,7 +77,13 @@ def master(
             return _writing(writers[0])
 
         if normalize:  # silent or very short audio goes through unchanged
-            normalize_stream(source, rate, channels, restart=restart)
+            normalize_stream(
+                source,
+                rate,
+                channels,
+                restart=restart,
+                ceiling_dbtp=CEILING_DBTP - CODEC_HEADROOM_DB,
+            )
         else:
             sink = restart()
             for block in source():
