@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Iterable
 
 import numpy as np
@@ -32,7 +33,7 @@ def _interpolation_taps() -> NDArray[np.float64]:
 
 
 _TAPS = _interpolation_taps()
-_PHASES = [_TAPS[p::OVERSAMPLING] for p in range(OVERSAMPLING)]
+_PHASES = [_TAPS[p::OVERSAMPLING].astype(np.float32) for p in range(OVERSAMPLING)]
 OVERSHOOT = max(float(np.sum(np.abs(phase))) for phase in _PHASES)
 """No oversampled value exceeds the largest nearby sample by more than this factor, so a
 block whose sample peak times OVERSHOOT stays under a level needs no oversampling."""
@@ -48,7 +49,7 @@ def peak_envelope(samples: Block) -> NDArray[np.float32]:
     frames = samples.shape[0]
     envelope = np.zeros(frames, dtype=np.float32)
     for channel in range(samples.shape[1]):
-        column = samples[:, channel].astype(np.float64)
+        column = samples[:, channel].astype(np.float32)  # float32 convolves twice as fast
         for phase in _PHASES:
             # Sub-sample p of frame n is sum_k h[4k + p] x[n + 10 - k]: a plain convolution.
             values = np.convolve(column, phase)[_HALF_TAPS : _HALF_TAPS + frames]
@@ -133,7 +134,8 @@ class LoudnessMeter:
         self.frames = 0
         self._sos = k_weighting(rate_hz)
         self._state = np.zeros((self._sos.shape[0], 2, channels))
-        self._hops: list[NDArray[np.float64]] = []  # sum of squares per 100 ms, per channel
+        # Sum of squares per 100 ms, channels interleaved: 8 bytes a value, not an object.
+        self._hops = array("d")
         self._partial = np.zeros(channels)
         self._hop_end = self._boundary(1)
 
@@ -151,16 +153,17 @@ class LoudnessMeter:
             self._partial += np.sum(squares[used : used + take], axis=0)
             used += take
             if start + used == self._hop_end:
-                self._hops.append(self._partial)
+                self._hops.extend(self._partial.tolist())
                 self._partial = np.zeros(self.channels)
-                self._hop_end = self._boundary(len(self._hops) + 1)
+                self._hop_end = self._boundary(len(self._hops) // self.channels + 1)
 
     def integrated_lufs(self) -> float:
         """Gated loudness of everything added (-inf when silent); ValueError under 400 ms."""
         seconds = self.frames / self.rate_hz
         if seconds < GATE_BLOCK_S:
             raise ValueError(f"{seconds:.3f} s is shorter than one 400 ms gating block")
-        hops = np.array([*self._hops, self._partial])
+        done = np.frombuffer(self._hops, dtype=np.float64).reshape(-1, self.channels)
+        hops = np.concatenate([done, self._partial[np.newaxis]])
         # As many blocks as pyloudnorm counts: the last may reach past the end.
         count = int(np.round((seconds - GATE_BLOCK_S) / (GATE_BLOCK_S / _HOPS_PER_BLOCK))) + 1
         padded = np.zeros((count + _HOPS_PER_BLOCK, self.channels))

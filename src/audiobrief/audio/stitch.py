@@ -72,10 +72,12 @@ class Stitcher:
         tail_ms: int = 80,
     ) -> None:
         _check_format(sample_rate_hz, channels, tail_ms)
-        self._segments = [
+        # Walked, not listed: a long script costs no second copy of its segment list.
+        self._segments = (
             (i, seg) for i, section in enumerate(script.sections) for seg in section.segments
-        ]
-        if not self._segments:
+        )
+        self._count = sum(len(section.segments) for section in script.sections)
+        if not self._count:
             raise AudioError(f"{script.title!r} has no segments to speak; give it some text.")
         self._script, self._out = script, out
         self._rate, self._channels, self._tail_ms = sample_rate_hz, channels, tail_ms
@@ -87,12 +89,12 @@ class Stitcher:
     def add(self, clip: AudioSegment) -> None:
         """The next segment's clip, then its pause."""
         n = len(self._cues)
-        if n == len(self._segments):
+        if n == self._count:
             raise AudioError(
                 f"got more clips than the {n} segments of {self._script.title!r}; "
                 "synthesize exactly one clip per segment, in script order."
             )
-        section_index, segment = self._segments[n]
+        section_index, segment = next(self._segments)
         rate, frame_bytes = self._rate, SAMPLE_WIDTH_BYTES * self._channels
         pcm = convert(clip, sample_rate_hz=rate, channels=self._channels)
         self._section_starts.setdefault(section_index, self.frames)
@@ -110,7 +112,7 @@ class Stitcher:
                 lang=segment.lang,
             )
         )
-        pause_ms = self._tail_ms if n == len(self._segments) - 1 else segment.pause_after_ms
+        pause_ms = self._tail_ms if n == self._count - 1 else segment.pause_after_ms
         if pause_ms < 0:
             raise AudioError(
                 f"segment {n} ({segment.written[:30]!r}) has a negative pause of {pause_ms} ms; "
@@ -124,9 +126,9 @@ class Stitcher:
 
     def finish(self) -> Timeline:
         """The Timeline, once every segment's clip has been added."""
-        if len(self._cues) != len(self._segments):
+        if len(self._cues) != self._count:
             raise AudioError(
-                f"got {len(self._cues)} clips for {len(self._segments)} segments of "
+                f"got {len(self._cues)} clips for {self._count} segments of "
                 f"{self._script.title!r}; synthesize exactly one clip per segment, in order."
             )
         if self.frames == 0:
