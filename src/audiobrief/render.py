@@ -206,6 +206,17 @@ class Encoded:
     timeline: Timeline
 
 
+def cached_encoded(script: Script, voice: Voice, settings: Settings) -> Encoded | None:
+    """The audio render() made for *script* with this voice and settings, if still cached.
+
+    A hit proves the same voice, text and audio settings: the briefing can join it as is.
+    """
+    key = _episode_key(script, voice, settings, None, None)
+    if key and settings.cache_dir and (hit := episode_cache.load(settings.cache_dir, key)):
+        return Encoded(*hit)
+    return None
+
+
 def render_briefing(
     script: Script,
     voice: Voice,
