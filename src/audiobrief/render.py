@@ -133,7 +133,7 @@ def _speak(
         )
     except EngineError as exc:
         reason = str(exc).removeprefix(f"{exc.engine} engine: ")
-        if len(script.sections) > 1:  # a briefing: say which article
+        if len(script.sections) > 1 or section.title != script.title:  # a briefing's part
             reason = f"could not speak «{section.title}» ({reason})"
         raise EngineError(
             exc.engine,
