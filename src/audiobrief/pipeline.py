@@ -12,12 +12,14 @@ from zoneinfo import ZoneInfo
 from audiobrief.articles.load import load_article
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
-from audiobrief.model import Article, ArticleMeta, Episode
+from audiobrief.model import Article, ArticleMeta, Episode, Script
+from audiobrief.publish.catalog import EpisodeRecord, open_catalog
 from audiobrief.publish.episode import article_slug, episode_stem
 from audiobrief.publish.feed import prune
 from audiobrief.publish.files import write_atomic
 from audiobrief.publish.images import check_cover
 from audiobrief.publish.release import (
+    CATALOG_NAME,
     day_articles,
     free_stem,
     new_info,
@@ -27,10 +29,10 @@ from audiobrief.publish.release import (
     short_hash,
     show_for,
 )
-from audiobrief.render import render
+from audiobrief.render import Encoded, cached_encoded, render, render_briefing
 from audiobrief.text.briefing import briefing_title, build_briefing, dated_title
 from audiobrief.text.script import build_script
-from audiobrief.voice import open_voice
+from audiobrief.voice import Voice, open_voice
 
 logger = logging.getLogger(__name__)
 
@@ -144,10 +146,12 @@ def brief(run: Run, *, day: dt.date, sources: Sequence[str] = ()) -> Episode:
         month_style=settings.month_style,
         **voice.text_options,
     )
-    rendered = render(
+    # Each article's audio is joined as speak made it; only the new parts are rendered.
+    rendered = render_briefing(
         script,
         voice,
         settings,
+        reuse=_spoken_audio(settings, articles, bodies, voice),
         label=f"briefing {day.isoformat()}",
         progress=run.progress,
         music=settings.music,
@@ -214,6 +218,34 @@ def say(text: str, run: Run, output: Path) -> tuple[Path, int]:
     rendered = render(script, voice, run.settings, label="say", progress=run.progress)
     write_atomic(output, rendered.mp3)
     return output, rendered.timeline.duration_ms
+
+
+def _spoken_audio(
+    settings: Settings, articles: Sequence[Article], bodies: Sequence[Script], voice: Voice
+) -> list[Encoded | None]:
+    """Per article, audio speak made that a briefing can join: from the episode cache (same
+    voice and settings, proven by its key), else the published MP3 when the voice was
+    given the same text; None where neither is there (render_briefing renders it)."""
+    path = settings.output_dir / CATALOG_NAME
+    records: dict[str, EpisodeRecord] = {}
+    if path.is_file():
+        with open_catalog(path) as catalog:
+            records = {r.key: r for r in catalog.episodes("article")}
+    found: list[Encoded | None] = []
+    for article, body in zip(articles, bodies, strict=True):
+        cached = cached_encoded(body, voice, settings)
+        slug = article_slug(article.meta.source, article.meta.url, article.title)
+        key = article.meta.url or f"file:{slug}:{short_hash(article.title)}"
+        record = records.get(key) or records.get(article.meta.source)
+        if cached is None and record is not None and _same_speech(record.script, body):
+            cached = Encoded(settings.output_dir / record.mp3, record.timeline)
+        found.append(cached)
+    return found
+
+
+def _same_speech(spoken: Script, body: Script) -> bool:
+    said = [(s.written, s.spoken) for sec in spoken.sections for s in sec.segments]
+    return said == [(s.written, s.spoken) for sec in body.sections for s in sec.segments]
 
 
 def _in_order(articles: list[Article], settings: Settings) -> list[Article]:
