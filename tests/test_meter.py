@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pyloudnorm
 import pytest
@@ -85,3 +88,19 @@ def test_only_blocks_near_the_floor_are_oversampled(monkeypatch: pytest.MonkeyPa
 
     assert peak.result() >= 0.6
     assert len(calls) == 1
+
+
+def test_measuring_normalizing_and_encoding_import_no_scipy() -> None:
+    # Importing scipy.signal costs more than a cached article's whole run.
+    code = (
+        "import sys, numpy as np\n"
+        "from audiobrief.audio.loudness import normalize\n"
+        "from audiobrief.audio.encode import encode_mp3\n"
+        "from audiobrief.model import Track\n"
+        "t = np.arange(22050 * 2) / 22050\n"
+        "pcm = (9000 * np.sin(2 * np.pi * 220 * t)).astype('<i2').tobytes()\n"
+        "encode_mp3(normalize(Track(pcm, 22050, 1)))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scipy')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

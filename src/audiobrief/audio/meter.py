@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from array import array
 from collections.abc import Iterable
@@ -121,6 +122,65 @@ def k_weighting(rate_hz: int) -> NDArray[np.float64]:
     return np.array(sections, dtype=np.float64)
 
 
+class _KWeighting:
+    """The K-weighting filter, run as a convolution with its impulse response.
+
+    Its poles decay to 1e-17 within a few thousand samples, so the truncated response is
+    the IIR filter to float64 precision; numpy's FFT then does without scipy.signal,
+    whose import costs more than measuring a whole article. The input's last samples
+    are kept from block to block, so blocks of any size give the whole-signal result.
+    """
+
+    def __init__(self, rate_hz: int, channels: int) -> None:
+        self._rate_hz = rate_hz
+        self._response = _impulse_response(rate_hz)
+        self._history = np.zeros((self._response.size - 1, channels))
+
+    def apply(self, block: Block) -> NDArray[np.float64]:
+        taps, frames = self._response.size, block.shape[0]
+        extended = np.concatenate([self._history, block.astype(np.float64)])
+        self._history = extended[-(taps - 1) :]
+        out = np.empty((frames, block.shape[1]))
+        for channel in range(block.shape[1]):
+            column = extended[:, channel]
+            if frames * taps <= _DIRECT_LIMIT:
+                out[:, channel] = np.convolve(column, self._response, mode="valid")
+            else:
+                size = 1 << (column.size - 1).bit_length()
+                spectrum = np.fft.rfft(column, size) * _response_spectrum(self._rate_hz, size)
+                out[:, channel] = np.fft.irfft(spectrum, size)[taps - 1 : taps - 1 + frames]
+        return out
+
+
+_DIRECT_LIMIT = 1 << 20  # below this many multiplications a direct convolution is quicker
+
+
+@functools.cache
+def _impulse_response(rate_hz: int) -> NDArray[np.float64]:
+    """K-weighting's impulse response, cut where it has decayed below 1e-17."""
+    sos = k_weighting(rate_hz)
+    values: list[float] = []
+    states = [[0.0, 0.0] for _ in sos]
+    quiet = 0
+    for n in range(1 << 18):
+        x = 1.0 if n == 0 else 0.0
+        for (b0, b1, b2, _, a1, a2), state in zip(sos.tolist(), states, strict=True):
+            y = b0 * x + state[0]  # transposed direct form II, as lfilter runs it
+            state[0] = b1 * x - a1 * y + state[1]
+            state[1] = b2 * x - a2 * y
+            x = y
+        values.append(x)
+        quiet = quiet + 1 if abs(x) < 1e-17 else 0
+        if quiet == 64:
+            break
+    return np.array(values[: len(values) - quiet + 1])
+
+
+@functools.lru_cache(maxsize=8)
+def _response_spectrum(rate_hz: int, size: int) -> NDArray[np.complex128]:
+    return np.fft.rfft(_impulse_response(rate_hz), size)
+
+
 class LoudnessMeter:
     """Integrated loudness (ITU-R BS.1770-4, gated) of a stream fed in blocks of any size.
 
@@ -132,8 +192,7 @@ class LoudnessMeter:
     def __init__(self, rate_hz: int, channels: int) -> None:
         self.rate_hz, self.channels = rate_hz, channels
         self.frames = 0
-        self._sos = k_weighting(rate_hz)
-        self._state = np.zeros((self._sos.shape[0], 2, channels))
+        self._filter = _KWeighting(rate_hz, channels)
         # Sum of squares per 100 ms, channels interleaved: 8 bytes a value, not an object.
         self._hops = array("d")
         self._partial = np.zeros(channels)
@@ -142,9 +201,7 @@ class LoudnessMeter:
     def add(self, block: Block) -> None:
         if block.shape[0] == 0:
             return
-        from scipy.signal import sosfilt  # type: ignore[import-untyped]  # no stubs
-
-        filtered, self._state = sosfilt(self._sos, block.astype(np.float64), axis=0, zi=self._state)
+        filtered = self._filter.apply(block)
         squares = np.square(filtered)
         start, used = self.frames, 0
         self.frames += block.shape[0]
