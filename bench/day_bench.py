@@ -47,9 +47,9 @@ print(json.dumps({"rc": done.returncode, "wall_s": wall, "cpu_s": use.ru_utime +
 """
 
 
-def _measure(command: list[str], env: dict[str, str]) -> dict[str, float]:
+def _measure(command: list[str], env: dict[str, str], cwd: Path | None = None) -> dict[str, float]:
     out = subprocess.run(
-        [sys.executable, "-c", _RUNNER, *command], capture_output=True, text=True, env=env
+        [sys.executable, "-c", _RUNNER, *command], capture_output=True, text=True, env=env, cwd=cwd
     )
     result: dict[str, float] = json.loads(out.stdout)
     if result["rc"] != 0:
@@ -87,9 +87,9 @@ def _run_tree(tree: Path, articles: list[Path], work: Path) -> dict[str, dict[st
     for label in ("cold", "warm"):
         speak = [*cli, *base, "-q", "speak", "-o", str(output), *map(str, articles)]
         brief = [*cli, *base, "-q", "brief", "-o", str(output)]  # today's: as speak dated
-        steps[f"speak ({label})"] = _measure(speak, env)
+        steps[f"speak ({label})"] = _measure(speak, env, tree)  # its own voices/ folder
         steps[f"speak ({label})"]["audio_s"] = _audio_s(output, "articles/*.mp3")
-        steps[f"brief ({label})"] = _measure(brief, env)
+        steps[f"brief ({label})"] = _measure(brief, env, tree)
         steps[f"brief ({label})"]["audio_s"] = _audio_s(output, "briefing-*.mp3")
     return steps
 
@@ -143,7 +143,7 @@ def main() -> None:
         for tree in trees:
             cold = results[str(tree)]["speak (cold)"]["cpu_s"]
             print(f"{tree.name}: cold speak CPU = {cold / naive['cpu_s']:.2f}x the naive script")
-    print(json.dumps({"results": results, "naive": naive}))
+    print(json.dumps({"articles": args.articles, "results": results, "naive": naive}))
 
 
 if __name__ == "__main__":

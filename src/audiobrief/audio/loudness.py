@@ -19,8 +19,8 @@ from audiobrief.audio.meter import (
     Block,
     LoudnessMeter,
     TruePeakMeter,
+    envelope_above,
     measure_blocks,
-    peak_envelope,
 )
 from audiobrief.errors import AudioError
 from audiobrief.model import Track
@@ -250,7 +250,8 @@ class Limiter:
             # The gain each frame may have, the lowest of those within +/-half, then two
             # centred moving averages half as wide: each average mixes only gains at or
             # under the one needed where it lands, so the smooth curve never overshoots.
-            needed = np.minimum(1.0, self._ceiling / np.maximum(peak_envelope(scaled), 1e-12))
+            envelope = envelope_above(scaled, self._ceiling)
+            needed = np.minimum(1.0, self._ceiling / np.maximum(envelope, 1e-12))
             held = _running_min(needed, 2 * self._half + 1)
             smooth = _box(_box(held, self._box), self._box)
             limited = limited * smooth[core, np.newaxis].astype(np.float32)

@@ -35,6 +35,7 @@ def _interpolation_taps() -> NDArray[np.float64]:
 
 _TAPS = _interpolation_taps()
 _PHASES = [_TAPS[p::OVERSAMPLING].astype(np.float32) for p in range(OVERSAMPLING)]
+_CENTRE = np.float32(_TAPS[_HALF_TAPS * OVERSAMPLING])
 OVERSHOOT = max(float(np.sum(np.abs(phase))) for phase in _PHASES)
 """No oversampled value exceeds the largest nearby sample by more than this factor, so a
 block whose sample peak times OVERSHOOT stays under a level needs no oversampling."""
@@ -51,10 +52,42 @@ def peak_envelope(samples: Block) -> NDArray[np.float32]:
     envelope = np.zeros(frames, dtype=np.float32)
     for channel in range(samples.shape[1]):
         column = samples[:, channel].astype(np.float32)  # float32 convolves twice as fast
-        for phase in _PHASES:
+        # Phase 0 lands on the samples: its other taps are sinc zeros, so it is a scaling.
+        np.maximum(envelope, np.abs(column) * _CENTRE, out=envelope)
+        for phase in _PHASES[1:]:
             # Sub-sample p of frame n is sum_k h[4k + p] x[n + 10 - k]: a plain convolution.
             values = np.convolve(column, phase)[_HALF_TAPS : _HALF_TAPS + frames]
-            np.maximum(envelope, np.abs(values), out=envelope, casting="unsafe")
+            np.maximum(envelope, np.abs(values), out=envelope)
+    return envelope
+
+
+_SPAN_FRAMES = 2048  # envelope_above decides span by span (93 ms at 22.05 kHz)
+
+
+def envelope_above(samples: Block, level: float) -> NDArray[np.float32]:
+    """peak_envelope where it could exceed *level*; elsewhere each frame's sample peak.
+
+    Speech crosses a level near its ceiling in few places: only the spans whose samples
+    (with their neighbours') could reach it once interpolated are oversampled. Where the
+    result is not the envelope, both are under *level*, so a limiter or a meter that
+    only cares above it sees the same thing.
+    """
+    frames = samples.shape[0]
+    envelope: NDArray[np.float32] = np.max(np.abs(samples), axis=1).astype(np.float32)
+    spans = -(-frames // _SPAN_FRAMES)
+    padded = np.zeros(spans * _SPAN_FRAMES, dtype=np.float32)
+    padded[:frames] = envelope
+    peaks = padded.reshape(spans, _SPAN_FRAMES).max(axis=1)
+    near = peaks.copy()  # a span's interpolation also reaches 10 frames into its neighbours
+    near[1:] = np.maximum(near[1:], peaks[:-1])
+    near[:-1] = np.maximum(near[:-1], peaks[1:])
+    candidates = np.flatnonzero(near * OVERSHOOT > level)
+    if candidates.size * 4 > spans:  # mostly loud: one call costs less than many small ones
+        return peak_envelope(samples)
+    for span in candidates.tolist():
+        start, stop = span * _SPAN_FRAMES, min(frames, (span + 1) * _SPAN_FRAMES)
+        lo, hi = max(0, start - CONTEXT_FRAMES), min(frames, stop + CONTEXT_FRAMES)
+        envelope[start:stop] = peak_envelope(samples[lo:hi])[start - lo : stop - lo]
     return envelope
 
 
@@ -92,7 +125,9 @@ class TruePeakMeter:
         if peak * OVERSHOOT <= max(self._best, self._floor):
             return
         window = np.concatenate([self._before, block, after])
-        core = peak_envelope(window)[len(self._before) : len(self._before) + block.shape[0]]
+        level = max(self._best, self._floor)
+        envelope = envelope_above(window, level)
+        core = envelope[len(self._before) : len(self._before) + block.shape[0]]
         self._best = max(self._best, float(np.max(core)))
 
 
