@@ -4,8 +4,8 @@ Run: .venv/bin/python bench/day_bench.py                          (30 articles, 
      .venv/bin/python bench/day_bench.py --articles 6 --tree ../main   (this tree and main)
 
 The `*.txt` articles of the corpus (default ../shared/corpus), sorted by name and repeated
-to reach --articles (a repeat gets its own file name, so its own episode; its clips come
-from the synthesis cache, which makes "cold" a little warm past the corpus's size).
+to reach --articles. A repeat has each line's words rotated (the same words, so the same
+work, but no sentence any cache has seen), so 30 articles are 30 articles' cold work.
 
 Each step is one audiobrief command in a fresh child process, as cron would start it,
 with its own output folder and an empty cache (XDG_CACHE_HOME) per tree. The child is
@@ -65,10 +65,26 @@ def _articles(corpus: Path, count: int, folder: Path) -> list[Path]:
     picked = []
     for index in range(count):
         source = sources[index % len(sources)]
-        copy = folder / f"{source.stem}-{index // len(sources)}.txt"
-        shutil.copyfile(source, copy)  # read in place, copied only into the temp folder
+        turn = index // len(sources)
+        copy = folder / f"{source.stem}-{turn}.txt"
+        copy.write_text(_rotated(source.read_text(encoding="utf-8"), turn), encoding="utf-8")
         picked.append(copy)
     return picked
+
+
+def _rotated(text: str, turn: int) -> str:
+    """A repeat that is a new article to every cache: each line's words rotated by *turn*.
+
+    The same words and lengths, so the same work, but no sentence as it was before.
+    """
+    if turn == 0:
+        return text
+    lines = []
+    for line in text.splitlines():
+        words = line.split()
+        shift = turn % len(words) if words else 0
+        lines.append(" ".join(words[shift:] + words[:shift]))
+    return "\n".join(lines) + "\n"
 
 
 def _audio_s(folder: Path, pattern: str) -> float:

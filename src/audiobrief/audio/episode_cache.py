@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 FOLDER = "episodes"
 KEEP = 200
 """Episodes kept; the least recently used go first (a day's briefing plus its articles)."""
+_IN_USE_S = 3600  # entries this fresh are never pruned: a long run still reads them
 _VERSION = 2  # raise when stitching, loudness or encoding change their output
 
 
@@ -119,6 +121,9 @@ def _write(path: Path, data: bytes) -> None:
 
 def _prune(folder: Path) -> None:
     metas = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
+    recent = time.time() - _IN_USE_S
     for meta in metas[KEEP:]:
+        if meta.stat().st_mtime > recent:
+            continue  # may be a Rendered of this very run, not yet published
         meta.unlink(missing_ok=True)
         meta.with_suffix(".mp3").unlink(missing_ok=True)
