@@ -17,6 +17,7 @@ from scipy.signal import resample
 
 from audiobrief import engines
 from audiobrief.audio.encode import encode_mp3
+from audiobrief.audio.lametag import crc16, frame_offsets
 from audiobrief.audio.mp3join import Part, UnusableAudioError, join_episode, read_stream
 from audiobrief.config import Settings
 from audiobrief.model import Pauses, Script, Section, Segment, Timeline, Track
@@ -82,6 +83,13 @@ def test_joined_parts_are_heard_each_from_its_first_frame_to_the_sample(tmp_path
     assert timeline.duration_ms == len(joined) * 1000 // RATE_HZ
     info = MP3(tmp_path / "joined.mp3").info
     assert info.length == pytest.approx(len(joined) / RATE_HZ, abs=1e-6)
+    # The Info frame's CRC, combined from the parts' own, is the CRC of the joined audio.
+    stream = read_stream(
+        tmp_path / "joined.mp3", sample_rate_hz=RATE_HZ, channels=1, bitrate_kbps=64
+    )
+    audio = (tmp_path / "joined.mp3").read_bytes()[stream.start : stream.end]
+    assert stream.crc == crc16(audio)
+    assert stream.frames == sum(frames) == len(frame_offsets(audio))
 
 
 def test_tags_are_stripped_and_the_cues_move_with_their_part(tmp_path: Path) -> None:

@@ -276,13 +276,24 @@ def crc16_update(crc: int, data: bytes | bytearray) -> int:
     """CRC-16/ARC of the bytes behind *crc* followed by *data*."""
     # Linear again: the CRC from start *crc* is the zero-start CRC of data, xor *crc*
     # carried through len(data) zero bytes (whole 4 KiB blocks by table, then bytewise).
-    if crc:
-        low, high = _shift_tables(_BLOCK_BYTES)
-        for _ in range(len(data) // _BLOCK_BYTES):
-            crc = low[crc & 0xFF] ^ high[crc >> 8]
-        for _ in range(len(data) % _BLOCK_BYTES):
-            crc = _CRC_TABLE[crc & 0xFF] ^ (crc >> 8)
-    return crc ^ crc16(data)
+    return crc16_combine(crc, crc16(data), len(data))
+
+
+def crc16_combine(crc_a: int, crc_b: int, length_b: int) -> int:
+    """CRC-16/ARC of A followed by B, from CRC(A), CRC(B) and the length of B."""
+    return _zero_shift(crc_a, length_b) ^ crc_b
+
+
+def _zero_shift(crc: int, count: int) -> int:
+    """*crc* carried through *count* zero bytes."""
+    if not crc:
+        return 0
+    low, high = _shift_tables(_BLOCK_BYTES)
+    for _ in range(count // _BLOCK_BYTES):
+        crc = low[crc & 0xFF] ^ high[crc >> 8]
+    for _ in range(count % _BLOCK_BYTES):
+        crc = _CRC_TABLE[crc & 0xFF] ^ (crc >> 8)
+    return crc
 
 
 def crc16(data: bytes | bytearray) -> int:

@@ -13,16 +13,17 @@ from __future__ import annotations
 
 import logging
 import struct
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, overload
 
 from audiobrief.audio.encode import DEFAULT_QUALITY, ENCODER_DELAY_SAMPLES, Mp3Writer
 from audiobrief.audio.lametag import (
     ENCODER_VERSION,
     FrameHeader,
-    FrameScanner,
+    crc16_combine,
     info_frame_for,
     info_size,
     parse_header,
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 _COPY_BYTES = 1 << 20
 _HEAD_BYTES = 1 << 16  # ID3 tags with cover art can be larger: read on when needed
 _DELAY_AT = 141  # bytes from "Info" to the LAME tag's delay and padding (3 bytes)
+_CRC_AT = 152  # bytes from "Info" to the LAME tag's CRC-16 of the audio frames
 
 
 class UnusableAudioError(AudioError):
@@ -66,6 +68,8 @@ class Stream:
     frames: int
     delay_samples: int
     padding_samples: int
+    crc: int
+    """CRC-16 of the audio frames, as the Info frame states it."""
 
     @property
     def samples(self) -> int:
@@ -111,11 +115,10 @@ def join_episode(parts: Sequence[Part], out_path: Path, *, script: Script) -> Ti
         "channels": 1 if lead.first.mode == 3 else 2,
         "bitrate_kbps": lead.first.bitrate_kbps,
     }
-    scanner = FrameScanner()
     cues: list[Cue] = []
     section_starts: dict[int, int] = {}
-    frames_before = 0
-    padding = 0
+    frames_before, size, crc, padding = 0, 0, 0, 0
+    layout: list[tuple[int, int, int, int]] = []  # per part: first frame, frames, byte, bytes
     with out_path.open("wb") as out:
         out.write(bytes(info_size(lead.first)))  # the Info frame's place, written last
         for part in parts:
@@ -135,21 +138,22 @@ def join_episode(parts: Sequence[Part], out_path: Path, *, script: Script) -> Ti
                 )
                 for cue in part.timeline.cues
             ]
-            before = len(scanner.offsets)
-            _copy(part.mp3_path, stream, out, scanner)
-            if len(scanner.offsets) - before != stream.frames:
-                raise UnusableAudioError(f"{part.mp3_path} holds other frames than it declares")
+            length = stream.end - stream.start
+            _copy(part.mp3_path, stream, out)
+            # Each part's Info frame has its CRC; the CRC is linear, so they combine.
+            crc = crc16_combine(crc, stream.crc, length)
+            layout.append((frames_before, stream.frames, size, length))
             frames_before += stream.frames
+            size += length
             padding = stream.padding_samples
-        scanner.check_complete()
         samples = frames_before * spf - ENCODER_DELAY_SAMPLES - padding
         out.seek(0)
         out.write(
             info_frame_for(
                 lead.first,
-                scanner.offsets,
-                scanner.size_bytes,
-                scanner.crc,
+                _Offsets(layout),
+                size,
+                crc,
                 samples=samples,
                 delay_samples=ENCODER_DELAY_SAMPLES,
                 quality=DEFAULT_QUALITY,
@@ -202,6 +206,7 @@ def _locate(path: Path) -> Stream:
             raise UnusableAudioError(f"{path} has no LAME Info frame (not constant bitrate)")
         first = parse_header(info, header.length_bytes)
         frames_and_info, total = struct.unpack_from(">II", info, at + 8)
+        (crc,) = struct.unpack_from(">H", info, at + _CRC_AT)
     except (AudioError, struct.error) as exc:
         raise UnusableAudioError(f"{path} is not an MP3 made by audiobrief ({exc})") from exc
     version = info[at + 120 : at + 129].rstrip(b"\x00")
@@ -213,16 +218,50 @@ def _locate(path: Path) -> Stream:
         frames=frames_and_info,
         delay_samples=code >> 12,
         padding_samples=code & 0xFFF,
+        crc=crc,
     )
     if version != ENCODER_VERSION or stream.delay_samples != ENCODER_DELAY_SAMPLES:
         raise UnusableAudioError(f"{path} was not made by this encoder")
     if stream.end > file_size or stream.end <= stream.start:
         raise UnusableAudioError(f"{path} is cut short")
+    # Constant bitrate: every frame is the same size but for one padding byte.
+    if (
+        not first.length_bytes - first.padding
+        <= (stream.end - stream.start) / max(1, stream.frames)
+        <= first.length_bytes - first.padding + 1
+    ):
+        raise UnusableAudioError(f"{path} holds other frames than its Info frame declares")
     return stream
 
 
-def _copy(path: Path, stream: Stream, out: BinaryIO, scanner: FrameScanner) -> None:
-    """Copy the audio frames of *path* to *out* in bounded pieces, scanning them."""
+class _Offsets(Sequence[int]):
+    """Where frame j of the joined audio starts, for the Info frame's seek table.
+
+    Interpolated inside each part (its frames differ in size by one padding byte at
+    most): the table has 256 steps over the file, far coarser than that.
+    """
+
+    def __init__(self, layout: list[tuple[int, int, int, int]]) -> None:
+        self._layout = layout
+        self._firsts = [first for first, _, _, _ in layout]
+
+    def __len__(self) -> int:
+        first, frames, _, _ = self._layout[-1]
+        return first + frames
+
+    @overload
+    def __getitem__(self, index: int) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[int]: ...
+    def __getitem__(self, index: int | slice) -> int | Sequence[int]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        first, frames, start, length = self._layout[bisect_right(self._firsts, index) - 1]
+        return start + (index - first) * length // frames
+
+
+def _copy(path: Path, stream: Stream, out: BinaryIO) -> None:
+    """Copy the audio frames of *path* to *out* in bounded pieces."""
     try:
         with path.open("rb") as handle:
             handle.seek(stream.start)
@@ -231,7 +270,6 @@ def _copy(path: Path, stream: Stream, out: BinaryIO, scanner: FrameScanner) -> N
                 piece = handle.read(min(_COPY_BYTES, left))
                 if not piece:
                     raise UnusableAudioError(f"{path} is cut short")
-                scanner.feed(piece)
                 out.write(piece)
                 left -= len(piece)
     except OSError as exc:
