@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,12 +30,15 @@ from audiobrief.publish.release import (
     short_hash,
     show_for,
 )
-from audiobrief.render import Encoded, cached_encoded, render, render_briefing
+from audiobrief.render import Encoded, Rendered, cached_encoded, render, render_briefing
 from audiobrief.text.briefing import briefing_title, build_briefing, dated_title
 from audiobrief.text.script import build_script
 from audiobrief.voice import Voice, open_voice
 
 logger = logging.getLogger(__name__)
+
+SPEAK_WORKERS = 2
+"""Articles of one `speak` rendered at once (two cores)."""
 
 
 @dataclass(frozen=True)
@@ -62,18 +66,22 @@ def speak(sources: Sequence[str], run: Run, *, stdin: bytes | None = None) -> li
     articles = [load_article(s, stdin=stdin) for s in sources]
     show = show_for(settings, "article")
     voice = open_voice(settings)
-    done = []
-    for article in articles:
+
+    def one(article: Article) -> tuple[Article, str, Script, Rendered]:
         script = build_script(article, **voice.text_options)
         slug = article_slug(article.meta.source, article.meta.url, article.title)
-        done.append(
-            (
-                article,
-                slug,
-                script,
-                render(script, voice, settings, label=slug, progress=run.progress),
-            )
+        return (
+            article,
+            slug,
+            script,
+            render(script, voice, settings, label=slug, progress=run.progress),
         )
+
+    # Two articles at a time: the diacritizer, eSpeak NG and numpy release the GIL, so
+    # the second core works while the first runs Python. Engines, caches and the
+    # diacritizer are thread-safe; map() keeps the order and raises the first failure.
+    with ThreadPoolExecutor(max_workers=SPEAK_WORKERS) as pool:
+        done = list(pool.map(one, articles))
     episodes: list[Episode] = []
     with open_output(settings) as catalog:
         for index, (article, slug, script, rendered) in enumerate(done):
