@@ -6,7 +6,7 @@ import logging
 import shutil
 import weakref
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -263,7 +263,10 @@ def render_briefing(
                 part(index, section, last_pause_ms, progress=progress)
                 continue
             head = section.segments[0]
-            part(index, replace(section, segments=(head,)), head.pause_after_ms)
+            # Titled by its own words, not the article's: the chapter's title comes from
+            # *script* in the join, and the same announcement is then rendered once, ever.
+            announced = Section(title=head.written, segments=(head,))
+            part(index, announced, head.pause_after_ms)
             parts.append(Part(encoded.mp3_path, encoded.timeline, index, sentence_offset=1))
             if last_pause_ms > _ARTICLE_TAIL_MS:  # the article's file ends with a short tail
                 parts.append(_silence(work, index, last_pause_ms - _ARTICLE_TAIL_MS, settings))
