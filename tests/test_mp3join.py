@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import miniaudio
@@ -19,9 +20,10 @@ from audiobrief import engines
 from audiobrief.audio.encode import encode_mp3
 from audiobrief.audio.lametag import crc16, frame_offsets
 from audiobrief.audio.mp3join import Part, UnusableAudioError, join_episode, read_stream
+from audiobrief.briefing_audio import render_briefing
 from audiobrief.config import Settings
 from audiobrief.model import Pauses, Script, Section, Segment, Timeline, Track
-from audiobrief.render import Encoded, Rendered, render, render_briefing
+from audiobrief.render import Encoded, Rendered, render
 from audiobrief.text.briefing import build_briefing
 from audiobrief.voice import Voice, open_voice
 from tone_engine import ToneEngine
@@ -246,7 +248,7 @@ def test_a_briefing_rebuilds_byte_identical_from_cold_caches(
 def test_without_article_audio_every_article_is_rendered_again(
     tone_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level("INFO", logger="audiobrief.render"):
+    with caplog.at_level("INFO", logger="audiobrief.briefing_audio"):
         briefing, _ = _brief(tone_settings, reuse_all=False)
         joined, _ = _brief(tone_settings)
 
@@ -257,3 +259,51 @@ def test_without_article_audio_every_article_is_rendered_again(
     for ours, theirs in zip(briefing.timeline.cues, joined.timeline.cues, strict=True):
         assert (ours.written, ours.section) == (theirs.written, theirs.section)
         assert abs(ours.start_ms - theirs.start_ms) <= 80 * 3 * ours.section
+
+
+def _lede_only(briefing: Script, keep: int) -> Script:
+    """Each article section cut to its first *keep* segments, then a pointer sentence."""
+    sections = list(briefing.sections)
+    for k in range(1, len(sections) - 1):
+        head, *body = sections[k].segments
+        lede = [*body[:keep]]
+        lede[-1] = replace(lede[-1], pause_after_ms=Pauses().paragraph_ms)
+        pointer = Segment("الخبر كاملا في الموقع.", "الخبر كاملا في الموقع.", 9, 99, 1500)
+        sections[k] = replace(sections[k], segments=(head, *lede, pointer))
+    return replace(briefing, sections=tuple(sections))
+
+
+def test_a_lede_briefing_joins_the_first_frames_of_each_article(
+    tone_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    voice = open_voice(tone_settings)
+    articles = [_article(k, 5) for k in range(2)]
+    spoken = [render(a, voice, tone_settings, label=a.title) for a in articles]
+    script = _lede_only(_briefing(voice, articles), keep=2)
+    reuse = [Encoded(r.mp3_path, r.timeline) for r in spoken]
+
+    with caplog.at_level("INFO", logger="audiobrief.briefing_audio"):
+        briefing = render_briefing(script, voice, tone_settings, reuse=reuse, label="b")
+
+    assert "joined the audio of 2 articles, rendered 0 again" in caplog.text
+    decoded = _decode(briefing.mp3_path) / 32768.0
+    assert briefing.timeline.duration_ms == decoded.size * 1000 // RATE_HZ
+    assert pyloudnorm.Meter(RATE_HZ).integrated_loudness(decoded) == pytest.approx(-19, abs=1)
+    assert _true_peak_dbtp(decoded) <= -1.0
+    said = [c.written for c in briefing.timeline.cues]
+    expected = [s.written for section in script.sections for s in section.segments]
+    assert said == expected
+    for article, section in zip(spoken, script.sections[1:3], strict=True):
+        cues = [c for c in briefing.timeline.cues if c.section == script.sections.index(section)]
+        lede_end, pointer = cues[2], cues[3]  # announcement, headline, first sentence, pointer
+        assert pointer.start_ms - lede_end.end_ms >= Pauses().paragraph_ms - 40
+        # The lede is the article's own audio, to the sample, from a frame boundary on.
+        body = _decode(article.mp3_path)[: article.timeline.cues[1].end_ms * RATE_HZ // 1000]
+        start = (
+            cues[1].start_ms * RATE_HZ // 1000 - article.timeline.cues[0].start_ms * RATE_HZ // 1000
+        )
+        exact = (
+            start - start % FRAME if start % FRAME < FRAME // 2 else start + FRAME - start % FRAME
+        )
+        here = decoded[exact + FRAME : exact + body.size] * 32768.0
+        assert np.max(np.abs(here - body[FRAME:])) <= 2

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from audiobrief.articles.load import load_article
+from audiobrief.briefing_audio import render_briefing
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, ArticleMeta, Episode, Script
@@ -30,7 +31,7 @@ from audiobrief.publish.release import (
     short_hash,
     show_for,
 )
-from audiobrief.render import Encoded, Rendered, cached_encoded, render, render_briefing
+from audiobrief.render import Encoded, Rendered, cached_encoded, render
 from audiobrief.text.briefing import briefing_title, build_briefing, dated_title
 from audiobrief.text.script import build_script
 from audiobrief.voice import Voice, open_voice

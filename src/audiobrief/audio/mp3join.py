@@ -23,6 +23,7 @@ from audiobrief.audio.encode import DEFAULT_QUALITY, ENCODER_DELAY_SAMPLES, Mp3W
 from audiobrief.audio.lametag import (
     ENCODER_VERSION,
     FrameHeader,
+    crc16,
     crc16_combine,
     info_frame_for,
     info_size,
@@ -54,6 +55,9 @@ class Part:
     """The section (chapter) of the joined episode's script that this part belongs to."""
     sentence_offset: int = 0
     """Added to the part's cue sentence numbers (an announcement before an article)."""
+    frames: int | None = None
+    """Join only the first *frames* frames (None: all). Frames borrow bits only from
+    earlier ones, so the start of a stream is a valid stream; cut it in a silence."""
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,8 @@ def join_episode(parts: Sequence[Part], out_path: Path, *, script: Script) -> Ti
                 )
                 for cue in part.timeline.cues
             ]
+            if part.frames is not None and part.frames < stream.frames:
+                stream = _prefix(part.mp3_path, stream, part.frames)
             length = stream.end - stream.start
             _copy(part.mp3_path, stream, out)
             # Each part's Info frame has its CRC; the CRC is linear, so they combine.
@@ -232,6 +238,23 @@ def _locate(path: Path) -> Stream:
     ):
         raise UnusableAudioError(f"{path} holds other frames than its Info frame declares")
     return stream
+
+
+def _prefix(path: Path, stream: Stream, frames: int) -> Stream:
+    """*stream* cut to its first *frames* frames (no padding: it ends where it is cut)."""
+    most = frames * (stream.first.length_bytes - stream.first.padding + 1) + 4
+    try:
+        with path.open("rb") as handle:
+            handle.seek(stream.start)
+            data = handle.read(min(most, stream.end - stream.start))
+    except OSError as exc:
+        raise UnusableAudioError(f"cannot read {path} ({exc})") from exc
+    end = 0
+    for _ in range(frames):
+        end += parse_header(data, end).length_bytes
+    return replace(
+        stream, end=stream.start + end, frames=frames, padding_samples=0, crc=crc16(data[:end])
+    )
 
 
 class _Offsets(Sequence[int]):
