@@ -253,8 +253,10 @@ def _spoken_audio(
 
 
 def _same_speech(spoken: Script, body: Script) -> bool:
+    """Whether *body* says what the episode *spoken* says, or its start (a lede)."""
     said = [(s.written, s.spoken) for sec in spoken.sections for s in sec.segments]
-    return said == [(s.written, s.spoken) for sec in body.sections for s in sec.segments]
+    wanted = [(s.written, s.spoken) for sec in body.sections for s in sec.segments]
+    return bool(wanted) and said[: len(wanted)] == wanted
 
 
 def _in_order(articles: list[Article], settings: Settings) -> list[Article]:
