@@ -56,3 +56,13 @@ def test_pruning_spares_entries_a_running_command_may_still_read(
     left = sorted(p.stem for p in (tmp_path / episode_cache.FOLDER).glob("*.json"))
     assert left == ["new0", "new1", "new2"]
     assert sorted(p.stem for p in (tmp_path / episode_cache.FOLDER).glob("*.mp3")) == left
+
+
+def test_work_folders_of_a_killed_run_go_after_a_day(tmp_path: Path) -> None:
+    stale, fresh = episode_cache.work_dir(tmp_path), episode_cache.work_dir(tmp_path)
+    os.utime(stale, (1_000_000, 1_000_000))
+
+    episode_cache.store(tmp_path, "k", _mp3(tmp_path), TIMELINE)
+
+    assert not stale.exists()
+    assert fresh.is_dir()

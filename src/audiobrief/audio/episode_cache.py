@@ -7,10 +7,12 @@ every clip's own cache key, every pause and every audio setting, so any change m
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+import shutil
 import tempfile
 import time
 from collections.abc import Mapping
@@ -122,6 +124,10 @@ def _write(path: Path, data: bytes) -> None:
 def _prune(folder: Path) -> None:
     metas = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime, reverse=True)
     recent = time.time() - _IN_USE_S
+    for work in folder.glob(".work-*"):  # left by a killed run: a day is long enough
+        with contextlib.suppress(OSError):  # another run may remove it first
+            if work.stat().st_mtime < recent - 23 * _IN_USE_S:
+                shutil.rmtree(work, ignore_errors=True)
     for meta in metas[KEEP:]:
         if meta.stat().st_mtime > recent:
             continue  # may be a Rendered of this very run, not yet published
