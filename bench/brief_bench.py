@@ -14,8 +14,10 @@ files; the bench checks that the two briefings are byte-identical. The target is
 Each command runs in its own Python process, as cron would start it, so "wall" includes
 the interpreter start, imports and model loading. Inside it the pipeline's stage calls are
 timed (by wrapping the names pipeline.py calls); "startup, other" is the rest: imports,
-settings, the catalog and whatever no stage wrapper covers. Everything is written under a
-temporary folder, with --config pointing at a file that does not exist.
+settings, the catalog and whatever no stage wrapper covers. Where speak renders two
+articles at a time, its stage times add up both threads (and "other" can go negative).
+Everything is written under a temporary folder, with --config pointing at a file that
+does not exist.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ TARGET_RATIO = 0.10
 
 # "module:name" as the pipeline calls it -> the stage it belongs to. The audio modules are
 # imported by audiobrief.render only on an episode-cache miss, so the audio row is
-# render() less the synthesis inside it (and includes importing scipy when it runs).
+# render() (or render_briefing()) less the synthesis inside it.
 STAGES = {
     "audiobrief.pipeline:load_article": "articles: load + clean",
     "audiobrief.pipeline:open_voice": "voice: open engine + front end",
@@ -46,6 +48,8 @@ STAGES = {
     "audiobrief.pipeline:build_briefing": "text: intro/outro, normalize, diacritize",
     "audiobrief.render:synthesize_all": "engines: synthesize (cache)",
     "audiobrief.pipeline:render": "audio: stitch, loudness, MP3 encode",
+    # brief joins the articles' MP3s; only its new parts go through render() inside it.
+    "audiobrief.pipeline:render_briefing": "audio: stitch, loudness, MP3 encode",
     "audiobrief.publish.release:write_episode": "publish: tags + side files",
     "audiobrief.publish.release:render_feeds": "publish: feeds",
     "audiobrief.publish.release:render_site": "publish: pages",
@@ -139,7 +143,7 @@ def _report(cold: dict[str, Any], warm: dict[str, Any], articles: int) -> None:
     print("Where the time goes (seconds):")
     header = f"{'stage':42}{'cold speak':>11}{'cold brief':>11}{'warm speak':>11}{'warm brief':>11}"
     print(header)
-    for stage in [*STAGES.values(), OTHER]:
+    for stage in [*dict.fromkeys(STAGES.values()), OTHER]:
         row = [cold["speak"][1][stage], cold["brief"][1][stage]]
         row += [warm["speak"][1][stage], warm["brief"][1][stage]]
         print(f"{stage:42}" + "".join(f"{value:11.2f}" for value in row))

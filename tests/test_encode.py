@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from mutagen.mp3 import MP3
 from pydub import AudioSegment
 
-from audiobrief.audio.encode import AUDIO_MIME, encode_mp3
+from audiobrief.audio.encode import AUDIO_MIME, Mp3Writer, encode_mp3
 from audiobrief.audio.lametag import crc16, frame_offsets
 from audiobrief.audio.stitch import stitch
 from audiobrief.errors import AudioError
@@ -159,3 +160,15 @@ def _bitwise_crc16(data: bytes) -> int:
         for _ in range(8):
             crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
     return crc
+
+
+def test_a_stream_written_in_pieces_is_the_one_encoded_whole() -> None:
+    rng = np.random.default_rng(5)
+    pcm = rng.normal(0, 3000, 22050 * 7).astype("<i2").tobytes()
+    out = io.BytesIO()
+    writer = Mp3Writer(out, sample_rate_hz=22050, channels=1, bitrate_kbps=64)
+    for start in range(0, len(pcm), 2 * 1234):
+        writer.write(pcm[start : start + 2 * 1234])
+
+    assert writer.close() == len(out.getvalue())
+    assert out.getvalue() == encode_mp3(Track(pcm, 22050, 1))

@@ -9,7 +9,7 @@ import pyloudnorm
 import pytest
 from scipy.signal import lfilter, resample
 
-from audiobrief.audio.loudness import measure, normalize
+from audiobrief.audio.loudness import Limiter, measure, normalize, to_float
 from audiobrief.errors import AudioError
 from audiobrief.model import Track
 
@@ -118,3 +118,21 @@ def test_tracks_shorter_than_a_measuring_block_are_left_as_they_are() -> None:
     assert normalize(short) is short
     with pytest.raises(AudioError, match="at least 400 ms"):
         measure(short)
+
+
+def test_the_limiter_gives_the_same_samples_however_the_input_is_cut() -> None:
+    track = _speech_like(9, 22050)
+    samples = np.frombuffer(track.pcm, dtype="<i2").reshape(-1, 1)
+
+    def limited(piece: int) -> bytes:
+        limiter = Limiter(gain=3.0, ceiling=0.5, rate_hz=22050, channels=1)
+        out = []
+        for start in range(0, samples.shape[0], piece):
+            out += list(limiter.add(to_float(samples[start : start + piece])))
+        out += list(limiter.finish())
+        return np.concatenate(out).tobytes()
+
+    whole = limited(samples.shape[0])
+    assert limited(1000) == whole == limited(70_001)
+    assert len(whole) == len(track.pcm)
+    assert np.max(np.abs(np.frombuffer(whole, dtype="<i2"))) <= 0.5 * 32768

@@ -1,4 +1,4 @@
-"""Where a run's messages go: the terminal by verbosity, the log file always (only the cli package calls it)."""
+"""Where a run's messages go: the terminal by verbosity, the log file always (for cli)."""
 
 from __future__ import annotations
 

@@ -12,21 +12,30 @@ from zoneinfo import ZoneInfo
 
 from audiobrief.articles.limits import check_length
 from audiobrief.articles.load import load_article
+from audiobrief.briefing_audio import render_briefing
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, ArticleMeta, Episode, Script
 from audiobrief.publish.catalog import EpisodeRecord
 from audiobrief.publish.files import write_atomic
 from audiobrief.publish.images import check_cover
-from audiobrief.publish.lookup import day_articles, episode_pages, find_refs, read_seen
+from audiobrief.publish.lookup import (
+    day_articles,
+    episode_pages,
+    find_refs,
+    published_records,
+    read_seen,
+)
 from audiobrief.publish.publisher import open_publisher
 from audiobrief.publish.views import base_url
-from audiobrief.render import Rendered, render
+from audiobrief.render import Encoded, Rendered, cached_encoded, render
 from audiobrief.text.briefing import briefing_title, build_briefing, dated_title, shortened
 from audiobrief.text.script import build_script
-from audiobrief.voice import open_voice
+from audiobrief.voice import Voice, open_voice
 
 logger = logging.getLogger(__name__)
+
+"""Articles of one `speak` rendered at once (two cores)."""
 
 
 @dataclass(frozen=True)
@@ -179,10 +188,10 @@ def brief(
         )
     if settings.briefing_max_stories:
         articles = articles[: settings.briefing_max_stories]
-    # Each story's chapter links its full episode, found in the catalog (read only).
-    pages = episode_pages(
-        settings.output_dir, articles, days=(day, run.today), base=base_url(settings)
-    )
+    # Each story's chapter links its full episode, found in the catalog (read only); a
+    # briefing joins that episode's audio instead of speaking the article again.
+    spoken = published_records(settings.output_dir, articles, days=(day, run.today))
+    pages = episode_pages(settings.output_dir, spoken, base=base_url(settings))
     voice = open_voice(settings)
     depth = settings.briefing_depth
     bodies = [build_script(shortened(a, depth), **voice.text_options) for a in articles]
@@ -190,9 +199,15 @@ def brief(
         bodies, day=day, show_title=settings.show_title, month_style=settings.month_style,
         episodes=pages, depth=depth, **voice.text_options,
     )  # fmt: skip
-    label = f"briefing {day.isoformat()}"
-    rendered = render(
-        script, voice, settings, label=label, progress=run.progress, music=settings.music
+    # Each article's audio is joined as speak made it; only the new parts are rendered.
+    rendered = render_briefing(
+        script,
+        voice,
+        settings,
+        reuse=_spoken_audio(settings, spoken, bodies, voice),
+        label=f"briefing {day.isoformat()}",
+        progress=run.progress,
+        music=settings.music,
     )
     title = briefing_title(settings.show_title, day, settings.month_style)
     with open_publisher(settings, run.now, base_url_given=run.base_url_given) as publisher:
@@ -248,6 +263,31 @@ def say(text: str, run: Run, output: Path) -> tuple[Path, int]:
     rendered = render(script, voice, run.settings, label="say", progress=run.progress)
     write_atomic(output, rendered.mp3)
     return output, rendered.timeline.duration_ms
+
+
+def _spoken_audio(
+    settings: Settings,
+    records: Sequence[EpisodeRecord | None],
+    bodies: Sequence[Script],
+    voice: Voice,
+) -> list[Encoded | None]:
+    """Per article, audio speak made that a briefing can join: from the episode cache (same
+    voice and settings, proven by its key), else the published MP3 when the voice was
+    given the same text; None where neither is there (render_briefing renders it)."""
+    found: list[Encoded | None] = []
+    for record, body in zip(records, bodies, strict=True):
+        cached = cached_encoded(body, voice, settings)
+        if cached is None and record is not None and _same_speech(record.script, body):
+            cached = Encoded(settings.output_dir / record.mp3, record.timeline)
+        found.append(cached)
+    return found
+
+
+def _same_speech(spoken: Script, body: Script) -> bool:
+    """Whether *body* says what the episode *spoken* says, or its start (a lede)."""
+    said = [(s.written, s.spoken) for sec in spoken.sections for s in sec.segments]
+    wanted = [(s.written, s.spoken) for sec in body.sections for s in sec.segments]
+    return bool(wanted) and said[: len(wanted)] == wanted
 
 
 def _in_order(articles: list[Article], settings: Settings) -> list[Article]:

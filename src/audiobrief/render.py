@@ -1,9 +1,11 @@
-"""Engines and audio stages for one script: clips -> Timeline -> loudness -> MP3 bytes."""
+"""Engines and audio stages for one script: clips -> Timeline -> loudness -> an MP3 file."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import shutil
+import weakref
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,7 +14,7 @@ from audiobrief.audio import episode_cache
 from audiobrief.config import Settings
 from audiobrief.engines.batch import synthesize_all
 from audiobrief.errors import EngineError
-from audiobrief.model import Script, Timeline
+from audiobrief.model import Script, Section, Segment, Timeline
 from audiobrief.voice import Voice
 
 if TYPE_CHECKING:
@@ -25,10 +27,22 @@ Progress = Callable[[str, int], Callable[[int], None]]
 
 @dataclass(frozen=True)
 class Rendered:
-    """An episode's encoded audio and the Timeline every other file is derived from."""
+    """An episode's encoded audio (a file) and the Timeline every other file is derived from.
 
-    mp3: bytes
+    The MP3 lies in the episode cache, or in a temporary folder removed when this object
+    goes; copy or read it before dropping the object.
+    """
+
+    mp3_path: Path
     timeline: Timeline
+
+    @property
+    def mp3(self) -> bytes:
+        """The whole MP3 in memory (for short audio; large episodes should use mp3_path)."""
+        return self.mp3_path.read_bytes()
+
+
+_BATCH_SEGMENTS = 64  # clips held at once: memory stays flat for any length of article
 
 
 def render(
@@ -39,60 +53,97 @@ def render(
     label: str,
     progress: Progress | None = None,
     music: Path | None = None,
+    tail_ms: int | None = None,
 ) -> Rendered:
     """Synthesize every segment, stitch, mix the music bed, normalize loudness, encode.
 
-    Nothing is written except to the caches: callers publish the result or drop it.
-    An unchanged script comes back from the episode cache without any audio work.
+    Nothing is written except to the caches and a temporary folder: callers publish the
+    result or drop it. An unchanged script comes back from the episode cache without any
+    audio work. Audio goes through every stage in bounded blocks (the stitched PCM waits
+    in a temporary file), so memory does not grow with the episode. *tail_ms* replaces
+    the silence after the last segment (default 80 ms).
     """
     texts = [seg.spoken for section in script.sections for seg in section.segments]
-    key = _episode_key(script, voice, settings, music)
+    key = _episode_key(script, voice, settings, music, tail_ms)
     if key and settings.cache_dir and (hit := episode_cache.load(settings.cache_dir, key)):
         logger.info("%s: unchanged, audio taken from the episode cache", label)
         return Rendered(*hit)
-    # Imported on a miss only: scipy (under pyloudnorm and the resampler) takes over a
-    # second to import, more than a whole re-run of a cached article.
-    from audiobrief.audio.encode import encode_mp3
-    from audiobrief.audio.loudness import normalize as normalize_loudness
-    from audiobrief.audio.music import add_music_bed
-    from audiobrief.audio.stitch import stitch
+    # Imported on a miss only: the audio modules bring scipy and LAME with them.
+    from audiobrief.audio.master import master
+    from audiobrief.audio.stitch import Stitcher
 
-    tick = progress(label, len(texts)) if progress else None
-    fell_back: list[str] = []
-    clips: list[AudioSegment] = []
-    for section in script.sections:  # section by section, so a failure names its article
-        try:
-            clips += synthesize_all(
-                voice.engine,
-                [seg.spoken for seg in section.segments],
-                fallback=_noting(voice.fallback, fell_back),
-                on_clip=tick,
+    work = episode_cache.work_dir(settings.cache_dir)
+    try:
+        pcm_path, mp3_path = work / "track.pcm", work / "episode.mp3"
+        tick = progress(label, len(texts)) if progress else None
+        fell_back: list[str] = []
+        with pcm_path.open("wb") as spill:
+            stitcher = Stitcher(
+                script,
+                spill,
+                sample_rate_hz=settings.sample_rate_hz,
+                channels=settings.channels,
+                **({} if tail_ms is None else {"tail_ms": tail_ms}),
             )
-        except EngineError as exc:
-            reason = str(exc).removeprefix(f"{exc.engine} engine: ")
-            if len(script.sections) > 1:  # a briefing: say which article
-                reason = f"could not speak «{section.title}» ({reason})"
-            raise EngineError(
-                exc.engine,
-                f"{reason}; nothing was published. "
-                "Fix that article or leave it out, then run the command again.",
-            ) from exc
-    track, timeline = stitch(
-        script, clips, sample_rate_hz=settings.sample_rate_hz, channels=settings.channels
-    )
-    if music is not None:
-        track = add_music_bed(track, timeline, music, gain_db=settings.music_gain_db)
-    if settings.normalize_loudness:
-        track = normalize_loudness(track)
-    rendered = Rendered(encode_mp3(track, bitrate_kbps=settings.bitrate_kbps), timeline)
-    # Audio with fallback clips is not kept: the next run should ask the voice again.
-    if key and settings.cache_dir and not fell_back:
-        episode_cache.store(settings.cache_dir, key, rendered.mp3, rendered.timeline)
+            for section in script.sections:  # section by section: a failure names its article
+                for first in range(0, len(section.segments), _BATCH_SEGMENTS):
+                    batch = section.segments[first : first + _BATCH_SEGMENTS]
+                    for clip in _speak(script, section, batch, voice, fell_back, tick):
+                        stitcher.add(clip)
+            timeline = stitcher.finish()
+        master(
+            pcm_path,
+            timeline,
+            mp3_path,
+            channels=settings.channels,
+            bitrate_kbps=settings.bitrate_kbps,
+            normalize=settings.normalize_loudness,
+            music=music,
+            music_gain_db=settings.music_gain_db,
+        )
+        pcm_path.unlink()
+        # Audio with fallback clips is not kept: the next run should ask the voice again.
+        if key and settings.cache_dir and not fell_back:
+            kept = episode_cache.store(settings.cache_dir, key, mp3_path, timeline)
+            if kept != mp3_path:
+                shutil.rmtree(work, ignore_errors=True)
+                return Rendered(kept, timeline)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    rendered = Rendered(mp3_path, timeline)
+    weakref.finalize(rendered, shutil.rmtree, work, ignore_errors=True)
     return rendered
 
 
+def _speak(
+    script: Script,
+    section: Section,
+    segments: Sequence[Segment],
+    voice: Voice,
+    fell_back: list[str],
+    tick: Callable[[int], None] | None,
+) -> list[AudioSegment]:
+    try:
+        return synthesize_all(
+            voice.engine,
+            [seg.spoken for seg in segments],
+            fallback=_noting(voice.fallback, fell_back),
+            on_clip=tick,
+        )
+    except EngineError as exc:
+        reason = str(exc).removeprefix(f"{exc.engine} engine: ")
+        if len(script.sections) > 1 or section.title != script.title:  # a briefing's part
+            reason = f"could not speak «{section.title}» ({reason})"
+        raise EngineError(
+            exc.engine,
+            f"{reason}; nothing was published. "
+            "Fix that article or leave it out, then run the command again.",
+        ) from exc
+
+
 def _episode_key(
-    script: Script, voice: Voice, settings: Settings, music: Path | None
+    script: Script, voice: Voice, settings: Settings, music: Path | None, tail_ms: int | None
 ) -> str | None:
     """Everything that decides the audio; None when the engine gives no clip keys."""
     clip_key = getattr(voice.engine, "key", None)
@@ -129,6 +180,7 @@ def _episode_key(
                 settings.music_gain_db,
             ],
             "music": music_id,
+            "tail_ms": tail_ms,
         }
     )
 
@@ -144,3 +196,22 @@ def _noting(
         return fallback(text)
 
     return speak
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """An article's published audio, which a briefing joins instead of rendering it again."""
+
+    mp3_path: Path
+    timeline: Timeline
+
+
+def cached_encoded(script: Script, voice: Voice, settings: Settings) -> Encoded | None:
+    """The audio render() made for *script* with this voice and settings, if still cached.
+
+    A hit proves the same voice, text and audio settings: the briefing can join it as is.
+    """
+    key = _episode_key(script, voice, settings, None, None)
+    if key and settings.cache_dir and (hit := episode_cache.load(settings.cache_dir, key)):
+        return Encoded(*hit)
+    return None

@@ -26,49 +26,92 @@ def add_music_bed(
     gain_db: float = -18.0,
     fade_ms: int = 1500,
 ) -> Track:
-    """Mix *music_path* under the first and the last chapter, faded in and out.
+    """Mix *music_path* under the first and the last chapter of a whole track in memory.
 
-    The music is looped or cut to each chapter's length and its peak set to *gain_db*
-    below full scale. Timing does not change, so *timeline* stays valid. Mix before
-    loudness normalization, which then measures speech and music together.
+    The one-block form of MusicBed (see there); timing does not change.
 
     Raises:
         AudioError: the file is missing or cannot be read (the `music` setting names it).
     """
-    if fade_ms < 0:
-        raise AudioError(f"fade_ms = {fade_ms}; a fade lasts 0 ms or more.")
-    music = _load(music_path, track.sample_rate_hz, track.channels)
-    peak = float(np.max(np.abs(music), initial=0.0))
-    if music.shape[0] == 0 or peak == 0.0 or not timeline.chapters:
-        logger.info("music bed %s is silent or the episode has no chapters; none added", music_path)
+    bed = MusicBed(
+        music_path,
+        timeline,
+        sample_rate_hz=track.sample_rate_hz,
+        channels=track.channels,
+        frames=len(track.pcm) // (2 * track.channels),
+        gain_db=gain_db,
+        fade_ms=fade_ms,
+    )
+    if not bed.audible:
         return track
-    bed = music * (32768.0 * 10.0 ** (gain_db / 20.0) / peak)  # peak at gain_db dBFS
     samples = np.frombuffer(track.pcm, dtype="<i2").reshape(-1, track.channels)
-    mixed = samples.astype(np.float64)
-    ends = {timeline.chapters[0], timeline.chapters[-1]}  # one chapter: a bed under it once
-    for chapter in sorted(ends, key=lambda c: c.start_ms):
-        start = chapter.start_ms * track.sample_rate_hz // 1000
-        stop = chapter.end_ms * track.sample_rate_hz // 1000
-        if chapter.end_ms >= timeline.duration_ms:
-            stop = samples.shape[0]  # the last millisecond's tail samples belong to it too
-        mixed[start:stop] += _fit(bed, stop - start, fade_ms * track.sample_rate_hz // 1000)
-    pcm = np.clip(np.rint(mixed), -32768, 32767).astype("<i2").tobytes()
-    logger.info("mixed music bed %s at %.1f dBFS", music_path, gain_db)
+    pcm = bed.mix(samples, 0).tobytes()
     return Track(pcm=pcm, sample_rate_hz=track.sample_rate_hz, channels=track.channels)
 
 
-def _fit(bed: NDArray[np.float64], frames: int, fade_frames: int) -> NDArray[np.float64]:
-    """*bed* looped or cut to *frames*, with a raised-cosine fade in and out."""
-    if frames <= 0:
-        return np.zeros((0, bed.shape[1]))
-    repeats = -(-frames // bed.shape[0])
-    fitted = np.tile(bed, (repeats, 1))[:frames]
-    fade = min(fade_frames, frames // 2)
-    if fade > 0:
-        ramp = 0.5 - 0.5 * np.cos(np.pi * (np.arange(fade) + 0.5) / fade)
-        fitted[:fade] *= ramp[:, np.newaxis]
-        fitted[frames - fade :] *= ramp[::-1, np.newaxis]
-    return fitted
+class MusicBed:
+    """Music looped or cut under the first and the last chapter, faded in and out.
+
+    Its peak is set to *gain_db* below full scale. Mix before loudness normalization,
+    which then measures speech and music together. Mixing goes block by block at any
+    position, so the episode never needs to be in memory; only the music is.
+    """
+
+    def __init__(
+        self,
+        music_path: Path,
+        timeline: Timeline,
+        *,
+        sample_rate_hz: int,
+        channels: int,
+        frames: int,
+        gain_db: float = -18.0,
+        fade_ms: int = 1500,
+    ) -> None:
+        if fade_ms < 0:
+            raise AudioError(f"fade_ms = {fade_ms}; a fade lasts 0 ms or more.")
+        music = _load(music_path, sample_rate_hz, channels)
+        peak = float(np.max(np.abs(music), initial=0.0))
+        self._spans: list[tuple[int, int]] = []  # frames under music: [start, stop)
+        self.audible = music.shape[0] > 0 and peak > 0.0 and bool(timeline.chapters)
+        if not self.audible:
+            logger.info("music bed %s is silent or the episode has no chapters", music_path)
+            return
+        self._bed = music * (32768.0 * 10.0 ** (gain_db / 20.0) / peak)  # peak at gain_db
+        self._fade = fade_ms * sample_rate_hz // 1000
+        ends = {timeline.chapters[0], timeline.chapters[-1]}  # one chapter: a bed under it once
+        for chapter in sorted(ends, key=lambda c: c.start_ms):
+            start = chapter.start_ms * sample_rate_hz // 1000
+            stop = chapter.end_ms * sample_rate_hz // 1000
+            if chapter.end_ms >= timeline.duration_ms:
+                stop = frames  # the last millisecond's tail samples belong to it too
+            self._spans.append((start, stop))
+        logger.info("mixing music bed %s at %.1f dBFS", music_path, gain_db)
+
+    def mix(self, samples: NDArray[np.int16], first_frame: int) -> NDArray[np.int16]:
+        """*samples* (frames x channels, starting at stream frame *first_frame*) with music."""
+        last = first_frame + samples.shape[0]
+        if not any(start < last and first_frame < stop for start, stop in self._spans):
+            return samples
+        mixed = samples.astype(np.float64)
+        for start, stop in self._spans:
+            lo, hi = max(start, first_frame), min(stop, last)
+            if lo < hi:
+                part = self._slice(stop - start, lo - start, hi - start)
+                mixed[lo - first_frame : hi - first_frame] += part
+        return np.clip(np.rint(mixed), -32768, 32767).astype("<i2")
+
+    def _slice(self, frames: int, lo: int, hi: int) -> NDArray[np.float64]:
+        """Frames [lo, hi) of the bed looped to *frames*, with a raised-cosine fade."""
+        offsets = np.arange(lo, hi)
+        part = self._bed[offsets % self._bed.shape[0]]
+        fade = min(self._fade, frames // 2)
+        if fade > 0:
+            # Fade in over the first *fade* frames, out over the last, as a mirror image.
+            inward = np.minimum(offsets, frames - 1 - offsets)
+            ramp = 0.5 - 0.5 * np.cos(np.pi * (np.minimum(inward, fade) + 0.5) / fade)
+            part = part * np.where(inward < fade, ramp, 1.0)[:, np.newaxis]
+        return np.asarray(part, dtype=np.float64)
 
 
 def _load(path: Path, sample_rate_hz: int, channels: int) -> NDArray[np.float64]:

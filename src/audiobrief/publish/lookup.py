@@ -34,26 +34,39 @@ def day_articles(output_dir: Path, day: dt.date) -> list[Article]:
     ]
 
 
-def episode_pages(
-    output_dir: Path, articles: Sequence[Article], *, days: Sequence[dt.date], base: str
-) -> list[str | None]:
-    """The public page of each article's published episode, or None where it has none.
+def published_records(
+    output_dir: Path, articles: Sequence[Article], *, days: Sequence[dt.date]
+) -> list[EpisodeRecord | None]:
+    """Each article's published episode, or None where it has none.
 
     An article's key may hold the day it was spoken on (see `article_key`): each of
-    *days* is tried. URLs are under the site's stored address, else under *base*.
+    *days* is tried. Only reads: with no catalog yet, nothing is published.
     """
     path = output_dir / CATALOG_NAME
     if not path.is_file() or path.stat().st_size == 0:
         return [None] * len(articles)
-    pages: list[str | None] = []
+    found: list[EpisodeRecord | None] = []
     with open_catalog(path) as catalog:
-        site = catalog.site_value("base_url") or base
         for article in articles:
             keys = dict.fromkeys(article_key(article, day) for day in days)
-            found = (catalog.find("article", key) for key in keys)
-            record = next((r for r in found if r is not None), None)
-            pages.append(site_url(site, page_path(record)) if record else None)
-    return pages
+            records = (catalog.find("article", key) for key in keys)
+            found.append(next((r for r in records if r is not None), None))
+    return found
+
+
+def episode_pages(
+    output_dir: Path, records: Sequence[EpisodeRecord | None], *, base: str
+) -> list[str | None]:
+    """The public page of each published episode (None stays None).
+
+    URLs are under the site's stored address, else under *base*.
+    """
+    path = output_dir / CATALOG_NAME
+    site = base
+    if path.is_file() and path.stat().st_size > 0:
+        with open_catalog(path) as catalog:
+            site = catalog.site_value("base_url") or base
+    return [site_url(site, page_path(r)) if r else None for r in records]
 
 
 def read_seen(output_dir: Path, urls: list[str]) -> tuple[dict[str, Seen], set[str]]:

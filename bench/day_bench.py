@@ -1,0 +1,166 @@
+"""A newsroom day, side by side: cold `speak` of N articles, `brief`, then both warm.
+
+Run: .venv/bin/python bench/day_bench.py                          (30 articles, this tree)
+     .venv/bin/python bench/day_bench.py --articles 6 --tree ../main   (this tree and main)
+
+The `*.txt` articles of the corpus (default ../shared/corpus), sorted by name and repeated
+to reach --articles. A repeat has each line's words rotated (the same words, so the same
+work, but no sentence any cache has seen), so 30 articles are 30 articles' cold work.
+
+Each step is one audiobrief command in a fresh child process, as cron would start it,
+with its own output folder and an empty cache (XDG_CACHE_HOME) per tree. The child is
+started by a small runner process that reports resource.getrusage(RUSAGE_CHILDREN) for
+that one command: wall seconds, CPU seconds and peak resident memory per step. Audio
+seconds per wall second counts the episodes each step published. Where espeak-ng and
+ffmpeg are installed, the naive script (espeak-ng on the raw text, ffmpeg to 64 kb/s)
+runs on the same articles, and cold speak's CPU is given as a multiple of it.
+
+Every --tree is run with this interpreter and PYTHONPATH=<tree>/src, so two trees are
+compared with the same libraries in one run. Targets: brief <= 250 MB peak, speak <= 300
+MB, brief after speak <= 3% of cold speak's wall time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = REPO / ".." / "shared" / "corpus"
+
+# Runs one command and prints what it cost; a fresh runner per step, so RUSAGE_CHILDREN
+# holds that step's child alone (its peak RSS is not mixed with an earlier step's).
+_RUNNER = """
+import json, resource, subprocess, sys, time
+begin = time.perf_counter()
+done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+wall = time.perf_counter() - begin
+use = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": done.returncode, "wall_s": wall, "cpu_s": use.ru_utime + use.ru_stime,
+                  "peak_mb": use.ru_maxrss / 1024, "err": done.stderr[-2000:]}))
+"""
+
+
+def _measure(command: list[str], env: dict[str, str], cwd: Path | None = None) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, "-c", _RUNNER, *command], capture_output=True, text=True, env=env, cwd=cwd
+    )
+    result: dict[str, float] = json.loads(out.stdout)
+    if result["rc"] != 0:
+        raise SystemExit(f"{' '.join(command[:4])} failed:\n{result['err']}")
+    return result
+
+
+def _articles(corpus: Path, count: int, folder: Path) -> list[Path]:
+    sources = sorted(corpus.glob("*.txt"))
+    if not sources:
+        raise SystemExit(f"no *.txt articles in {corpus}")
+    folder.mkdir(parents=True, exist_ok=True)
+    picked = []
+    for index in range(count):
+        source = sources[index % len(sources)]
+        turn = index // len(sources)
+        copy = folder / f"{source.stem}-{turn}.txt"
+        copy.write_text(_rotated(source.read_text(encoding="utf-8"), turn), encoding="utf-8")
+        picked.append(copy)
+    return picked
+
+
+def _rotated(text: str, turn: int) -> str:
+    """A repeat that is a new article to every cache: each line's words rotated by *turn*.
+
+    The same words and lengths, so the same work, but no sentence as it was before.
+    """
+    if turn == 0:
+        return text
+    lines = []
+    for line in text.splitlines():
+        words = line.split()
+        shift = turn % len(words) if words else 0
+        lines.append(" ".join(words[shift:] + words[:shift]))
+    return "\n".join(lines) + "\n"
+
+
+def _audio_s(folder: Path, pattern: str) -> float:
+    from mutagen.mp3 import MP3
+
+    return sum(MP3(path).info.length for path in folder.rglob(pattern))
+
+
+def _run_tree(tree: Path, articles: list[Path], work: Path) -> dict[str, dict[str, float]]:
+    env = {**os.environ, "PYTHONPATH": str(tree / "src"), "XDG_CACHE_HOME": str(work / "cache")}
+    env = {k: v for k, v in env.items() if not k.startswith("AUDIOBRIEF_")}
+    output = work / "out"
+    cli = [sys.executable, "-c", "import sys; from audiobrief.cli import cli; cli(sys.argv[1:])"]
+    base = ["--config", str(work / "none.toml")]
+    steps: dict[str, dict[str, float]] = {}
+    for label in ("cold", "warm"):
+        speak = [*cli, *base, "-q", "speak", "-o", str(output), *map(str, articles)]
+        brief = [*cli, *base, "-q", "brief", "-o", str(output)]  # today's: as speak dated
+        steps[f"speak ({label})"] = _measure(speak, env, tree)  # its own voices/ folder
+        steps[f"speak ({label})"]["audio_s"] = _audio_s(output, "articles/*.mp3")
+        steps[f"brief ({label})"] = _measure(brief, env, tree)
+        steps[f"brief ({label})"]["audio_s"] = _audio_s(output, "briefing-*.mp3")
+    return steps
+
+
+def _naive(articles: list[Path], work: Path) -> dict[str, float] | None:
+    """espeak-ng on the raw text, then ffmpeg to a 64 kb/s MP3: what a user would write."""
+    if not (shutil.which("espeak-ng") and shutil.which("ffmpeg")):
+        return None
+    lines = ["set -e"]
+    for k, article in enumerate(articles):
+        wav, mp3 = work / f"n{k}.wav", work / f"n{k}.mp3"
+        lines.append(f"espeak-ng -v ar -f '{article}' -w '{wav}'")
+        lines.append(f"ffmpeg -loglevel error -y -i '{wav}' -b:a 64k '{mp3}'")
+    return _measure(["sh", "-c", "\n".join(lines)], dict(os.environ))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--articles", type=int, default=30)
+    parser.add_argument("--tree", type=Path, action="append", default=[], help="also run it")
+    args = parser.parse_args()
+    trees = [REPO, *(tree.resolve() for tree in args.tree)]
+    with tempfile.TemporaryDirectory(prefix="day-bench-") as temp:
+        root = Path(temp)
+        articles = _articles(args.corpus.resolve(), args.articles, root / "articles")
+        results = {
+            str(tree): _run_tree(tree, articles, root / f"t{k}") for k, tree in enumerate(trees)
+        }
+        naive = _naive(articles, root)
+    print(f"{args.articles} articles of {args.corpus}; CPU: {os.cpu_count()} cores")
+    header = f"{'step':<14}" + "".join(
+        f"{'wall s':>9}{'CPU s':>8}{'peak MB':>9}{'audio/wall':>11}" for _ in trees
+    )
+    print(" " * 14 + "".join(f"{tree.name[:36]:>37}" for tree in trees))
+    print(header)
+    for step in next(iter(results.values())):
+        row = f"{step:<14}"
+        for tree in trees:
+            r = results[str(tree)][step]
+            row += f"{r['wall_s']:>9.1f}{r['cpu_s']:>8.1f}{r['peak_mb']:>9.0f}"
+            row += f"{r['audio_s'] / r['wall_s']:>11.1f}"
+        print(row)
+    for tree in trees:
+        r = results[str(tree)]
+        share = r["brief (cold)"]["wall_s"] / r["speak (cold)"]["wall_s"]
+        print(f"{tree.name}: brief after speak = {100 * share:.1f}% of cold speak (target <= 3%)")
+    if naive is None:
+        print("naive script: espeak-ng or ffmpeg is not installed here; no CPU ratio")
+    else:
+        for tree in trees:
+            cold = results[str(tree)]["speak (cold)"]["cpu_s"]
+            print(f"{tree.name}: cold speak CPU = {cold / naive['cpu_s']:.2f}x the naive script")
+    print(json.dumps({"articles": args.articles, "results": results, "naive": naive}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,169 @@
+"""Engines and audio for a briefing: the articles' own MP3s joined with new parts."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import weakref
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from audiobrief.audio import episode_cache
+from audiobrief.config import Settings
+from audiobrief.errors import AudioError
+from audiobrief.model import Script, Section, Timeline
+from audiobrief.render import Encoded, Progress, Rendered, render
+from audiobrief.voice import Voice
+
+if TYPE_CHECKING:
+    from audiobrief.audio.mp3join import Part
+
+logger = logging.getLogger(__name__)
+
+_ARTICLE_TAIL_MS = 80  # what render() leaves after an article episode's last segment
+_FRAME_SAMPLES = 576  # MPEG-2 and 2.5 Layer III; the check in _cut refuses MPEG-1
+_PRIMING_MS = 26  # each part starts with its encoder delay, heard as silence
+
+
+def render_briefing(
+    script: Script,
+    voice: Voice,
+    settings: Settings,
+    *,
+    reuse: Sequence[Encoded | None],
+    label: str,
+    progress: Progress | None = None,
+    music: Path | None = None,
+) -> Rendered:
+    """A briefing (intro, articles, outro) joined from the articles' own MP3s.
+
+    *reuse* gives, for each article section of *script* (all but the first and the last),
+    its published audio or None. Only the intro, each announcement, the outro and what
+    an article section says beyond its episode (a pointer to the full story) are rendered.
+    A section that reads the article's opening only (a lede) takes the first frames of
+    its MP3, cut in the pause after the last sentence it reads: frames only borrow bits
+    from earlier ones, so a stream's first frames are a valid stream. An article whose
+    audio is missing, in another format or of other text is rendered again from its clips.
+    Chapters start on frame boundaries, and the pauses between parts are the script's.
+    """
+    from audiobrief.audio.mp3join import Part, join_episode
+
+    sections = script.sections
+    if len(sections) < 2 or len(reuse) != len(sections) - 2:
+        raise AudioError(
+            f"{script.title!r} has {len(sections)} sections for {len(reuse)} articles; "
+            "give one entry of reuse per article section, between an intro and an outro."
+        )
+    work = episode_cache.work_dir(settings.cache_dir)
+    kept: list[Rendered] = []  # their files must stay until the join has read them
+    parts: list[Part] = []
+
+    def part(index: int, section: Section, tail_ms: int | None, **options: Any) -> None:
+        alone = Script(title=script.title, sections=(section,), language=script.language)
+        kept.append(render(alone, voice, settings, label=label, tail_ms=tail_ms, **options))
+        parts.append(Part(kept[-1].mp3_path, kept[-1].timeline, index))
+
+    try:
+        intro, outro = sections[0], sections[-1]
+        part(0, intro, intro.segments[-1].pause_after_ms, music=music)
+        again = 0
+        for index, (section, encoded) in enumerate(zip(sections[1:-1], reuse, strict=True), 1):
+            head, body = section.segments[0], section.segments[1:]
+            plan = _plan(encoded, section, settings) if encoded is not None else None
+            if encoded is None or plan is None:
+                again += 1
+                part(index, section, section.segments[-1].pause_after_ms, progress=progress)
+                continue
+            used, frames, heard_pause_ms = plan
+            # Titled by its own words, not the article's: the chapter's title comes from
+            # *script* in the join, and the same announcement is then rendered once, ever.
+            part(index, Section(title=head.written, segments=(head,)), head.pause_after_ms)
+            cues = encoded.timeline.cues[:used]
+            timeline = Timeline(cues, (), encoded.timeline.duration_ms, settings.sample_rate_hz)
+            parts.append(Part(encoded.mp3_path, timeline, index, 1, frames=frames))
+            gap_ms = body[used - 1].pause_after_ms - heard_pause_ms
+            if used < len(body):
+                gap_ms -= _PRIMING_MS
+            if gap_ms > _PRIMING_MS:
+                parts.append(_silence(work, index, gap_ms, settings))
+            if used < len(body):  # what the episode does not say: rendered on its own
+                rest = Section(title=section.title, segments=body[used:], url=section.url)
+                part(index, rest, body[-1].pause_after_ms)
+        part(len(sections) - 1, outro, None, music=music)
+        mp3_path = work / "briefing.mp3"
+        timeline = join_episode(parts, mp3_path, script=script)
+    except BaseException:
+        shutil.rmtree(work, ignore_errors=True)
+        raise
+    logger.info(
+        "%s: joined the audio of %d articles, rendered %d again",
+        label,
+        len(reuse) - again,
+        again,
+    )
+    rendered = Rendered(mp3_path, timeline)
+    weakref.finalize(rendered, shutil.rmtree, work, ignore_errors=True)
+    return rendered
+
+
+def _plan(
+    encoded: Encoded, section: Section, settings: Settings
+) -> tuple[int, int | None, int] | None:
+    """How to reuse *encoded* for *section*: (segments it says, frames to take or None for
+    all, ms of pause already heard after them), or None when it cannot be reused."""
+    from audiobrief.audio.mp3join import UnusableAudioError, read_stream
+
+    cues, body = encoded.timeline.cues, section.segments[1:]
+    used = 0
+    while used < min(len(cues), len(body)) and cues[used].written == body[used].written:
+        used += 1
+    if used == 0 or encoded.timeline.sample_rate_hz != settings.sample_rate_hz:
+        logger.info("%s: its text changed since it was spoken; rendering it again", section.title)
+        return None
+    try:
+        stream = read_stream(
+            encoded.mp3_path,
+            sample_rate_hz=settings.sample_rate_hz,
+            channels=settings.channels,
+            bitrate_kbps=settings.bitrate_kbps,
+        )
+    except UnusableAudioError as exc:
+        logger.info("%s: %s; rendering it again", section.title, exc)
+        return None
+    if used == len(cues):
+        return used, None, _ARTICLE_TAIL_MS
+    if stream.first.samples_per_frame != _FRAME_SAMPLES:
+        return None
+    return _cut(encoded.timeline, used, settings.sample_rate_hz, section.title)
+
+
+def _cut(timeline: Timeline, used: int, rate_hz: int, title: str) -> tuple[int, int, int] | None:
+    """The frame count that ends the stream in the pause after cue *used* - 1, if any.
+
+    The first N frames decode the part's samples below (N - 2) x 576 completely (the
+    encoder delay takes one frame, the overlap of the next frame another): the last
+    sentence must end a frame before that, and the next one start a frame after N x 576.
+    """
+    spoken_end = -(-(timeline.cues[used - 1].end_ms + 1) * rate_hz // 1000)
+    next_start = timeline.cues[used].start_ms * rate_hz // 1000
+    frames = -(-(spoken_end + _FRAME_SAMPLES) // _FRAME_SAMPLES) + 2
+    if (frames + 1) * _FRAME_SAMPLES > next_start:
+        logger.info("%s: the pause to cut in is too short; rendering it again", title)
+        return None
+    heard_ms = (frames * _FRAME_SAMPLES - spoken_end) * 1000 // rate_hz
+    return used, frames, heard_ms
+
+
+def _silence(work: Path, index: int, ms: int, settings: Settings) -> Part:
+    from audiobrief.audio.mp3join import Part, silence_mp3
+
+    path = silence_mp3(
+        work / f"pause-{index}.mp3",
+        ms=ms,
+        sample_rate_hz=settings.sample_rate_hz,
+        channels=settings.channels,
+        bitrate_kbps=settings.bitrate_kbps,
+    )
+    empty = Timeline(cues=(), chapters=(), duration_ms=ms, sample_rate_hz=settings.sample_rate_hz)
+    return Part(path, empty, index)

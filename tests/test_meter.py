@@ -1,0 +1,107 @@
+"""Block-wise BS.1770 meter and true peak: the whole-signal figures, whatever the blocks."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pyloudnorm
+import pytest
+from scipy.signal import firwin, resample_poly
+
+from audiobrief.audio import meter
+from audiobrief.audio.meter import LoudnessMeter, TruePeakMeter, peak_envelope
+
+
+def _signal(rate_hz: int, channels: int, seconds: float, seed: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    frames = int(rate_hz * seconds)
+    swell = 0.2 + np.abs(np.sin(np.arange(frames) / rate_hz * 1.7))[:, np.newaxis]
+    quiet = np.arange(frames) // rate_hz % 4 == 1  # a silent second in four: gating matters
+    noise = rng.normal(0.0, 0.1, (frames, channels)) * swell
+    noise[quiet] *= 1e-4
+    return noise.astype(np.float32)
+
+
+@pytest.mark.parametrize(
+    ("rate_hz", "channels", "block"),
+    [(22050, 1, 4096), (22050, 1, 777), (24000, 2, 10_000), (44100, 1, 65536), (16000, 2, 1)],
+)
+def test_block_loudness_equals_pyloudnorm_on_the_whole_signal(
+    rate_hz: int, channels: int, block: int
+) -> None:
+    seconds = 2.5 if block == 1 else 9.3
+    samples = _signal(rate_hz, channels, seconds)
+    level = LoudnessMeter(rate_hz, channels)
+    for start in range(0, samples.shape[0], block):
+        level.add(samples[start : start + block])
+
+    expected = pyloudnorm.Meter(rate_hz).integrated_loudness(samples.astype(np.float64))
+    assert level.integrated_lufs() == pytest.approx(expected, abs=1e-6)
+
+
+def test_silence_measures_minus_infinity_and_short_audio_is_refused() -> None:
+    silent = LoudnessMeter(22050, 1)
+    silent.add(np.zeros((22050, 1), dtype=np.float32))
+    assert silent.integrated_lufs() == float("-inf")
+    short = LoudnessMeter(22050, 1)
+    short.add(np.ones((22050 // 4, 1), dtype=np.float32))
+    with pytest.raises(ValueError, match="400 ms"):
+        short.integrated_lufs()
+
+
+def test_peak_envelope_matches_scipy_polyphase_oversampling() -> None:
+    samples = _signal(22050, 2, 0.5)
+    taps = firwin(81, 0.25, window=("kaiser", 5.0))
+    up = resample_poly(samples, 4, 1, axis=0, window=taps)
+    expected = np.max(np.abs(up.reshape(samples.shape[0], -1)), axis=1)
+
+    assert np.max(np.abs(peak_envelope(samples) - expected)) < 1e-6
+
+
+def test_true_peak_in_blocks_equals_the_whole_signal_figure() -> None:
+    samples = _signal(22050, 1, 3.0)
+    samples[30_001] = 0.9  # a lone click, its overshoot between samples
+    whole = float(np.max(peak_envelope(samples)))
+    peak = TruePeakMeter(1)
+    for start in range(0, samples.shape[0], 1000):
+        peak.add(samples[start : start + 1000])
+
+    assert peak.result() == pytest.approx(whole, rel=1e-6)
+    assert whole > 0.9
+
+
+def test_only_spans_near_the_floor_are_oversampled(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[int] = []
+
+    def counted(samples: np.ndarray) -> np.ndarray:
+        calls.append(samples.shape[0])
+        return peak_envelope(samples)
+
+    monkeypatch.setattr(meter, "peak_envelope", counted)
+    quiet = _signal(22050, 1, 10.0) * 0.1  # peaks far under half of full scale
+    quiet[50_000] = 0.6  # one block comes close
+    peak = TruePeakMeter(1, floor=0.5)
+    for start in range(0, quiet.shape[0], 4096):
+        peak.add(quiet[start : start + 4096])
+
+    assert peak.result() >= 0.6
+    # The span of 2048 frames holding the click, and its neighbours: not ten seconds.
+    assert 0 < sum(calls) <= 3 * (2048 + 2 * meter.CONTEXT_FRAMES)
+
+
+def test_measuring_normalizing_and_encoding_import_no_scipy() -> None:
+    # Importing scipy.signal costs more than a cached article's whole run.
+    code = (
+        "import sys, numpy as np\n"
+        "from audiobrief.audio.loudness import normalize\n"
+        "from audiobrief.audio.encode import encode_mp3\n"
+        "from audiobrief.model import Track\n"
+        "t = np.arange(22050 * 2) / 22050\n"
+        "pcm = (9000 * np.sin(2 * np.pi * 220 * t)).astype('<i2').tobytes()\n"
+        "encode_mp3(normalize(Track(pcm, 22050, 1)))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('scipy')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
