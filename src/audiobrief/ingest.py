@@ -156,7 +156,7 @@ def publish_each(
             continue
         try:
             episode = publisher.article(
-                article, script, rendered.mp3, rendered.timeline,
+                article, script, rendered.mp3_path, rendered.timeline,
                 title=partial(dated_title, article.title, month_style=run.settings.month_style),
                 today=run.today, order=order,
             )  # fmt: skip

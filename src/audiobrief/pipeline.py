@@ -120,7 +120,7 @@ def speak_each(
         for index, article, script, rendered in made:
             try:
                 episode = publisher.article(
-                    article, script, rendered.mp3, rendered.timeline,
+                    article, script, rendered.mp3_path, rendered.timeline,
                     title=partial(dated_title, article.title, month_style=run.settings.month_style),
                     today=run.today, order=index, republish=republish,
                 )  # fmt: skip
@@ -212,7 +212,7 @@ def brief(
     title = briefing_title(settings.show_title, day, settings.month_style)
     with open_publisher(settings, run.now, base_url_given=run.base_url_given) as publisher:
         return publisher.briefing(
-            day, script, rendered.mp3, rendered.timeline, title=title, republish=republish
+            day, script, rendered.mp3_path, rendered.timeline, title=title, republish=republish
         )
 
 
@@ -261,7 +261,7 @@ def say(text: str, run: Run, output: Path) -> tuple[Path, int]:
     if not script.sections[0].segments:
         raise AudiobriefError("there is nothing to say in that text; give some Arabic words.")
     rendered = render(script, voice, run.settings, label="say", progress=run.progress)
-    write_atomic(output, rendered.mp3)
+    write_atomic(output, rendered.mp3_path)
     return output, rendered.timeline.duration_ms
 
 

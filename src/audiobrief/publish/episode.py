@@ -57,7 +57,7 @@ SUFFIXES = {"mp3": ".mp3", "vtt": ".vtt", "srt": ".srt", "chapters": ".chapters.
 def stage_episode(
     folder: Path,
     *,
-    mp3: bytes,
+    mp3: Path,
     info: EpisodeInfo,
     timeline: Timeline,
     script: Script,

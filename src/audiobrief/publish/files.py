@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ _DEFAULT_MODE = 0o644
 """A published site is read by a web server running as another user; mkstemp gives 0600."""
 
 
-def write_atomic(path: Path, data: bytes | str) -> None:
+def write_atomic(path: Path, data: bytes | str | Path) -> None:
     """Write *data* (str as UTF-8) to *path*: readers see the old file or the new one, whole.
 
     The bytes go to a temporary file in the same folder, are flushed to disk, then
@@ -77,22 +78,26 @@ TEMP_SUFFIX = ".tmp"
 """Every temporary file is hidden and ends so: `.<name>.<random>.tmp`."""
 
 
-def write_temporary(folder: Path, name: str, data: bytes | str) -> Path:
+def write_temporary(folder: Path, name: str, data: bytes | str | Path) -> Path:
     """Write *data* to a new hidden temporary file in *folder*, flushed to disk.
 
     Its name is unique (`.<name>.<random>.tmp`), so runs side by side never share one.
+    A Path is copied in blocks: an episode's MP3 is never held in memory whole.
 
     Raises:
         PublishError: the folder is missing or not writable, or the disk is full.
     """
-    payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
         handle, path = tempfile.mkstemp(prefix=f".{name}.", suffix=TEMP_SUFFIX, dir=folder)
     except OSError as exc:
         raise _write_error(folder / name, exc) from exc
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
+            if isinstance(data, Path):
+                with data.open("rb") as source:
+                    shutil.copyfileobj(source, stream)
+            else:
+                stream.write(data.encode("utf-8") if isinstance(data, str) else data)
             stream.flush()
             os.fsync(stream.fileno())
     except OSError as exc:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import filecmp
 import hashlib
 import logging
 import os
@@ -55,7 +56,7 @@ class Publisher:
         self,
         article: Article,
         script: Script,
-        mp3: bytes,
+        mp3: Path,
         timeline: Timeline,
         *,
         title: Title,
@@ -92,7 +93,7 @@ class Publisher:
         self,
         day: dt.date,
         script: Script,
-        mp3: bytes,
+        mp3: Path,
         timeline: Timeline,
         *,
         title: str,
@@ -135,7 +136,7 @@ class Publisher:
         key: str,
         stem: str,
         script: Script,
-        mp3: bytes,
+        mp3: Path,
         timeline: Timeline,
         article: str | None,
     ) -> Episode:
@@ -305,9 +306,8 @@ def _relative(path: Path, root: Path) -> str:
 
 
 def _same(staged: Path, current: Path) -> bool:
+    """Byte for byte, compared in blocks (an episode may be hours of audio)."""
     try:
-        if staged.stat().st_size != current.stat().st_size:
-            return False
-        return staged.read_bytes() == current.read_bytes()
+        return filecmp.cmp(staged, current, shallow=False)
     except OSError:
         return False
