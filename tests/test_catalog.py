@@ -248,3 +248,20 @@ def test_a_version_1_catalog_is_upgraded_in_place_keeping_its_episodes(output: P
         assert catalog.tombstone("article", "x") is None
     with sqlite3.connect(path) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize(
+    ("message", "advice"),
+    [
+        ("database or disk is full", "the disk is full; free some space"),
+        ("attempt to write a readonly database", "it is read-only; give the user"),
+        ("database is locked", "another program holds it"),
+        ("database disk image is malformed", "the file is damaged; restore catalog.sqlite"),
+    ],
+)
+def test_catalog_errors_give_the_advice_of_their_real_cause(message: str, advice: str) -> None:
+    from audiobrief.publish.catalog import advice as advise
+
+    said = advise(sqlite3.OperationalError(message), Path("out/catalog.sqlite"))
+    assert said.startswith(advice)
+    assert "move it away" not in said  # never the advice that empties the feeds

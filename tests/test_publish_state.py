@@ -311,3 +311,21 @@ def test_version_numbers_only_go_up_so_no_url_names_two_files(clock: Clock) -> N
         run(["speak", "rain.txt", "-o", "out"])
         assert [p.name for p in Path("out").rglob("*.mp3")] == [f"rain.v{number}.mp3"]
     consistent(Path("out"))
+
+
+def test_the_show_s_identity_is_kept_by_runs_that_do_not_set_it(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _public(monkeypatch)
+    run(["speak", "rain.txt", "-o", "out", "--base-url", PUBLIC])
+    monkeypatch.delenv("AUDIOBRIEF_OWNER_EMAIL")
+    monkeypatch.delenv("AUDIOBRIEF_AUTHOR")
+    run(["feed", "-o", "out"])  # a run with no settings at all: the stored ones apply
+    feed = (Path("out") / "articles.xml").read_text("utf-8")
+    assert "desk@news.example.org" in feed
+    assert "<itunes:author>News Desk<" in feed
+    monkeypatch.setenv("AUDIOBRIEF_AUTHOR", "Radio Fes")  # set on purpose: it changes
+    run(["feed", "-o", "out"])
+    monkeypatch.delenv("AUDIOBRIEF_AUTHOR")
+    run(["feed", "-o", "out"])  # and stays changed
+    assert "<itunes:author>Radio Fes<" in (Path("out") / "articles.xml").read_text("utf-8")

@@ -47,8 +47,8 @@ class Run:
     """Timezone-aware; its date in settings.timezone dates new episodes."""
     progress: Callable[[str, int], Callable[[int], None]] | None = None
     """Called with a label and a clip count before synthesis; returns a tick function."""
-    base_url_given: bool = False
-    """base_url was set on this run (flag, environment or file), not left at its default."""
+    given: frozenset[str] = frozenset()
+    """Settings set on this run (flag, environment or file), not left at their default."""
 
     @property
     def today(self) -> dt.date:
@@ -116,7 +116,7 @@ def speak_each(
             outcomes.append(Outcome(source, index, error=exc))
     if not made:  # nothing to publish: the output folder stays as it was
         return outcomes
-    with open_publisher(run.settings, run.now, base_url_given=run.base_url_given) as publisher:
+    with open_publisher(run.settings, run.now, given=run.given) as publisher:
         for index, article, script, rendered in made:
             try:
                 episode = publisher.article(
@@ -160,7 +160,7 @@ def ingest(
     fresh, marks = steps.changed(pages, seen, run, outcomes)
     made = steps.render_each(fresh, run, marks, outcomes)
     if made or marks:
-        with open_publisher(run.settings, run.now, base_url_given=run.base_url_given) as publisher:
+        with open_publisher(run.settings, run.now, given=run.given) as publisher:
             steps.publish_each(made, publisher, run, marks, outcomes)
     return outcomes
 
@@ -210,7 +210,7 @@ def brief(
         music=settings.music,
     )
     title = briefing_title(settings.show_title, day, settings.month_style)
-    with open_publisher(settings, run.now, base_url_given=run.base_url_given) as publisher:
+    with open_publisher(settings, run.now, given=run.given) as publisher:
         return publisher.briefing(
             day, script, rendered.mp3_path, rendered.timeline, title=title, republish=republish
         )
@@ -221,7 +221,7 @@ def refresh(run: Run, *, prune_files: bool = False) -> list[Path]:
     from audiobrief.publish.feed import prune
 
     check_cover(run.settings.cover)
-    with open_publisher(run.settings, run.now, base_url_given=run.base_url_given) as publisher:
+    with open_publisher(run.settings, run.now, given=run.given) as publisher:
         written = publisher.refresh()
         if prune_files:  # after the feeds stop listing them
             prune(publisher.catalog, settings=publisher.settings, output_dir=publisher.output_dir)
@@ -232,7 +232,7 @@ def unpublish(refs: Sequence[str], run: Run, *, keep_files: bool = False) -> lis
     """Take the episodes *refs* name off both feeds and the pages, for good."""
     files = [r for r in refs if Path(r).is_file() and Path(r).suffix in (".txt", ".md", ".html")]
     sources = {ref: load_article(ref) for ref in files}
-    with open_publisher(run.settings, run.now, base_url_given=run.base_url_given) as publisher:
+    with open_publisher(run.settings, run.now, given=run.given) as publisher:
         out, base = publisher.output_dir, base_url(publisher.settings)
         guids = find_refs(publisher.catalog, list(refs), output_dir=out, base=base, sources=sources)
         return publisher.unpublish(guids, keep_files=keep_files)

@@ -110,6 +110,7 @@ def run_of(obj: dict[str, Any], flags: dict[str, Any]) -> Any:
     """Settings (flag > AUDIOBRIEF_* > file > default), the clock and a progress bar."""
     from audiobrief.config import is_given, load_settings
     from audiobrief.pipeline import Run
+    from audiobrief.publish.site_state import SITE_SETTINGS
 
     settings = load_settings(obj["config"], flags, os.environ)
     if settings.cache_dir is None:
@@ -119,9 +120,9 @@ def run_of(obj: dict[str, Any], flags: dict[str, Any]) -> Any:
     log_file = settings.log_file or logs.default_log_file(os.environ, Path.home())
     logs.open_log(log_file, settings.output_dir, sys.argv[1:], obj["tally"])
     progress = None if obj["quiet"] else progress_bar
-    given = is_given("base_url", obj["config"], flags, os.environ)
+    given = frozenset(n for n in SITE_SETTINGS if is_given(n, obj["config"], flags, os.environ))
     now = dt.datetime.now(dt.UTC)
-    return Run(settings=settings, now=now, progress=progress, base_url_given=given)
+    return Run(settings=settings, now=now, progress=progress, given=given)
 
 
 def default_cache() -> Path:

@@ -255,7 +255,11 @@ class Publisher:
 
 @contextmanager
 def open_publisher(
-    settings: Settings, now: dt.datetime, *, base_url_given: bool = False, moving: bool = False
+    settings: Settings,
+    now: dt.datetime,
+    *,
+    given: frozenset[str] = frozenset(),
+    moving: bool = False,
 ) -> Iterator[Publisher]:
     """The output folder, locked, its catalog checked and its unfinished work finished.
 
@@ -275,7 +279,7 @@ def open_publisher(
             "pass a writable folder with -o."
         ) from exc
     with output_lock(out), guard_catalog(out) as catalog:
-        settings = open_site(catalog, settings, given=base_url_given, moving=moving)
+        settings = open_site(catalog, settings, given=given, moving=moving)
         publisher = Publisher(catalog, settings, now)
         publisher.changed = finish_moves(catalog, out)
         remove_temporaries(catalog, out)

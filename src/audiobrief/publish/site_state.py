@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 from audiobrief.config import Settings
@@ -18,6 +19,10 @@ logger = logging.getLogger(__name__)
 
 CATALOG_NAME = "catalog.sqlite"
 PLACEHOLDERS = {"owner_email": "podcast@example.com", "author": "audiobrief"}
+IDENTITY = ("show_title", "author", "owner_email")
+"""The show's identity: stored on first publish, kept unless a run sets it anew."""
+SITE_SETTINGS = ("base_url", *IDENTITY)
+"""What the site keeps in its catalog; a run says which of these it set (`given`)."""
 """Defaults that must not reach a public feed: directories show them to everyone."""
 
 
@@ -44,22 +49,38 @@ def guard_catalog(output_dir: Path) -> Iterator[Catalog]:
         yield catalog
 
 
-def open_site(catalog: Catalog, settings: Settings, *, given: bool, moving: bool) -> Settings:
-    """*settings* with the site's stored public address; store it on first publish.
+def open_site(
+    catalog: Catalog, settings: Settings, *, given: frozenset[str], moving: bool
+) -> Settings:
+    """*settings* with the site's stored address and identity; store them on first publish.
+
+    A run that does not set them (a cron line with no flags, a missing audiobrief.toml)
+    publishes under the stored ones; a run that sets the show's title, author or owner
+    changes them for good.
 
     Raises:
         ConfigError: a base_url given on this run differs from the stored one (unless
             *moving*), or an https site still has a placeholder owner or author.
     """
+    for name in IDENTITY:
+        value, kept = getattr(settings, name), catalog.site_value(name)
+        if kept is None or (value != kept and name in given):
+            if kept is not None:
+                logger.warning("%s changed from %r to %r", name, kept, value)
+            catalog.set_site_value(name, value)
+        elif value != kept:
+            kept_value: Any = kept
+            settings = replace(settings, **{name: kept_value})
     wanted = base_url(settings)
     stored = catalog.site_value("base_url")
-    if stored is None or moving or (given and wanted != stored and _is_local(stored)):
+    asked = "base_url" in given
+    if stored is None or moving or (asked and wanted != stored and _is_local(stored)):
         if stored and stored != wanted:
             logger.warning("site moved from %s to %s", stored, wanted)
             catalog.set_site_value("moved_from", stored)
         catalog.set_site_value("base_url", wanted)
     elif wanted != stored:
-        if given:
+        if asked:
             raise ConfigError(
                 f"base_url {wanted} differs from {stored}, where this site is published; "
                 f"to move the site, run: audiobrief move --base-url {wanted}"
