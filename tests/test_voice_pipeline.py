@@ -9,7 +9,7 @@ import re
 import shutil
 import threading
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -245,3 +245,28 @@ def test_lasting_gtts_failure_stops_asking_google(
     assert len(espeak_calls) == 11  # the heading and the ten sentences, all offline
     # At most `concurrency` requests (4 in ar-gtts) were in flight when it gave up.
     assert GIVE_UP_AFTER <= len(google.texts) <= GIVE_UP_AFTER + 3
+
+
+def test_progress_goes_on_through_loudness_and_encoding(
+    home: Path, fake_engine: FakeEngine
+) -> None:
+    from audiobrief.articles.load import load_article
+    from audiobrief.config import settings_from_mapping
+    from audiobrief.render import render
+    from audiobrief.text.script import build_script
+    from audiobrief.voice import open_voice
+
+    settings = settings_from_mapping({"voice": "fake", "cache_dir": "clips"})
+    voice = open_voice(settings)
+    script = build_script(load_article("article.txt"), **voice.text_options)
+    seen: dict[str, list[int]] = {}
+
+    def progress(label: str, total: int) -> Callable[[int], None]:
+        seen[label] = [total, 0]
+        return lambda n: seen[label].__setitem__(1, seen[label][1] + n)
+
+    render(script, voice, settings, label="a", progress=progress)
+    assert seen["a"][0] == seen["a"][1] > 0  # every clip
+    total, done = seen["a: loudness, MP3"]  # then the blocks: no bar full and silent
+    assert total >= 2
+    assert done >= total

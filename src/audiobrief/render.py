@@ -69,7 +69,7 @@ def render(
         logger.info("%s: unchanged, audio taken from the episode cache", label)
         return Rendered(*hit)
     # Imported on a miss only: the audio modules bring scipy and LAME with them.
-    from audiobrief.audio.master import master
+    from audiobrief.audio.master import master, passes
     from audiobrief.audio.stitch import Stitcher
 
     work = episode_cache.work_dir(settings.cache_dir)
@@ -91,10 +91,15 @@ def render(
                     for clip in _speak(script, section, batch, voice, fell_back, tick):
                         stitcher.add(clip)
             timeline = stitcher.finish()
+        # The bar goes on through loudness and encoding, which take a while on long audio.
+        frames = pcm_path.stat().st_size // (2 * settings.channels)
+        blocks = passes(frames, normalize=settings.normalize_loudness)
+        on_block = progress(f"{label}: loudness, MP3", blocks) if progress else None
         master(
             pcm_path,
             timeline,
             mp3_path,
+            on_block=on_block,
             channels=settings.channels,
             bitrate_kbps=settings.bitrate_kbps,
             normalize=settings.normalize_loudness,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -34,12 +34,14 @@ def master(
     normalize: bool = True,
     music: Path | None = None,
     music_gain_db: float = -18.0,
+    on_block: Callable[[int], None] | None = None,
 ) -> None:
     """Encode the 16-bit PCM file *pcm_path* (timed by *timeline*) to *mp3_path*.
 
     The PCM is read in blocks once to measure and once more per loudness pass (one,
     mostly); nothing holds more than a few blocks, so memory does not grow with the
-    episode. Timing does not change: the Timeline stays exact.
+    episode. Timing does not change: the Timeline stays exact. *on_block* is called
+    with 1 after each block read (progress: `passes(...)` blocks in all, mostly).
     """
     rate = timeline.sample_rate_hz
     frame_bytes = 2 * channels
@@ -64,6 +66,8 @@ def master(
                     samples = bed.mix(samples, first)
                 first += samples.shape[0]
                 yield to_float(samples)
+                if on_block is not None:
+                    on_block(1)
 
     with mp3_path.open("wb") as out:
         writers: list[Mp3Writer] = []
@@ -90,6 +94,12 @@ def master(
                 sink(to_int16(block))
         size = writers[0].close()
     logger.info("encoded %d ms at %d kbps: %d bytes", timeline.duration_ms, bitrate_kbps, size)
+
+
+def passes(frames: int, *, normalize: bool) -> int:
+    """How many blocks `master` reads for *frames* of audio, in the usual one gain pass."""
+    blocks = -(-frames // BLOCK_FRAMES)
+    return blocks * (2 if normalize else 1)
 
 
 def _writing(writer: Mp3Writer) -> Sink:

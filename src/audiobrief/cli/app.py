@@ -140,6 +140,8 @@ def progress_bar(label: str, total: int) -> Callable[[int], None]:
     done = [0]
 
     def tick(n: int) -> None:
+        if done[0] >= total:  # a second loudness pass reads the blocks again: bar stays full
+            return
         done[0] += n
         bar.update(n)
         if done[0] >= total:
