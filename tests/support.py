@@ -20,6 +20,28 @@ needs_piper = pytest.mark.skipif(
 )
 
 
+UPDATE_GOLDEN = "UPDATE_GOLDEN"
+"""Environment variable that, like `pytest --update-golden`, (re)writes golden files."""
+
+
+def check_golden(path: Path, actual: str, *, update: bool) -> None:
+    """Fail unless *actual* equals the golden file; write it instead when *update*.
+
+    A missing golden fails too: writing it silently would save whatever bug the code has
+    today as the expected output.
+    """
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    elif not path.exists():
+        pytest.fail(
+            f"golden file {path} is missing; create it on purpose with "
+            f"`pytest --update-golden` (or {UPDATE_GOLDEN}=1) and review it before committing",
+            pytrace=False,
+        )
+    assert actual == path.read_text(encoding="utf-8")
+
+
 class NetworkBlocked(OSError):
     """Raised by the no-network fixture when a test tries to leave loopback."""
 
