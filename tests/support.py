@@ -50,6 +50,7 @@ class FakeEngine:
     """A deterministic engine: 10 ms of silence per character; logs what it was asked."""
 
     name = "fake"
+    max_concurrency = 1
 
     def __init__(self, ms_per_char: int = 10, sample_rate_hz: int = 22050) -> None:
         self.ms_per_char = ms_per_char

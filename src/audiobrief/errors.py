@@ -25,6 +25,8 @@ class EngineError(AudiobriefError):
     def __init__(self, engine: str, reason: str) -> None:
         super().__init__(f"{engine} engine: {reason}")
         self.engine = engine
+        self.reason = reason
+        """The message without its "<engine> engine: " prefix, for callers that add one."""
 
 
 class EngineUnavailableError(EngineError):

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from audiobrief.audio import episode_cache
 from audiobrief.config import Settings
 from audiobrief.engines.batch import synthesize_all
+from audiobrief.engines.cache import CachedEngine
 from audiobrief.errors import EngineError
 from audiobrief.model import Script, Timeline
 from audiobrief.voice import Voice
@@ -69,7 +70,7 @@ def render(
                 on_clip=tick,
             )
         except EngineError as exc:
-            reason = str(exc).removeprefix(f"{exc.engine} engine: ")
+            reason = exc.reason
             if len(script.sections) > 1:  # a briefing: say which article
                 reason = f"could not speak «{section.title}» ({reason})"
             raise EngineError(
@@ -95,9 +96,9 @@ def _episode_key(
     script: Script, voice: Voice, settings: Settings, music: Path | None
 ) -> str | None:
     """Everything that decides the audio; None when the engine gives no clip keys."""
-    clip_key = getattr(voice.engine, "key", None)
-    if not callable(clip_key):
+    if not isinstance(voice.engine, CachedEngine):
         return None
+    clip_key = voice.engine.key
     music_id: Any = None
     if music is not None:
         try:
