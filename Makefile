@@ -9,7 +9,7 @@ SAMPLE := tests/data/seed_article.txt
 $(BIN)/audiobrief: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev,piper]"
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $@
 
 install: $(BIN)/audiobrief

@@ -79,16 +79,20 @@ def run_module(module: str, tests: tuple[str, ...], scratch: Path, children: int
         else:
             shutil.copy(source, work / name)
     target = PACKAGE / module
-    others = sorted(
-        str(path.relative_to(work))
-        for path in (work / PACKAGE).rglob("*.py")
-        if path.relative_to(work) != target
-    )
     # mutmut reads [tool.mutmut] from pyproject.toml first, else [mutmut] from setup.cfg;
     # the scratch pyproject has no such table, so the settings go to setup.cfg.
-    lines = ["[mutmut]", "paths_to_mutate = src/", "do_not_mutate ="]
-    lines += [f"    {path}" for path in others]
-    lines += ["tests_dir ="] + [f"    {test}" for test in tests]
+    settings = {
+        "source_paths": ["src/"],
+        "only_mutate": [str(target)],
+        "also_copy": ["voices/"],  # tests read the profiles beside tests/
+        "pytest_add_cli_args_test_selection": list(tests),
+        # A forked mutant can leave a ResourceWarning that pytest raises as an error at
+        # exit (filterwarnings = error), which would stop mutmut itself.
+        "pytest_add_cli_args": ["-W", "ignore::pytest.PytestUnraisableExceptionWarning"],
+    }
+    lines = ["[mutmut]"]
+    for key, values in settings.items():
+        lines += [f"{key} ="] + [f"    {value}" for value in values]
     (work / "setup.cfg").write_text("\n".join(lines) + "\n", encoding="utf-8")
     # The scratch copy is not installed: mutmut puts its mutants/src first on the path,
     # and the editable install's own src/ is dropped from it so the mutants are imported.

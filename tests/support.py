@@ -16,7 +16,7 @@ DIACRITIZED = SHARED / "diacritized"
 
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
 needs_piper = pytest.mark.skipif(
-    importlib.util.find_spec("piper") is None, reason="the piper extra is not installed"
+    importlib.util.find_spec("piper") is None, reason="piper-tts is not installed"
 )
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from audiobrief.errors import PublishError
-from audiobrief.publish.files import atomic_path, replace_into, write_atomic, write_if_changed
+from audiobrief.publish.files import replace_into, write_atomic, write_if_changed
 
 
 def test_write_atomic_writes_text_as_utf8_and_bytes_as_they_are(tmp_path: Path) -> None:
@@ -64,26 +64,6 @@ def test_write_if_changed_skips_identical_content(tmp_path: Path) -> None:
     assert write_if_changed(target, "<p>a</p>") is False
     assert target.stat().st_mtime_ns == 1_000_000_000
     assert write_if_changed(target, "<p>b</p>") is True
-
-
-def test_atomic_path_replaces_on_success_and_cleans_up_on_failure(tmp_path: Path) -> None:
-    target = tmp_path / "episode.mp3"
-    target.write_bytes(b"old")
-    with atomic_path(target) as tmp:
-        assert tmp.parent == tmp_path
-        tmp.write_bytes(b"new")
-        assert target.read_bytes() == b"old"  # nothing visible until the block ends
-    assert target.read_bytes() == b"new"
-
-    def half_written() -> None:
-        with atomic_path(target) as tmp:
-            tmp.write_bytes(b"half")
-            raise ValueError("tagging failed")
-
-    with pytest.raises(ValueError, match="tagging failed"):
-        half_written()
-    assert target.read_bytes() == b"new"
-    assert [p.name for p in tmp_path.iterdir()] == ["episode.mp3"]
 
 
 def test_replace_into_moves_a_finished_temp_file(tmp_path: Path) -> None:

@@ -16,7 +16,8 @@ from audiobrief.errors import ConfigError, EngineError, EngineUnavailableError
 logger = logging.getLogger(__name__)
 
 EXAMPLE_MODEL = "ar_JO-kareem-medium.onnx"
-_INSTALL_HINT = "Piper is not installed; run: pip install 'audiobrief[piper]'"
+# piper-tts is one of audiobrief's own dependencies: missing, the install is broken.
+_INSTALL_HINT = "Piper is not installed; reinstall audiobrief, or run: pip install piper-tts"
 
 
 class PiperEngine:

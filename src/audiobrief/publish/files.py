@@ -6,7 +6,6 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from audiobrief.errors import PublishError
@@ -88,26 +87,6 @@ def temp_path_for(final: Path) -> Path:
     handle, name = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
     os.close(handle)
     return Path(name)
-
-
-@contextlib.contextmanager
-def atomic_path(final: Path) -> Iterator[Path]:
-    """Yield a temporary path next to *final*; on success it replaces *final*.
-
-    If the block raises, the temporary file is removed and *final* stays as it was.
-
-    Raises:
-        PublishError: the folder is missing or not writable.
-    """
-    try:
-        tmp = temp_path_for(final)
-    except OSError as exc:
-        raise _write_error(final, exc) from exc
-    try:
-        yield tmp
-        replace_into(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _sync_folder(folder: Path) -> None:

@@ -251,7 +251,7 @@ def _register_piper_tashkeel(text2tashkeel: Any) -> str:
     if folder is None:
         raise EngineUnavailableError(
             "diacritizer",
-            f"model {PIPER_TASHKEEL} needs piper-tts; run: pip install 'audiobrief[piper]'"
+            f"model {PIPER_TASHKEEL} needs piper-tts; run: pip install piper-tts"
             " or choose the model rawi-ensemble.",
         )
     # text2tashkeel decodes libtashkeel models and bundles the same id maps as piper;

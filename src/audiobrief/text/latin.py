@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import NamedTuple
 
 from audiobrief.text.latin_tables import (
     ACRONYM_WORDS,
@@ -105,19 +104,6 @@ _RULES: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 _SOFT = "eiyE"
 _VOWELS = "aeiouyE"
-
-
-class LatinRun(NamedTuple):
-    """A stretch of Latin-script words inside Arabic text (a name, a title, a brand)."""
-
-    start: int
-    end: int
-    text: str
-
-
-def latin_runs(text: str) -> tuple[LatinRun, ...]:
-    """The Latin-script runs of *text*, e.g. to mark them lang="fr" on a page."""
-    return tuple(LatinRun(m.start(), m.end(), m[0]) for m in _RUN_RE.finditer(text))
 
 
 def _key(word: str) -> str:
