@@ -239,7 +239,7 @@ def test_missing_piper_says_to_install_piper_tts(monkeypatch: pytest.MonkeyPatch
         return None if name == "piper" else real_find_spec(name, *args)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    with pytest.raises(EngineUnavailableError, match="pip install piper-tts$"):
+    with pytest.raises(EngineUnavailableError, match=r"pip install piper-tts\.$"):
         PiperEngine(model="voice.onnx", voices_dir=tmp_path)
 
 
