@@ -14,7 +14,7 @@ from audiobrief import engines
 from audiobrief.engines.base import EngineClass, TTSEngine
 from audiobrief.engines.batch import synthesize_all
 from audiobrief.engines.cache import CachedEngine
-from audiobrief.errors import EngineError
+from audiobrief.errors import EngineError, onnxruntime_errors
 from support import FakeEngine
 
 ENGINE_MEMBERS = ("name", "max_concurrency", "synthesize")
@@ -121,3 +121,11 @@ def test_engine_errors_carry_their_parts() -> None:
     error = EngineError("gtts", "Google's voice did not answer")
     assert (error.engine, error.reason) == ("gtts", "Google's voice did not answer")
     assert str(error) == "gtts engine: Google's voice did not answer"
+
+
+def test_onnxruntime_errors_are_its_own_classes_never_exception_itself() -> None:
+    from onnxruntime.capi.onnxruntime_pybind11_state import Fail, InvalidArgument
+
+    errors = onnxruntime_errors()
+    assert {Fail, InvalidArgument} <= set(errors)
+    assert Exception not in errors

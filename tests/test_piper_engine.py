@@ -232,7 +232,9 @@ def test_failure_inside_piper_is_an_engine_error(tmp_path: Path) -> None:
     assert not isinstance(caught.value, EngineUnavailableError)
 
 
-def test_missing_piper_says_to_install_piper_tts(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_piper_says_to_install_piper_tts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     real_find_spec = importlib.util.find_spec
 
     def find_spec(name: str, *args: Any) -> Any:

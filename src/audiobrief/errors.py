@@ -1,5 +1,6 @@
 """The package's exceptions: one base, built-in mix-ins, messages that say the fix."""
 
+import importlib
 from collections.abc import Iterable
 
 
@@ -60,3 +61,17 @@ class AudioError(AudiobriefError):
 
 class PublishError(AudiobriefError):
     """Tags, transcripts, the catalog, the feeds or the page could not be written."""
+
+
+def onnxruntime_errors() -> tuple[type[Exception], ...]:
+    """onnxruntime's own exceptions (Fail, InvalidArgument, ...); () when it is absent.
+
+    They derive from Exception only and onnxruntime ships no type hints, so the adapters
+    that run ONNX models (the diacritizer, Piper) look them up here to wrap them.
+    """
+    try:
+        state = importlib.import_module("onnxruntime.capi.onnxruntime_pybind11_state")
+    except ImportError:
+        return ()
+    found = (value for value in vars(state).values() if isinstance(value, type))
+    return tuple(v for v in found if issubclass(v, Exception) and v is not Exception)
