@@ -86,9 +86,15 @@ def run_module(module: str, tests: tuple[str, ...], scratch: Path, children: int
         "only_mutate": [str(target)],
         "also_copy": ["voices/"],  # tests read the profiles beside tests/
         "pytest_add_cli_args_test_selection": list(tests),
-        # A forked mutant can leave a ResourceWarning that pytest raises as an error at
-        # exit (filterwarnings = error), which would stop mutmut itself.
-        "pytest_add_cli_args": ["-W", "ignore::pytest.PytestUnraisableExceptionWarning"],
+        # Forked mutants share pytest's temporary root: one cleaning up another's old
+        # folders, or a leaked scandir at exit, warns, and filterwarnings = error would
+        # turn that into a failure (a false kill) or stop mutmut itself.
+        "pytest_add_cli_args": [
+            "-W",
+            "ignore::pytest.PytestUnraisableExceptionWarning",
+            "-W",
+            "ignore:(rm_rf) error removing:pytest.PytestWarning",
+        ],
     }
     lines = ["[mutmut]"]
     for key, values in settings.items():
