@@ -260,3 +260,30 @@ def test_default_cover_is_a_square_rgb_png_of_1400_px() -> None:
     width, height, depth, colour_type = struct.unpack(">IIBB", COVER[16:26])
     assert (width, height, depth, colour_type) == (1400, 1400, 8, 2)  # 2 = RGB, no alpha
     assert len(COVER) < 150_000
+
+
+def test_an_id3v1_tag_left_by_another_tool_is_removed(mp3_path: Path) -> None:
+    # ID3v1 is Latin-1 only: a stale one would show mangled Arabic in old players.
+    v1 = b"TAG" + b"old title".ljust(30, b"\x00") + bytes(94) + b"\xff"
+    mp3_path.write_bytes(mp3_path.read_bytes() + v1)
+    _write(mp3_path)
+    assert mp3_path.read_bytes()[-128:-125] != b"TAG"
+
+
+def test_an_empty_cover_is_refused_with_the_fix(mp3_path: Path) -> None:
+    with pytest.raises(PublishError, match="cover image is empty; pass the bytes of a JPEG"):
+        _write(mp3_path, cover=b"")
+
+
+@pytest.mark.parametrize(
+    ("start_ms", "end_ms"),
+    [(-1, 1200), (1200, 1199)],  # before the start; ending before it begins
+)
+def test_a_chapter_that_runs_backwards_or_before_zero_is_refused(
+    mp3_path: Path, start_ms: int, end_ms: int
+) -> None:
+    bad = Chapter(start_ms, end_ms, "فصل")
+    timeline = dataclasses.replace(TIMELINE, chapters=(TIMELINE.chapters[0], bad))
+    with pytest.raises(PublishError, match=f"Chapter 1 .* runs from {start_ms} ms to {end_ms}"):
+        _write(mp3_path, timeline=timeline)
+    assert not mp3_path.read_bytes().startswith(b"ID3")  # nothing was written
