@@ -32,7 +32,11 @@ DEFAULT_MODULES: dict[str, tuple[str, ...]] = {
     "publish/feed.py": ("tests/test_feed.py",),
     "publish/tags.py": ("tests/test_tags.py",),
     "audio/stitch.py": ("tests/test_stitch.py",),
-    "text/numbers.py": ("tests/test_frontend_cases.py", "tests/test_normalize_properties.py"),
+    "text/numbers.py": (
+        "tests/test_numbers.py",
+        "tests/test_frontend_cases.py",
+        "tests/test_normalize_properties.py",
+    ),
     "engines/batch.py": ("tests/test_batch.py", "tests/test_voice_pipeline.py"),
 }
 
