@@ -37,7 +37,7 @@ DEFAULT_MODULES: dict[str, tuple[str, ...]] = {
         "tests/test_frontend_cases.py",
         "tests/test_normalize_properties.py",
     ),
-    "engines/batch.py": ("tests/test_batch.py", "tests/test_voice_pipeline.py"),
+    "engines/batch.py": ("tests/test_batch.py", "tests/test_engine_contract.py"),
 }
 
 # mutmut's exit codes (mutmut 3.3): 1 and 3 are kills, 0 a survivor; the rest as named.
