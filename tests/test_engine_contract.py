@@ -14,7 +14,7 @@ from audiobrief import engines
 from audiobrief.engines.base import EngineClass, TTSEngine
 from audiobrief.engines.batch import synthesize_all
 from audiobrief.engines.cache import CachedEngine
-from audiobrief.errors import EngineError, onnxruntime_errors
+from audiobrief.errors import ArticleError, EngineError, onnxruntime_errors
 from support import FakeEngine
 
 ENGINE_MEMBERS = ("name", "max_concurrency", "synthesize")
@@ -115,6 +115,12 @@ def test_max_concurrency_bounds_the_calls_in_flight_also_through_the_cache(
     assert cached.max_concurrency == limit
     synthesize_all(cached, [f"نص {i}" for i in range(8)])
     assert engine.most == limit
+
+
+def test_article_errors_carry_their_parts() -> None:
+    error = ArticleError("news.txt", "the file is empty")
+    assert (error.source, error.reason) == ("news.txt", "the file is empty")
+    assert str(error) == "news.txt: the file is empty"
 
 
 def test_engine_errors_carry_their_parts() -> None:

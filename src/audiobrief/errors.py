@@ -18,6 +18,7 @@ class ArticleError(AudiobriefError, ValueError):
     def __init__(self, source: str, reason: str) -> None:
         super().__init__(f"{source}: {reason}")
         self.source = source
+        self.reason = reason
 
 
 class EngineError(AudiobriefError):
