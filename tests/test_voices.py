@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
@@ -289,11 +290,23 @@ def test_built_in_profiles_are_used_when_the_voices_folder_lacks_them(
     assert "ready" in result.output
 
 
-def test_voices_opened_one_after_another_keep_no_diacritizer_alive(tmp_path: Path) -> None:
+def test_voices_opened_one_after_another_keep_no_diacritizer_alive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Each voice builds its own diacritizer; nothing may hold on to the old ones (a
     # functools.cache keyed on a fresh object never hit and kept every model in memory).
+    built: list[weakref.ref[Diacritizer]] = []
+    real = voice._diacritizer
+
+    def tracked() -> Diacritizer:
+        diacritizer = real()
+        built.append(weakref.ref(diacritizer))
+        return diacritizer
+
+    monkeypatch.setattr(voice, "_diacritizer", tracked)
     settings = Settings(voices_dir=REPO / "voices", cache_dir=tmp_path / "cache")
     for _ in range(3):
         voice.open_voice(settings)
     gc.collect()
-    assert sum(isinstance(o, Diacritizer) for o in gc.get_objects()) == 0
+    assert len(built) == 3
+    assert [ref() for ref in built] == [None, None, None]
