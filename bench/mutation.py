@@ -8,7 +8,8 @@ mutmut writes its mutants and results into a scratch copy of the repository (src
 voices/, pyproject.toml), never into the checkout. Each module is mutated on its own with
 only its own test files, so a run takes minutes rather than hours; `make mutation` runs it.
 The survival rate is survived / (killed + survived): mutants with no covering test count
-as survived, timeouts as killed (the mutant broke something badly enough to hang).
+as survived, timeouts as killed (the mutant broke something badly enough to hang). Lines
+that start a debug or info log call are not mutated.
 """
 
 from __future__ import annotations
@@ -90,6 +91,9 @@ def run_module(module: str, tests: tuple[str, ...], scratch: Path, children: int
         "only_mutate": [str(target)],
         "also_copy": ["voices/"],  # tests read the profiles beside tests/
         "pytest_add_cli_args_test_selection": list(tests),
+        # What a debug or info log line says is no behaviour a test should pin; warnings
+        # reach the user and are mutated like any other code.
+        "do_not_mutate_patterns": [r"^\s*logger\.(debug|info)\("],
         # Forked mutants share pytest's temporary root: one cleaning up another's old
         # folders, or a leaked scandir at exit, warns, and filterwarnings = error would
         # turn that into a failure (a false kill) or stop mutmut itself.

@@ -238,6 +238,24 @@ def test_id3_version_4_writes_tdrc_instead_of_tyer(mp3_path: Path) -> None:
     assert tags["USLT::ara"].text == TRANSCRIPT
 
 
+def test_every_text_frame_is_utf8_in_v2_4(mp3_path: Path) -> None:
+    # v2.4 allows UTF-8, half the size of UTF-16 for Arabic; v2.3 knows only UTF-16.
+    _write(mp3_path, id3_version=4)
+    tags = _read(mp3_path)
+    texts = [f for f in tags.values() if hasattr(f, "encoding")]
+    texts += [sub for chap in tags.getall("CHAP") for sub in chap.sub_frames.values()]
+    assert {"TIT2", "TPE1", "TALB", "TDRC", "TCON", "TLEN", "TGID", "TDES", "COMM", "USLT"} <= {
+        f.FrameID for f in texts
+    }
+    assert {f.FrameID: f.encoding for f in texts} == {f.FrameID: Encoding.UTF8 for f in texts}
+
+
+def test_the_podcast_flag_is_four_zero_bytes_as_itunes_writes_it(mp3_path: Path) -> None:
+    _write(mp3_path)
+    (flag,) = _read(mp3_path).getall("PCST")
+    assert flag.value == 0
+
+
 def test_unsupported_id3_version_raises_publish_error(mp3_path: Path) -> None:
     with pytest.raises(PublishError, match="use 3 or 4"):
         _write(mp3_path, id3_version=2)
