@@ -366,6 +366,12 @@ def test_pruning_goes_on_past_missing_shared_and_outside_files(
     assert elsewhere.exists()
 
 
+def test_pruning_keeps_the_newest_episode_of_each_kind(catalog: Catalog, output: Path) -> None:
+    _publish_day(catalog, output)  # two articles, then the briefing (the newest of all)
+    deleted = prune_files(catalog, output_dir=output, keep=1, delete=False)
+    assert sorted({p.stem.split(".")[0] for p in deleted}) == ["one"]
+
+
 def test_feed_keep_1_lists_only_the_newest_episode(catalog: Catalog, output: Path) -> None:
     _publish_day(catalog, output)
     _render(catalog, output, feed_keep=1)

@@ -185,6 +185,30 @@ def test_a_negative_pause_is_refused_naming_the_segment() -> None:
         stitch(script, [_tone(10, 22050)] * 2, sample_rate_hz=22050)
 
 
+def test_empty_clips_and_no_pauses_are_an_audio_error_naming_the_script() -> None:
+    script = Script(title="موجز", sections=(Section("a", (_segment("x", 0),)),))
+    silent = AudioSegment(data=b"", sample_width=2, frame_rate=22050, channels=1)
+    with pytest.raises(AudioError, match="the clips of 'موجز' hold no audio; check the voice"):
+        stitch(script, [silent], sample_rate_hz=22050, tail_ms=0)
+
+
+def test_a_section_heard_for_no_time_before_the_last_gets_no_chapter() -> None:
+    # Its start would equal the next chapter's: players would show a duplicate.
+    empty = AudioSegment(data=b"", sample_width=2, frame_rate=22050, channels=1)
+    script = Script(
+        title="t",
+        sections=(
+            Section("first", (_segment("x", 100),)),
+            Section("blink", (_segment("y", 0),)),
+            Section("last", (_segment("z", 0),)),
+        ),
+    )
+    _, timeline = stitch(
+        script, [_tone(100, 22050), empty, _tone(100, 22050)], sample_rate_hz=22050
+    )
+    assert [(c.title, c.start_ms) for c in timeline.chapters] == [("first", 0), ("last", 200)]
+
+
 def test_stitch_never_sums_audio_segments(monkeypatch: pytest.MonkeyPatch) -> None:
     """Summing AudioSegments copies the episode once per clip: quadratic in its length."""
 
