@@ -57,6 +57,9 @@ MILLION = SCALE_NOUNS["مليون"]
         (102000, {}, "مئة ألف وألفين"),
         (102000, {"case": "nom"}, "مئة ألف وألفان"),
         (2002000, {}, "مليونين وألفين"),
+        (201000, {}, "مئتي ألف وألف"),  # the hundreds in construct with the scale
+        (202000, {"construct": True}, "مئتي ألف وألفي"),  # ... وألفي درهم
+        (-2000, {"construct": True}, "سالب ألفي"),
     ],
 )
 def test_cardinals_agree_in_gender_case_and_construct(
@@ -74,6 +77,7 @@ def test_cardinals_agree_in_gender_case_and_construct(
         (11, {"gender": "f"}, "الحادية عشرة"),
         (21, {"gender": "f"}, "الحادية والعشرين"),
         (30, {"case": "nom"}, "الثلاثون"),
+        (102, {"gender": "f", "case": "nom"}, "مئة واثنتان"),
     ],
 )
 def test_ordinals_from_1_to_99_and_cardinals_outside(
@@ -101,6 +105,10 @@ def test_decimals_read_the_fraction_as_a_number_up_to_three_digits(
 
 def test_integers_with_a_leading_zero_or_too_many_digits_are_read_digit_by_digit() -> None:
     assert read_integer("0612") == "صفر ستة واحد اثنين"
+    assert read_integer("05") == "صفر خمسة"
+    assert cardinal(int("1" * (MAX_CARDINAL_DIGITS + 1))) == " ".join(
+        ["واحد"] * (MAX_CARDINAL_DIGITS + 1)
+    )
     assert read_integer("0") == "صفر"
     assert read_integer("") == ""
     assert read_integer("1" * (MAX_CARDINAL_DIGITS + 1)) == " ".join(
@@ -154,6 +162,9 @@ def test_a_noun_without_a_dual_is_read_with_the_number() -> None:
     euro = tables.EURO["other"]
     assert counted("2", euro) == "اثنين يورو"
     assert counted("2", euro, case="nom") == "اثنان يورو"
+    lira = tables.Noun("ليرة", None, "ليرات", "ليرة", "f")
+    assert counted("2", lira) == "اثنتين ليرة"
+    assert counted("2", lira, case="nom") == "اثنتان ليرة"
 
 
 @pytest.mark.xfail(strict=True, reason="text front end: 102 of a noun without a dual")
@@ -165,3 +176,6 @@ def test_102_of_a_noun_without_a_dual_is_not_read_as_101() -> None:
 def test_too_many_digits_are_read_one_by_one_before_the_noun() -> None:
     long = "1" * (MAX_CARDINAL_DIGITS + 1)
     assert counted(long, tables.DIRHAM) == " ".join(["واحد"] * len(long)) + " درهم"
+    # The longest number still read as one: no "واحد" before every digit.
+    assert counted("1" + "0" * (MAX_CARDINAL_DIGITS - 1), tables.DIRHAM).startswith("مئة ")
+    assert counted("05", tables.DIRHAM) == "صفر خمسة درهم"
