@@ -12,7 +12,7 @@ from hypothesis import settings
 
 from audiobrief import engines, profiles
 from audiobrief.publish.catalog import Catalog, open_catalog
-from support import GOLDEN_DIR, FakeEngine, NetworkBlocked
+from support import GOLDEN_DIR, UPDATE_GOLDEN, FakeEngine, NetworkBlocked, check_golden
 
 # CI runs the same examples every time, so a merge is never blocked by a chance find;
 # developers' runs keep exploring new ones (and report what they find).
@@ -25,7 +25,9 @@ _LOOPBACK = ("127.0.0.1", "::1", "localhost")
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption(
-        "--update-golden", action="store_true", help="Rewrite golden files; review the diff."
+        "--update-golden",
+        action="store_true",
+        help=f"Write golden files (also {UPDATE_GOLDEN}=1); review the diff before committing.",
     )
 
 
@@ -80,12 +82,11 @@ def fake_engine(monkeypatch: pytest.MonkeyPatch) -> FakeEngine:
 
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """Compare with tests/golden/NAME; a missing golden fails unless updating on purpose."""
+    update = bool(request.config.getoption("--update-golden") or os.environ.get(UPDATE_GOLDEN))
+
     def check(name: str, actual: str) -> None:
-        path = GOLDEN_DIR / name
-        if request.config.getoption("--update-golden") or not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(actual, encoding="utf-8")
-        assert actual == path.read_text(encoding="utf-8")
+        check_golden(GOLDEN_DIR / name, actual, update=update)
 
     return check
 

@@ -10,8 +10,11 @@ from pathlib import Path
 
 import lameenc
 
+from audiobrief.config import Settings
 from audiobrief.model import Chapter, Cue, Script, Section, Segment, Timeline
-from audiobrief.publish.catalog import Catalog, EpisodeRecord
+from audiobrief.publish.catalog import Catalog, EpisodeRecord, open_catalog
+from audiobrief.publish.feed import render_feeds
+from audiobrief.publish.site import render_site
 
 NOW = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
 BASE_URL = "https://news.example.org/audio/"
@@ -138,3 +141,36 @@ def publish_episode(
     )
     catalog.upsert(record)
     return record
+
+
+BRIEFING = [
+    ("مقدمة", ["مرحبا بكم في موجز الأخبار ليوم السبت."]),
+    (
+        "المغرب يطلق برنامجا جديدا للنقل",
+        ["قالت الوزارة إن شركة Renault Maroc ستشارك في البرنامج.", "ويشمل ثلاث مدن كبرى."],
+    ),
+    ('عاجل & <تحديث> ]]> "اقتباس"', ["نص الخبر الثاني مع the World Bank."]),
+    ("خاتمة", ["شكرا لاستماعكم، وإلى اللقاء."]),
+]
+"""A briefing's sections: markup characters in a title, Latin words in the text."""
+PAGES = {
+    "briefing": "2026/11/28/briefing-2026-11-28.html",
+    "article": "2026/11/28/articles/transport.html",
+    "index": "index.html",
+}
+"""The pages build_site writes, by kind."""
+
+
+def build_site(output: Path) -> Path:
+    """An article and a briefing published into *output*, with feeds and pages rendered."""
+    settings = Settings(base_url=BASE_URL)
+    with open_catalog(output / "catalog.sqlite") as catalog:
+        publish_episode(catalog, output, audio=mp3_bytes(8000))
+        publish_episode(
+            catalog, output, kind="briefing", slug="briefing-2026-11-28", url=None,
+            title="موجز الأخبار: السبت 28 نونبر 2026", sections=BRIEFING,
+            published=NOW + dt.timedelta(hours=1), audio=mp3_bytes(25_000),
+        )  # fmt: skip
+        render_feeds(catalog, settings=settings, output_dir=output, now=NOW)
+        render_site(catalog, settings=settings, output_dir=output, now=NOW)
+    return output

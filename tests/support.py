@@ -16,8 +16,30 @@ DIACRITIZED = SHARED / "diacritized"
 
 needs_corpus = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent")
 needs_piper = pytest.mark.skipif(
-    importlib.util.find_spec("piper") is None, reason="the piper extra is not installed"
+    importlib.util.find_spec("piper") is None, reason="piper-tts is not installed"
 )
+
+
+UPDATE_GOLDEN = "UPDATE_GOLDEN"
+"""Environment variable that, like `pytest --update-golden`, (re)writes golden files."""
+
+
+def check_golden(path: Path, actual: str, *, update: bool) -> None:
+    """Fail unless *actual* equals the golden file; write it instead when *update*.
+
+    A missing golden fails too: writing it silently would save whatever bug the code has
+    today as the expected output.
+    """
+    if update:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    elif not path.exists():
+        pytest.fail(
+            f"golden file {path} is missing; create it on purpose with "
+            f"`pytest --update-golden` (or {UPDATE_GOLDEN}=1) and review it before committing",
+            pytrace=False,
+        )
+    assert actual == path.read_text(encoding="utf-8")
 
 
 class NetworkBlocked(OSError):
@@ -28,6 +50,7 @@ class FakeEngine:
     """A deterministic engine: 10 ms of silence per character; logs what it was asked."""
 
     name = "fake"
+    max_concurrency = 1
 
     def __init__(self, ms_per_char: int = 10, sample_rate_hz: int = 22050) -> None:
         self.ms_per_char = ms_per_char

@@ -163,6 +163,7 @@ WORKER = textwrap.dedent("""
 
     class Tone:
         name = "tone"
+        max_concurrency = 1
         def synthesize(self, text):
             seed = hashlib.sha256(text.encode("utf-8")).digest()
             return AudioSegment(data=seed * 400, sample_width=2, frame_rate=22050, channels=1)

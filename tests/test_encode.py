@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from mutagen.mp3 import MP3
+from mutagen.mp3._util import XingHeader  # no public face for the Xing/Info fields
 from pydub import AudioSegment
 
 from audiobrief.audio.encode import AUDIO_MIME, Mp3Writer, encode_mp3
@@ -64,6 +65,25 @@ def test_the_lame_tag_crc_checks_out() -> None:
     music_crc = int.from_bytes(mp3[tag_end - 2 : tag_end], "big")
     audio_start = frame_offsets(mp3)[1]
     assert music_crc == crc16(mp3[audio_start:])
+
+
+@pytest.mark.parametrize(("seconds", "rate_hz", "channels"), [(60.0, 22050, 1), (7.3, 44100, 2)])
+def test_the_seek_table_sends_players_to_the_right_percent_of_the_audio(
+    seconds: float, rate_hz: int, channels: int
+) -> None:
+    # Players without an index seek to p% by jumping to byte toc[p] / 256 of the file.
+    mp3 = encode_mp3(_tone_track(seconds, rate_hz, channels))
+    tag = mp3.index(b"Info")
+    xing = XingHeader(io.BytesIO(mp3[tag:]))  # mutagen's parser, not ours
+    starts = frame_offsets(mp3)[1:]  # the audio frames, after the Info frame
+    assert (xing.frames, xing.bytes) == (len(starts), len(mp3))
+    assert len(xing.toc) == 100
+    assert xing.toc == sorted(xing.toc)
+    assert xing.toc[0] * len(mp3) // 256 <= starts[0]
+    for percent, entry in enumerate(xing.toc):
+        landing = entry * len(mp3) / 256
+        reached = sum(start < landing for start in starts) / len(starts)
+        assert reached == pytest.approx(percent / 100, abs=1 / 256 + 2 / len(starts)), percent
 
 
 def test_crc16_matches_the_standard_check_value_and_a_bitwise_crc() -> None:

@@ -10,7 +10,10 @@ import textwrap
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from audiobrief.engines import espeak_engine, espeak_routes
 from audiobrief.engines.espeak_engine import EspeakEngine, _chunks
@@ -95,6 +98,18 @@ def test_faster_rate_gives_shorter_audio_and_pitch_changes_the_sound() -> None:
 
 
 @needs_wheel
+@pytest.mark.parametrize("text", [GREETING, OTHER, "قَالَ الْوَزِيرُ، ثُمَّ ذَهَبَ"])
+def test_clips_keep_at_most_30_ms_of_silence_at_each_end(text: str) -> None:
+    # eSpeak NG starts some clips with 50-60 ms of silence; pauses are the stitcher's job.
+    clip = EspeakEngine(route="lib").synthesize(text)
+    samples = np.array(clip.get_array_of_samples(), dtype=np.int32)
+    audible = np.flatnonzero(np.abs(samples) > 64)
+    keep = 30 * clip.frame_rate // 1000
+    assert audible[0] <= keep
+    assert samples.size - 1 - audible[-1] <= keep
+
+
+@needs_wheel
 def test_long_text_is_spoken_in_calls_of_at_most_20_words(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -132,6 +147,35 @@ def test_chunks_without_punctuation_are_even_and_marked_for_a_gap() -> None:
 
     assert [len(c.text.split()) for c in chunks] == [14, 14, 13]
     assert [c.gap_after for c in chunks] == [True, True, False]
+
+
+_WORD = st.sampled_from(["كلمة", "قال", "الوزير", "w"]) | st.text("بتثج", min_size=1, max_size=4)
+_PUNCT = st.sampled_from(["", "", "", "،", ".", "؛", "»."])
+
+
+@given(st.lists(st.tuples(_WORD, _PUNCT), max_size=90))
+def test_no_chunk_is_longer_than_20_words_and_no_word_is_lost(
+    words: list[tuple[str, str]],
+) -> None:
+    text = " ".join(word + punct for word, punct in words)
+    chunks = _chunks(text)
+    assert all(len(c.text.split()) <= espeak_engine.MAX_WORDS_PER_CALL == 20 for c in chunks)
+    assert " ".join(c.text for c in chunks) == " ".join(text.split())
+
+
+@pytest.mark.parametrize(
+    ("punctuated", "sizes"),
+    [
+        (None, [11, 10]),  # 21 words without punctuation: two even calls
+        (20, [20, 1]),  # a clause ending on word 20 is cut there
+        (21, [11, 10]),  # on word 21 it is out of reach: even calls again
+    ],
+)
+def test_21_words_never_go_in_one_call(punctuated: int | None, sizes: list[int]) -> None:
+    words = [f"w{i}" for i in range(1, 22)]
+    if punctuated is not None:
+        words[punctuated - 1] += "،"
+    assert [len(c.text.split()) for c in _chunks(" ".join(words))] == sizes
 
 
 def test_short_or_blank_text_is_one_call_or_none() -> None:

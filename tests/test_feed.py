@@ -21,7 +21,7 @@ from audiobrief.errors import ConfigError, PublishError
 from audiobrief.publish import catalog as catalog_module
 from audiobrief.publish import render
 from audiobrief.publish.catalog import Catalog, podcast_guid
-from audiobrief.publish.feed import prune_files, render_feeds
+from audiobrief.publish.feed import prune, prune_files, render_feeds
 from audiobrief.publish.render import cdata
 from publish_fixtures import BASE_URL, NOW, jpeg_header, publish_episode
 
@@ -312,6 +312,84 @@ def test_prune_files_deletes_only_the_files_of_dropped_episodes(
     assert (output / new.mp3).exists()
     assert stranger.exists()
     assert len(catalog.episodes()) == 2  # rows stay
+
+
+def test_pruning_goes_on_past_missing_shared_and_outside_files(
+    catalog: Catalog, output: Path, tmp_path: Path
+) -> None:
+    # Three dropped episodes: one lost its MP3, one shares its captions with the kept
+    # episode, one has a file that leads outside the output folder. Each is skipped alone.
+    records = [
+        publish_episode(
+            catalog,
+            output,
+            slug=name,
+            url=f"https://x.example/{name}",
+            published=NOW + dt.timedelta(hours=hour),
+        )
+        for hour, name in enumerate(["lost", "shared", "outside", "kept"])
+    ]
+    lost, shared, outside, kept = records
+    (output / lost.mp3).unlink()
+    catalog.upsert(dataclasses.replace(shared, files={**shared.files, "vtt": kept.files["vtt"]}))
+    elsewhere = tmp_path / "elsewhere.srt"
+    elsewhere.write_text("", encoding="utf-8")
+    (output / outside.files["srt"]).unlink()
+    (output / outside.files["srt"]).symlink_to(elsewhere)  # resolves outside the folder
+
+    deleted = prune(catalog, settings=Settings(feed_keep=1), output_dir=output)
+
+    names = sorted(p.name for p in deleted)
+    assert names == sorted(
+        [
+            *("lost.vtt", "lost.srt", "lost.chapters.json"),
+            *("shared.mp3", "shared.srt", "shared.chapters.json"),
+            *("outside.mp3", "outside.vtt", "outside.chapters.json"),
+        ]
+    )
+    assert not any(p.exists() for p in deleted)
+    assert (output / kept.files["vtt"]).exists()
+    assert elsewhere.exists()
+
+
+def test_pruning_keeps_the_newest_episode_of_each_kind(catalog: Catalog, output: Path) -> None:
+    _publish_day(catalog, output)  # two articles, then the briefing (the newest of all)
+    deleted = prune_files(catalog, output_dir=output, keep=1, delete=False)
+    assert sorted({p.stem.split(".")[0] for p in deleted}) == ["one"]
+
+
+def test_feed_keep_1_lists_only_the_newest_episode(catalog: Catalog, output: Path) -> None:
+    _publish_day(catalog, output)
+    _render(catalog, output, feed_keep=1)
+    items = list(ET.parse(output / "articles.xml").getroot().iter("item"))
+    assert [i.findtext("guid") for i in items] == [catalog.episodes("article")[0].guid]
+
+
+def test_a_naive_now_is_refused(catalog: Catalog, output: Path) -> None:
+    with pytest.raises(PublishError, match="needs a timezone-aware 'now'"):
+        render_feeds(
+            catalog, settings=Settings(base_url=BASE_URL), output_dir=output,
+            now=NOW.replace(tzinfo=None),
+        )  # fmt: skip
+
+
+def test_a_channel_description_of_exactly_4000_bytes_is_kept_whole(
+    catalog: Catalog, output: Path
+) -> None:
+    exact = "ب" * 2000  # two bytes a letter in UTF-8
+    _render(catalog, output, description=exact)
+    channel = ET.parse(output / "feed.xml").getroot().find("channel")
+    assert channel is not None
+    assert channel.findtext("description") == exact
+    with pytest.raises(ConfigError, match="4001 bytes"):
+        _render(catalog, output, description=exact + "a")
+
+
+def test_explicit_is_written_when_set(catalog: Catalog, output: Path) -> None:
+    _render(catalog, output, explicit=True)
+    channel = ET.parse(output / "feed.xml").getroot().find("channel")
+    assert channel is not None
+    assert channel.findtext("itunes:explicit", namespaces=NS) == "true"
 
 
 def test_prune_files_keeps_everything_when_keep_is_zero(catalog: Catalog, output: Path) -> None:

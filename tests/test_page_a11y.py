@@ -6,7 +6,6 @@ machine and `tests/.tools`); skipped with the reason when either is missing.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
@@ -15,13 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from audiobrief.config import Settings
-from audiobrief.publish.catalog import open_catalog
-from audiobrief.publish.feed import render_feeds
 from audiobrief.publish.serve import OutputServer, make_server
-from audiobrief.publish.site import render_site
 from publish_browser import Browser, find_axe, find_chromium
-from publish_fixtures import BASE_URL, NOW, mp3_bytes, publish_episode
+from publish_fixtures import BASE_URL, build_site
+from publish_fixtures import PAGES as SITE_PAGES
 
 CHROMIUM = find_chromium()
 AXE = find_axe()
@@ -32,38 +28,14 @@ pytestmark = [
     ),
 ]
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-BRIEFING = [
-    ("مقدمة", ["مرحبا بكم في موجز الأخبار ليوم السبت."]),
-    (
-        "المغرب يطلق برنامجا جديدا للنقل",
-        ["قالت الوزارة إن شركة Renault Maroc ستشارك في البرنامج.", "ويشمل ثلاث مدن كبرى."],
-    ),
-    ('عاجل & <تحديث> ]]> "اقتباس"', ["نص الخبر الثاني مع the World Bank."]),
-    ("خاتمة", ["شكرا لاستماعكم، وإلى اللقاء."]),
-]
-PAGES = {
-    "briefing": "2026/11/28/briefing-2026-11-28.html",
-    "article": "2026/11/28/articles/transport.html",
-    "index": "index.html",
-    "embed": "2026/11/28/articles/transport.embed.html",
-}
+PAGES = {**SITE_PAGES, "embed": "2026/11/28/articles/transport.embed.html"}
 LINKED = {"index": PAGES["briefing"], "embed": PAGES["article"]}
 """Pages whose player links its transcript (on the episode's page) instead of holding it."""
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OutputServer]:
-    output = tmp_path_factory.mktemp("site")
-    settings = Settings(base_url=BASE_URL)
-    with open_catalog(output / "catalog.sqlite") as catalog:
-        publish_episode(catalog, output, audio=mp3_bytes(8000))
-        publish_episode(
-            catalog, output, kind="briefing", slug="briefing-2026-11-28", url=None,
-            title="موجز الأخبار: السبت 28 نونبر 2026", sections=BRIEFING,
-            published=NOW + dt.timedelta(hours=1), audio=mp3_bytes(25_000),
-        )  # fmt: skip
-        render_feeds(catalog, settings=settings, output_dir=output, now=NOW)
-        render_site(catalog, settings=settings, output_dir=output, now=NOW)
+    output = build_site(tmp_path_factory.mktemp("site"))
     running = make_server(output, port=0)
     thread = threading.Thread(target=running.serve_forever, args=(0.01,), daemon=True)
     thread.start()

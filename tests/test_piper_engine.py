@@ -232,14 +232,16 @@ def test_failure_inside_piper_is_an_engine_error(tmp_path: Path) -> None:
     assert not isinstance(caught.value, EngineUnavailableError)
 
 
-def test_missing_piper_names_the_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_missing_piper_says_to_install_piper_tts(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     real_find_spec = importlib.util.find_spec
 
     def find_spec(name: str, *args: Any) -> Any:
         return None if name == "piper" else real_find_spec(name, *args)
 
     monkeypatch.setattr(importlib.util, "find_spec", find_spec)
-    with pytest.raises(EngineUnavailableError, match=r"pip install 'audiobrief\[piper\]'"):
+    with pytest.raises(EngineUnavailableError, match=r"pip install piper-tts\.$"):
         PiperEngine(model="voice.onnx", voices_dir=tmp_path)
 
 

@@ -127,6 +127,16 @@ def test_speaking_the_same_article_again_keeps_one_episode_with_the_same_enclosu
     assert (Path("out") / url.removeprefix(BASE_URL)).stat().st_size == length
 
 
+def test_editing_a_file_article_s_body_keeps_its_guid(clock: Clock) -> None:
+    # A correction to the text is the same story: apps must not see a new episode.
+    (before,) = _items("articles.xml")
+    Path("short.txt").write_text(SHORT.replace("الحصيلة", "الحصيلة السنوية"), encoding="utf-8")
+    _ok(["speak", "short.txt", "-o", "out"])
+    (after,) = _items("articles.xml")
+    assert after[0] == before[0]
+    assert after[1] != before[1]  # new audio, so a new enclosure URL for the apps to fetch
+
+
 def test_feed_rerenders_the_same_bytes_when_now_is_the_same(clock: Clock) -> None:
     clock.now = BRIEFED  # the time of the last render, by `brief`
     before = _files(Path("out"))

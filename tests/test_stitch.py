@@ -118,6 +118,97 @@ def test_stereo_and_8_bit_clips_take_the_episode_format() -> None:
     assert np.array_equal(left_right[:, 0], left_right[:, 1])
 
 
+def test_cues_carry_each_segment_s_sentence_and_language() -> None:
+    segments = (
+        Segment("أ", "أ", 1, 0, 0),
+        Segment("Renault", "رونو", 1, 1, 0, lang="fr"),
+        Segment("ب", "ب", 2, 2, 0),
+    )
+    script = Script(title="t", sections=(Section("a", segments),))
+    _, timeline = stitch(script, [_tone(50, 22050)] * 3, sample_rate_hz=22050)
+    assert [(c.paragraph, c.sentence, c.lang) for c in timeline.cues] == [
+        (1, 0, "ar"),
+        (1, 1, "fr"),
+        (2, 2, "ar"),
+    ]
+
+
+def test_resampled_stereo_keeps_its_channels_apart() -> None:
+    # Left a 300 Hz tone, right a 900 Hz one, at 44.1 kHz, into a 22.05 kHz stereo episode.
+    t = np.arange(44100 // 5) / 44100
+    left, right = 8000 * np.sin(2 * np.pi * 300 * t), 8000 * np.sin(2 * np.pi * 900 * t)
+    pcm = np.stack([left, right], axis=1).astype("<i2").tobytes()
+    clip = AudioSegment(data=pcm, sample_width=2, frame_rate=44100, channels=2)
+    script = Script(title="t", sections=(Section("a", (_segment("x", 0),)),))
+
+    track, _ = stitch(script, [clip], sample_rate_hz=22050, channels=2, tail_ms=0)
+
+    out = _samples(track.pcm, 2).astype(float)
+    assert out.shape == (22050 // 5, 2)
+    for channel, tone_hz in ((0, 300), (1, 900)):
+        spectrum = np.abs(np.fft.rfft(out[:, channel]))
+        assert np.argmax(spectrum) * 22050 / out.shape[0] == pytest.approx(tone_hz, abs=10)
+
+
+def test_a_full_scale_clip_resampled_is_clipped_never_wrapped() -> None:
+    # A full-scale square wave overshoots when resampled; it must not wrap around to -32768.
+    square = np.where((np.arange(4410) // 50) % 2 == 0, 32767, -32768).astype("<i2")
+    clip = AudioSegment(data=square.tobytes(), sample_width=2, frame_rate=44100, channels=1)
+    script = Script(title="t", sections=(Section("a", (_segment("x", 0),)),))
+
+    track, _ = stitch(script, [clip], sample_rate_hz=22050, tail_ms=0)
+
+    out = _samples(track.pcm)[:, 0].astype(int)
+    expected = np.where((np.arange(out.size) // 25) % 2 == 0, 1, -1)
+    inside = (np.arange(out.size) % 25 > 3) & (np.arange(out.size) % 25 < 21)  # away from edges
+    assert np.all(np.sign(out[inside]) == expected[inside])
+    assert out.max() == 32767
+    assert out.min() == -32768
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"sample_rate_hz": 0}, "sample_rate_hz = 0; set a rate such as 22050"),
+        ({"sample_rate_hz": 22050, "tail_ms": -1}, "tail_ms = -1; the silence at the end"),
+    ],
+)
+def test_impossible_formats_are_refused_with_the_fix(options: dict[str, int], message: str) -> None:
+    script = Script(title="t", sections=(Section("a", (_segment("x", 0),)),))
+    with pytest.raises(AudioError, match=message):
+        stitch(script, [_tone(10, 22050)], **options)
+
+
+def test_a_negative_pause_is_refused_naming_the_segment() -> None:
+    script = Script(title="t", sections=(Section("a", (_segment("أولا", -5), _segment("x", 0))),))
+    with pytest.raises(AudioError, match=r"segment 0 \('أولا'\) has a negative pause of -5 ms"):
+        stitch(script, [_tone(10, 22050)] * 2, sample_rate_hz=22050)
+
+
+def test_empty_clips_and_no_pauses_are_an_audio_error_naming_the_script() -> None:
+    script = Script(title="موجز", sections=(Section("a", (_segment("x", 0),)),))
+    silent = AudioSegment(data=b"", sample_width=2, frame_rate=22050, channels=1)
+    with pytest.raises(AudioError, match="the clips of 'موجز' hold no audio; check the voice"):
+        stitch(script, [silent], sample_rate_hz=22050, tail_ms=0)
+
+
+def test_a_section_heard_for_no_time_before_the_last_gets_no_chapter() -> None:
+    # Its start would equal the next chapter's: players would show a duplicate.
+    empty = AudioSegment(data=b"", sample_width=2, frame_rate=22050, channels=1)
+    script = Script(
+        title="t",
+        sections=(
+            Section("first", (_segment("x", 100),)),
+            Section("blink", (_segment("y", 0),)),
+            Section("last", (_segment("z", 0),)),
+        ),
+    )
+    _, timeline = stitch(
+        script, [_tone(100, 22050), empty, _tone(100, 22050)], sample_rate_hz=22050
+    )
+    assert [(c.title, c.start_ms) for c in timeline.chapters] == [("first", 0), ("last", 200)]
+
+
 def test_stitch_never_sums_audio_segments(monkeypatch: pytest.MonkeyPatch) -> None:
     """Summing AudioSegments copies the episode once per clip: quadratic in its length."""
 

@@ -238,6 +238,24 @@ def test_id3_version_4_writes_tdrc_instead_of_tyer(mp3_path: Path) -> None:
     assert tags["USLT::ara"].text == TRANSCRIPT
 
 
+def test_every_text_frame_is_utf8_in_v2_4(mp3_path: Path) -> None:
+    # v2.4 allows UTF-8, half the size of UTF-16 for Arabic; v2.3 knows only UTF-16.
+    _write(mp3_path, id3_version=4)
+    tags = _read(mp3_path)
+    texts = [f for f in tags.values() if hasattr(f, "encoding")]
+    texts += [sub for chap in tags.getall("CHAP") for sub in chap.sub_frames.values()]
+    assert {"TIT2", "TPE1", "TALB", "TDRC", "TCON", "TLEN", "TGID", "TDES", "COMM", "USLT"} <= {
+        f.FrameID for f in texts
+    }
+    assert {f.FrameID: f.encoding for f in texts} == {f.FrameID: Encoding.UTF8 for f in texts}
+
+
+def test_the_podcast_flag_is_four_zero_bytes_as_itunes_writes_it(mp3_path: Path) -> None:
+    _write(mp3_path)
+    (flag,) = _read(mp3_path).getall("PCST")
+    assert flag.value == 0
+
+
 def test_unsupported_id3_version_raises_publish_error(mp3_path: Path) -> None:
     with pytest.raises(PublishError, match="use 3 or 4"):
         _write(mp3_path, id3_version=2)
@@ -260,3 +278,30 @@ def test_default_cover_is_a_square_rgb_png_of_1400_px() -> None:
     width, height, depth, colour_type = struct.unpack(">IIBB", COVER[16:26])
     assert (width, height, depth, colour_type) == (1400, 1400, 8, 2)  # 2 = RGB, no alpha
     assert len(COVER) < 150_000
+
+
+def test_an_id3v1_tag_left_by_another_tool_is_removed(mp3_path: Path) -> None:
+    # ID3v1 is Latin-1 only: a stale one would show mangled Arabic in old players.
+    v1 = b"TAG" + b"old title".ljust(30, b"\x00") + bytes(94) + b"\xff"
+    mp3_path.write_bytes(mp3_path.read_bytes() + v1)
+    _write(mp3_path)
+    assert mp3_path.read_bytes()[-128:-125] != b"TAG"
+
+
+def test_an_empty_cover_is_refused_with_the_fix(mp3_path: Path) -> None:
+    with pytest.raises(PublishError, match="cover image is empty; pass the bytes of a JPEG"):
+        _write(mp3_path, cover=b"")
+
+
+@pytest.mark.parametrize(
+    ("start_ms", "end_ms"),
+    [(-1, 1200), (1200, 1199)],  # before the start; ending before it begins
+)
+def test_a_chapter_that_runs_backwards_or_before_zero_is_refused(
+    mp3_path: Path, start_ms: int, end_ms: int
+) -> None:
+    bad = Chapter(start_ms, end_ms, "فصل")
+    timeline = dataclasses.replace(TIMELINE, chapters=(TIMELINE.chapters[0], bad))
+    with pytest.raises(PublishError, match=f"Chapter 1 .* runs from {start_ms} ms to {end_ms}"):
+        _write(mp3_path, timeline=timeline)
+    assert not mp3_path.read_bytes().startswith(b"ID3")  # nothing was written

@@ -218,6 +218,25 @@ def test_webvtt_escapes_markup_characters() -> None:
     assert _vtt(text)[0][2] == ["ربح <5% & خسارة --> لا"]
 
 
+def test_srt_text_never_holds_an_arrow_that_players_take_for_a_timing_line() -> None:
+    cues = (
+        Cue(0, 900, 0, 1, 0, "ربح 5% --> خسارة"),
+        Cue(1000, 1900, 0, 1, 1, "-->"),
+        Cue(2000, 2900, 0, 1, 2, "أ---> ب"),
+    )
+    text = srt(Timeline(cues, (), 3000, 22050))
+    timing = [line for line in text.splitlines() if "-->" in line]
+    assert timing == [
+        "00:00:00,000 --> 00:00:00,900",
+        "00:00:01,000 --> 00:00:01,900",
+        "00:00:02,000 --> 00:00:02,900",
+    ]
+    parsed = _srt(text)
+    assert [(start, end) for start, end, _ in parsed] == [(0, 900), (1000, 1900), (2000, 2900)]
+    assert all("-->" not in line for _, _, lines in parsed for line in lines)
+    assert [lines for _, _, lines in parsed] == [["ربح 5% -> خسارة"], ["->"], ["أ-> ب"]]
+
+
 def test_timestamps_count_hours() -> None:
     timeline = Timeline((Cue(3_723_456, 3_724_000, 0, 1, 0, "نعم"),), (), 3_725_000, 22050)
     assert "01:02:03.456 --> 01:02:04.000" in webvtt(timeline)

@@ -55,6 +55,8 @@ class FakeGoogle:
     def __init__(self, mock: responses.RequestsMock) -> None:
         self.texts: list[str] = []
         self.refuse_all = False
+        self.refused_word: str | None = "المرفوضة"
+        """Texts holding this word get HTTP 400; None lets every text through."""
         audio = base64.b64encode(_mp3()).decode("ascii")
         self._reply = f')]}}\'\n\n[["wrb.fr","jQ1olc","[\\"{audio}\\"]",null,null,"generic"]]\n'
         self._lock = threading.Lock()
@@ -65,7 +67,7 @@ class FakeGoogle:
         text: str = json.loads(json.loads(form["f.req"][0])[0][0][1])[0]
         with self._lock:
             self.texts.append(text)
-        if self.refuse_all or "المرفوضة" in text:
+        if self.refuse_all or (self.refused_word and self.refused_word in text):
             return 400, {}, "Bad Request"
         return 200, {}, self._reply
 
@@ -226,12 +228,13 @@ def test_gtts_failure_with_fallback_speaks_those_sentences_offline(
     assert any(f"gtts could not speak «{REFUSED}»; the fallback voice" in w for w in warnings)
     (vtt,) = Path("out").rglob("article.vtt")
     assert REFUSED in vtt.read_text(encoding="utf-8")
-    # The fallback clip is not stored as Google's: once Google speaks it, it is asked again.
-    asked = len(google.texts)
-    google.refuse_all = False
-    Path("article.txt").write_text(ARTICLE.replace("المرفوضة", "المقبولة"), encoding="utf-8")
+    # Neither the fallback clip nor the episode audio holding it is kept: the same article
+    # spoken again, once Google answers, asks Google for that sentence (and only that one).
+    asked, mp3 = len(google.texts), vtt.with_suffix(".mp3").read_bytes()
+    google.refused_word = None
     _speak("ar-gtts")
-    assert google.texts[asked:] == [REFUSED.replace("المرفوضة", "المقبولة")]
+    assert google.texts[asked:] == [REFUSED]
+    assert vtt.with_suffix(".mp3").read_bytes() != mp3
 
 
 def test_lasting_gtts_failure_stops_asking_google(

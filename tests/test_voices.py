@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
+from audiobrief import voice
 from audiobrief.cli import cli
+from audiobrief.config import Settings
+from audiobrief.text.diacritize import Diacritizer
 from support import FakeEngine
 
 REPO = Path(__file__).resolve().parents[1]
@@ -283,3 +288,25 @@ def test_built_in_profiles_are_used_when_the_voices_folder_lacks_them(
     assert result.exit_code == 0, result.output
     assert result.output.startswith("ar-espeak (default) [espeak]")
     assert "ready" in result.output
+
+
+def test_voices_opened_one_after_another_keep_no_diacritizer_alive(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each voice builds its own diacritizer; nothing may hold on to the old ones (a
+    # functools.cache keyed on a fresh object never hit and kept every model in memory).
+    built: list[weakref.ref[Diacritizer]] = []
+    real = voice._diacritizer
+
+    def tracked() -> Diacritizer:
+        diacritizer = real()
+        built.append(weakref.ref(diacritizer))
+        return diacritizer
+
+    monkeypatch.setattr(voice, "_diacritizer", tracked)
+    settings = Settings(voices_dir=REPO / "voices", cache_dir=tmp_path / "cache")
+    for _ in range(3):
+        voice.open_voice(settings)
+    gc.collect()
+    assert len(built) == 3
+    assert [ref() for ref in built] == [None, None, None]

@@ -1,5 +1,6 @@
 """The package's exceptions: one base, built-in mix-ins, messages that say the fix."""
 
+import importlib
 from collections.abc import Iterable
 
 
@@ -17,6 +18,7 @@ class ArticleError(AudiobriefError, ValueError):
     def __init__(self, source: str, reason: str) -> None:
         super().__init__(f"{source}: {reason}")
         self.source = source
+        self.reason = reason
 
 
 class EngineError(AudiobriefError):
@@ -25,6 +27,8 @@ class EngineError(AudiobriefError):
     def __init__(self, engine: str, reason: str) -> None:
         super().__init__(f"{engine} engine: {reason}")
         self.engine = engine
+        self.reason = reason
+        """The message without its "<engine> engine: " prefix, for callers that add one."""
 
 
 class EngineUnavailableError(EngineError):
@@ -58,3 +62,17 @@ class AudioError(AudiobriefError):
 
 class PublishError(AudiobriefError):
     """Tags, transcripts, the catalog, the feeds or the page could not be written."""
+
+
+def onnxruntime_errors() -> tuple[type[Exception], ...]:
+    """onnxruntime's own exceptions (Fail, InvalidArgument, ...); () when it is absent.
+
+    They derive from Exception only and onnxruntime ships no type hints, so the adapters
+    that run ONNX models (the diacritizer, Piper) look them up here to wrap them.
+    """
+    try:
+        state = importlib.import_module("onnxruntime.capi.onnxruntime_pybind11_state")
+    except ImportError:
+        return ()
+    found = (value for value in vars(state).values() if isinstance(value, type))
+    return tuple(v for v in found if issubclass(v, Exception) and v is not Exception)

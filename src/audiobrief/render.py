@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from audiobrief.audio import episode_cache
 from audiobrief.config import Settings
 from audiobrief.engines.batch import synthesize_all
+from audiobrief.engines.cache import CachedEngine
 from audiobrief.errors import EngineError
 from audiobrief.model import Script, Section, Segment, Timeline
 from audiobrief.voice import Voice
@@ -137,12 +138,12 @@ def _speak(
             on_clip=tick,
         )
     except EngineError as exc:
-        reason = str(exc).removeprefix(f"{exc.engine} engine: ")
+        reason = exc.reason
         if len(script.sections) > 1 or section.title != script.title:  # a briefing's part
             reason = f"could not speak «{section.title}» ({reason})"
         raise EngineError(
             exc.engine,
-            f"{reason}; nothing was published. "
+            f"{reason}; it was not published. "
             "Fix that article or leave it out, then run the command again.",
         ) from exc
 
@@ -151,9 +152,9 @@ def _episode_key(
     script: Script, voice: Voice, settings: Settings, music: Path | None, tail_ms: int | None
 ) -> str | None:
     """Everything that decides the audio; None when the engine gives no clip keys."""
-    clip_key = getattr(voice.engine, "key", None)
-    if not callable(clip_key):
+    if not isinstance(voice.engine, CachedEngine):
         return None
+    clip_key = voice.engine.key
     music_id: Any = None
     if music is not None:
         try:

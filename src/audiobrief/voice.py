@@ -90,7 +90,6 @@ def voice_report(settings: Settings) -> list[tuple[VoiceProfile | str, str | Non
     return rows
 
 
-@functools.cache
 def _cached(diacritizer: Diacritizer, settings: Settings) -> Callable[[str], str]:
     """The diacritizer, remembering its answers in the cache folder when there is one."""
     if settings.cache_dir is None:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from importlib.metadata import EntryPoint, entry_points
 from typing import Any
 
-from audiobrief.engines.base import TTSEngine
+from audiobrief.engines.base import EngineClass, TTSEngine
 from audiobrief.errors import ConfigError, UnknownEngineError
 
 GROUP = "audiobrief.engines"
@@ -32,7 +32,7 @@ def load_engine(name: str, **options: Any) -> TTSEngine:
         return _extra[name](**options)
     for ep in _entry_points():
         if ep.name == name:
-            factory: Factory = ep.load()
+            factory: EngineClass = ep.load()
             _check_options(name, factory, options)
             return factory(**options)
     raise UnknownEngineError(name, engine_names())
@@ -67,13 +67,12 @@ def unavailable_reason(name: str, options: dict[str, Any]) -> str | None:
     for ep in _entry_points():
         if ep.name == name:
             try:
-                factory = ep.load()
+                factory: EngineClass = ep.load()
             except ImportError as exc:
                 return f"cannot import {ep.value} ({exc}); reinstall audiobrief or the plugin."
             try:
                 _check_options(name, factory, options)
             except ConfigError as exc:
                 return str(exc)
-            check = getattr(factory, "unavailable_reason", None)
-            return check(**options) if callable(check) else None
+            return factory.unavailable_reason(**options)
     return f"no engine named {name!r} is installed (installed: {', '.join(engine_names())})."

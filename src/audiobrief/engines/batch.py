@@ -47,7 +47,7 @@ def synthesize_all(
             on_clip(1)
         return clip
 
-    workers = max(1, int(getattr(engine, "max_concurrency", 1)))
+    workers = max(1, engine.max_concurrency)
     if workers == 1 or len(texts) < 2:
         return [one(text) for text in texts]
     pool = ThreadPoolExecutor(max_workers=min(workers, len(texts)), thread_name_prefix="synth")
@@ -76,7 +76,7 @@ class _Speaker:
             clip = self._engine.synthesize(text)
         except EngineError as exc:
             if fallback is None:
-                raise EngineError(name, f"could not speak «{_head(text)}»: {_reason(exc)}") from exc
+                raise EngineError(name, f"could not speak «{_head(text)}»: {exc.reason}") from exc
             self._count(failed=True)
             return self._use_fallback(fallback, text, exc)
         self._count(failed=False)
@@ -91,12 +91,12 @@ class _Speaker:
                 "%s could not speak «%s»; the fallback voice spoke it (%s)",
                 name,
                 _head(text),
-                _reason(exc),
+                exc.reason,
             )
         try:
             return fallback(text)
         except EngineError as backup_exc:
-            first = f" ({_reason(exc)})" if exc is not None else ""
+            first = f" ({exc.reason})" if exc is not None else ""
             raise EngineError(
                 name,
                 f"could not speak «{_head(text)}»{first}, and the fallback voice failed too: "
@@ -119,11 +119,6 @@ class _Speaker:
                     self._engine.name,
                     GIVE_UP_AFTER,
                 )
-
-
-def _reason(exc: EngineError) -> str:
-    """The error's message without its "<engine> engine: " prefix (the caller adds one)."""
-    return str(exc).removeprefix(f"{exc.engine} engine: ")
 
 
 def _head(text: str, words: int = 6) -> str:

@@ -60,7 +60,7 @@ class CachedEngine:
     ) -> None:
         self.name = engine.name
         # Keep the wrapped engine's bound on requests in flight visible to synthesize_all.
-        self.max_concurrency = int(getattr(engine, "max_concurrency", 1))
+        self.max_concurrency = engine.max_concurrency
         self.hits = 0
         self.misses = 0
         self._engine, self._dir, self._max_bytes = engine, Path(cache_dir), max_bytes

@@ -49,6 +49,8 @@ class EspeakEngine:
     """eSpeak NG: 16-bit mono clips at its native 22,050 Hz; byte-identical for equal text."""
 
     name = NAME
+    max_concurrency = 1
+    """One call at a time: libespeak-ng keeps one global synthesis state per process."""
 
     def __init__(
         self,

@@ -12,12 +12,18 @@ from typing import Any
 
 from pydub import AudioSegment
 
-from audiobrief.errors import ConfigError, EngineError, EngineUnavailableError
+from audiobrief.errors import (
+    ConfigError,
+    EngineError,
+    EngineUnavailableError,
+    onnxruntime_errors,
+)
 
 logger = logging.getLogger(__name__)
 
 EXAMPLE_MODEL = "ar_JO-kareem-medium.onnx"
-_INSTALL_HINT = "Piper is not installed; run: pip install 'audiobrief[piper]'"
+# piper-tts is one of audiobrief's own dependencies: missing, the install is broken.
+_INSTALL_HINT = "Piper is not installed; reinstall audiobrief, or run: pip install piper-tts"
 
 
 class PiperEngine:
@@ -143,11 +149,4 @@ def _missing(model_path: Path, config_path: Path) -> str | None:
 
 def _library_errors() -> tuple[type[BaseException], ...]:
     """What Piper and onnxruntime raise on a bad model, config or input."""
-    # onnxruntime (Piper's runtime) ships no type hints: look its errors up by module.
-    ort_state = importlib.import_module("onnxruntime.capi.onnxruntime_pybind11_state")
-    ort_errors = tuple(
-        value
-        for value in vars(ort_state).values()
-        if isinstance(value, type) and issubclass(value, Exception)
-    )
-    return (OSError, ValueError, KeyError, TypeError, RuntimeError, *ort_errors)
+    return (OSError, ValueError, KeyError, TypeError, RuntimeError, *onnxruntime_errors())

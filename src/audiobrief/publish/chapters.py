@@ -8,8 +8,6 @@ from typing import Any
 from audiobrief.model import Timeline
 
 VERSION = "1.2.0"
-MEDIA_TYPE = "application/json+chapters"
-"""The `type` of podcast:chapters; the file must be served with this Content-Type."""
 
 
 def json_chapters(timeline: Timeline, *, title: str | None = None) -> str:

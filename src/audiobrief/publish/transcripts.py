@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import re
 import unicodedata
 from collections.abc import Iterator
 
@@ -24,6 +25,7 @@ MAX_LINES = 2
 
 _RTL_LANGUAGES = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "ckb"})
 _RLM = "\u200f"
+_LONG_ARROW = re.compile(r"-{2,}>")
 # Alone between spaces, an opening mark belongs to the next word and any other mark
 # to the previous one, so no line starts with "،" or ":" or ends with "«".
 _OPENING = frozenset({"Ps", "Pi"})
@@ -47,8 +49,9 @@ def srt(timeline: Timeline) -> str:
     """Captions as SRT: numbered from 1, at most 2 lines of 32 characters a cue."""
     parts = []
     for number, (start_ms, end_ms, lines) in enumerate(_blocks(timeline, SRT_LINE_CHARS), 1):
-        # SRT has no escaping; an arrow inside the text would read as a timing line.
-        text = "\n".join(line.replace("-->", "->") for line in lines)
+        # SRT has no escaping; an arrow inside the text would read as a timing line. Every
+        # run of dashes before ">" shrinks at once: "--->" with "-->" replaced is "-->" again.
+        text = "\n".join(_LONG_ARROW.sub("->", line) for line in lines)
         parts.append(f"{number}\n{_timestamp(start_ms, ',')} --> {_timestamp(end_ms, ',')}\n{text}")
     return "\n\n".join(parts) + "\n" if parts else ""
 

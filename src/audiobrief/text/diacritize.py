@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import importlib.util
 import json
 import logging
@@ -12,7 +11,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from audiobrief.errors import ConfigError, EngineError, EngineUnavailableError
+from audiobrief.errors import (
+    ConfigError,
+    EngineError,
+    EngineUnavailableError,
+    onnxruntime_errors,
+)
 from audiobrief.text.split import pieces
 
 logger = logging.getLogger(__name__)
@@ -263,7 +267,7 @@ def _register_piper_tashkeel(text2tashkeel: Any) -> str:
     if folder is None:
         raise EngineUnavailableError(
             "diacritizer",
-            f"model {PIPER_TASHKEEL} needs piper-tts; run: pip install 'audiobrief[piper]'"
+            f"model {PIPER_TASHKEEL} needs piper-tts; run: pip install piper-tts"
             " or choose the model rawi-ensemble.",
         )
     # text2tashkeel decodes libtashkeel models and bundles the same id maps as piper;
@@ -291,17 +295,4 @@ def _register_piper_tashkeel(text2tashkeel: Any) -> str:
 
 
 def _model_errors() -> tuple[type[BaseException], ...]:
-    # onnxruntime's errors (Fail, InvalidArgument, ...) derive from Exception only.
-    errors: tuple[type[BaseException], ...] = (
-        OSError,
-        RuntimeError,
-        ValueError,
-        LookupError,
-        ImportError,
-    )
-    try:
-        ort_state = importlib.import_module("onnxruntime.capi.onnxruntime_pybind11_state")
-    except ImportError:
-        return errors
-    found = (v for v in vars(ort_state).values() if isinstance(v, type))
-    return errors + tuple(v for v in found if issubclass(v, Exception) and v is not Exception)
+    return (OSError, RuntimeError, ValueError, LookupError, ImportError, *onnxruntime_errors())

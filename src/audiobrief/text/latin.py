@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from typing import NamedTuple
 
 from audiobrief.text.latin_tables import (
     ACRONYM_WORDS,
@@ -124,19 +123,6 @@ _ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
 _SOFT = "eiyE"
 _VOWELS = "aeiouyE"
-
-
-class LatinRun(NamedTuple):
-    """A stretch of Latin-script words inside Arabic text (a name, a title, a brand)."""
-
-    start: int
-    end: int
-    text: str
-
-
-def latin_runs(text: str) -> tuple[LatinRun, ...]:
-    """The Latin-script runs of *text*, e.g. to mark them lang="fr" on a page."""
-    return tuple(LatinRun(m.start(), m.end(), m[0]) for m in _RUN_RE.finditer(text))
 
 
 def _key(word: str) -> str:

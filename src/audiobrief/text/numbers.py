@@ -239,7 +239,6 @@ NUMBER = (
     r"|[1-9]\d{0,2}(?:[ \u00a0\u202f]\d{3})+(?![\d])(?:[.,]\d+)?"
     r"|\d+(?:[.,]\d+)?)"
 )
-_NUMBER_RE = re.compile(NUMBER)
 
 
 def split_number(token: str) -> tuple[str, str]:
