@@ -8,7 +8,6 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import miniaudio
 import numpy as np
@@ -23,12 +22,11 @@ from numpy.typing import NDArray
 
 import bs1770
 from audiobrief import engines, pipeline
-from audiobrief.audio import loudness
 from audiobrief.cli import cli
 from audiobrief.config import Settings
 from audiobrief.engines.espeak_engine import EspeakEngine
 from audiobrief.errors import EngineError
-from audiobrief.model import Article, ArticleMeta, Episode, Pauses, Script, Track
+from audiobrief.model import Article, ArticleMeta, Episode, Pauses, Script
 from audiobrief.publish.catalog import open_catalog
 from audiobrief.text.briefing import build_briefing
 from audiobrief.text.diacritize import strip_marks
@@ -65,8 +63,6 @@ class Built:
     """The same briefing built again from scratch: another output folder, empty caches."""
     article_mp3s: list[tuple[bytes, bytes]]
     """Each article's MP3 from the first build and from the build from scratch."""
-    normalized: Track
-    """The briefing as audio.loudness.normalize returned it, before MP3 encoding."""
     brief_calls: list[str]
     """What eSpeak NG was asked to say while the briefing was built the first time."""
     rebuild_calls: list[str]
@@ -102,22 +98,15 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     # them with the real voice, twice from cold caches and once warm, costs ~8 s.
     calls: list[str] = []
     real = EspeakEngine.synthesize
-    normalized: list[Track] = []
-    real_normalize = loudness.normalize
 
     def recording(self: EspeakEngine, text: str) -> object:
         calls.append(text)
         return real(self, text)
 
-    def normalizing(track: Track, **options: Any) -> Track:
-        normalized.append(real_normalize(track, **options))
-        return normalized[-1]
-
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(EspeakEngine, "synthesize", recording)
-        patch.setattr(loudness, "normalize", normalizing)
         settings, spoken, episode = _speak_and_brief(tmp_path_factory.mktemp("brief"), calls)
-        first, brief_calls, briefing_track = _files(episode.mp3_path), list(calls), normalized[-1]
+        first, brief_calls = _files(episode.mp3_path), list(calls)
         calls.clear()
         pipeline.brief(pipeline.Run(settings, EVENING + dt.timedelta(hours=1)), day=DAY)
         rebuild_calls = list(calls)
@@ -134,7 +123,6 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
             (a.mp3_path.read_bytes(), b.mp3_path.read_bytes())
             for a, b in zip(spoken, spoken_cold, strict=True)
         ],
-        briefing_track,
         brief_calls,
         rebuild_calls,
         bodies,
@@ -265,18 +253,10 @@ def test_the_mp3_carries_the_whole_transcript_as_uslt(built: Built) -> None:
         assert text in lyrics.text, text
 
 
-def test_the_briefing_is_normalized_within_half_a_lu_of_minus_19_lufs(built: Built) -> None:
-    # audio.loudness.normalize promises 0.5 LU; checked with the tests' own BS.1770 meter,
-    # not the pyloudnorm the code itself measures with.
-    track = built.normalized
-    samples = bs1770.pcm_floats(track.pcm, track.channels)
-    assert bs1770.integrated_lufs(samples, track.sample_rate_hz) == pytest.approx(-19.0, abs=0.5)
-    assert bs1770.true_peak_dbtp(samples) <= -1.0
-
-
 def test_the_briefing_mp3_is_at_minus_19_lufs_under_minus_1_dbtp(built: Built) -> None:
-    # MP3 encoding at 64 kbps takes some high-frequency energy (about 0.2 LU on speech):
-    # what listeners get is held to Apple's +/-1 LU, on the same independent meter.
+    # The briefing joins the articles' own MP3s (each mastered to -19 LUFS) with new parts:
+    # the whole finished file is held to Apple's +/-1 LU on the tests' independent meter,
+    # not the code's own; the 0.5 LU of each mastering pass is tested in test_loudness.
     samples = bs1770.pcm_floats(_decode(built.episode.mp3_path).tobytes(), channels=1)
     assert bs1770.integrated_lufs(samples, 22050) == pytest.approx(-19.0, abs=1.0)
     assert bs1770.true_peak_dbtp(samples) <= -1.0

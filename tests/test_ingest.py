@@ -188,6 +188,7 @@ class _Broken:
     """An online voice that is down: every request fails."""
 
     name = "broken"
+    max_concurrency = 1
 
     def synthesize(self, text: str) -> Any:
         raise EngineError(self.name, "the service did not answer")

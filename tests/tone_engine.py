@@ -16,6 +16,7 @@ class ToneEngine:
     """
 
     name = "tone"
+    max_concurrency = 1
 
     def __init__(self, ms_per_char: int = 60, sample_rate_hz: int = 22050) -> None:
         self.ms_per_char, self.sample_rate_hz = ms_per_char, sample_rate_hz

@@ -138,13 +138,13 @@ def _speak(
             on_clip=tick,
         )
     except EngineError as exc:
-        reason = exc.reason
+        reason, what = exc.reason, "this article was not published"
         if len(script.sections) > 1 or section.title != script.title:  # a briefing's part
             reason = f"could not speak «{section.title}» ({reason})"
+            what = "nothing was published"
         raise EngineError(
             exc.engine,
-            f"{reason}; it was not published. "
-            "Fix that article or leave it out, then run the command again.",
+            f"{reason}; {what}. Fix that article or leave it out, then run the command again.",
         ) from exc
 
 
