@@ -76,3 +76,22 @@ def test_stages_do_not_import_each_other(stage: str) -> None:
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("audiobrief."):
                 other = node.module.split(".")[1]  # type: ignore[union-attr]
                 assert other not in STAGES or other == stage, f"{path.name} imports {other}"
+
+
+FRONT_DOORS = {
+    *("audiobrief.articles", "audiobrief.text", "audiobrief.publish"),  # the stages' doors
+    *("audiobrief.voice", "audiobrief.render", "audiobrief.briefing_audio"),  # voice wing
+    *("audiobrief.config", "audiobrief.errors", "audiobrief.model"),  # the lower floor
+    *("audiobrief.pipeline", "audiobrief.ingest"),  # the glue itself
+}
+
+
+@pytest.mark.parametrize("glue", ["pipeline.py", "ingest.py"])
+def test_the_pipeline_calls_each_stage_through_its_front_door(glue: str) -> None:
+    for node in ast.walk(ast.parse((SRC / glue).read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("audiobrief"):
+            module = node.module or ""
+            names = [f"{module}.{alias.name}" for alias in node.names]
+            assert module in FRONT_DOORS or all(n in FRONT_DOORS for n in names), (
+                f"{glue} imports {module}: call the stage's front door instead"
+            )

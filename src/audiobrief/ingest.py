@@ -13,19 +13,13 @@ from dataclasses import replace
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from audiobrief.articles.feeds import Entry, read_entries
-from audiobrief.articles.limits import check_length
-from audiobrief.articles.pages import Fetched, content_hash
+from audiobrief.articles import Entry, Fetched, check_length, content_hash, read_entries
 from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, Episode, Script
 from audiobrief.pipeline import Outcome, Run
-from audiobrief.publish.identity import article_key, canonical_url
-from audiobrief.publish.images import check_cover
-from audiobrief.publish.publisher import Publisher
-from audiobrief.publish.seen import Seen
+from audiobrief.publish import Publisher, Seen, article_key, canonical_url, check_cover
 from audiobrief.render import Rendered, render
-from audiobrief.text.briefing import dated_title
-from audiobrief.text.script import build_script
+from audiobrief.text import build_script, dated_title
 from audiobrief.voice import open_voice
 
 logger = logging.getLogger(__name__)

@@ -10,27 +10,26 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from audiobrief.articles.limits import check_length
-from audiobrief.articles.load import load_article
+from audiobrief.articles import check_length, load_article
 from audiobrief.briefing_audio import render_briefing
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, ArticleMeta, Episode, Script
-from audiobrief.publish.catalog import EpisodeRecord
-from audiobrief.publish.files import write_atomic
-from audiobrief.publish.images import check_cover
-from audiobrief.publish.lookup import (
+from audiobrief.publish import (
+    EpisodeRecord,
+    base_url,
+    check_cover,
     day_articles,
     episode_pages,
     find_refs,
+    open_publisher,
+    prune,
     published_records,
     read_seen,
+    write_atomic,
 )
-from audiobrief.publish.publisher import open_publisher
-from audiobrief.publish.views import base_url
 from audiobrief.render import Encoded, Rendered, cached_encoded, render
-from audiobrief.text.briefing import briefing_title, build_briefing, dated_title, shortened
-from audiobrief.text.script import build_script
+from audiobrief.text import briefing_title, build_briefing, build_script, dated_title, shortened
 from audiobrief.voice import Voice, open_voice
 
 logger = logging.getLogger(__name__)
@@ -147,7 +146,7 @@ def ingest(
     is skipped. A feed or page that fails is reported and the others go on.
     """
     from audiobrief import ingest as steps
-    from audiobrief.articles.pages import fetch_articles
+    from audiobrief.articles import fetch_articles
 
     outcomes: list[Outcome] = []
     entries = steps.entries(sources, run, since=since, limit=limit, outcomes=outcomes)
@@ -218,8 +217,6 @@ def brief(
 
 def refresh(run: Run, *, prune_files: bool = False) -> list[Path]:
     """Re-render feed.xml, articles.xml and the pages from the catalog alone."""
-    from audiobrief.publish.feed import prune
-
     check_cover(run.settings.cover)
     with open_publisher(run.settings, run.now, given=run.given) as publisher:
         written = publisher.refresh()
