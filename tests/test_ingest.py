@@ -265,6 +265,9 @@ def test_speak_and_brief_print_json(site: Site, tmp_path: Path) -> None:
     assert briefing["status"] == "new"
     assert briefing["mp3_url"].endswith(".mp3")
     assert Path("out", briefing["mp3_url"].removeprefix("http://127.0.0.1:8000/")).is_file()
+    assert briefing["embed_url"] is None  # only articles have an embeddable player page
+    embed = row["embed_url"].removeprefix("http://127.0.0.1:8000/")
+    assert Path("out", embed).is_file()
 
 
 def test_brief_json_prints_a_failed_line_too(site: Site) -> None:

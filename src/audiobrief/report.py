@@ -43,7 +43,8 @@ def episode_json(
         )
         if page is not None:
             row["page_url"] = base + _url_path(page, output_dir)
-            # The embeddable player page sits next to the episode page.
+        if page is not None and episode.info.kind == "article":
+            # Articles have an embeddable player page, next to the episode page.
             row["embed_url"] = base + _url_path(page.with_suffix(".embed.html"), output_dir)
     row.update(status=status, error=error)
     if source is not None:
