@@ -119,7 +119,9 @@ def _plan(
     while used < min(len(cues), len(body)) and cues[used].written == body[used].written:
         used += 1
     if used == 0 or encoded.timeline.sample_rate_hz != settings.sample_rate_hz:
-        logger.info("%s: its text changed since it was spoken; rendering it again", section.title)
+        logger.warning(
+            "%s: its text changed since it was spoken; rendering it again", section.title
+        )
         return None
     try:
         stream = read_stream(
@@ -129,7 +131,7 @@ def _plan(
             bitrate_kbps=settings.bitrate_kbps,
         )
     except UnusableAudioError as exc:
-        logger.info("%s: %s; rendering it again", section.title, exc)
+        logger.warning("%s: %s; rendering it again", section.title, exc)
         return None
     if used == len(cues):
         return used, None, _ARTICLE_TAIL_MS
@@ -149,7 +151,7 @@ def _cut(timeline: Timeline, used: int, rate_hz: int, title: str) -> tuple[int, 
     next_start = timeline.cues[used].start_ms * rate_hz // 1000
     frames = -(-(spoken_end + _FRAME_SAMPLES) // _FRAME_SAMPLES) + 2
     if (frames + 1) * _FRAME_SAMPLES > next_start:
-        logger.info("%s: the pause to cut in is too short; rendering it again", title)
+        logger.warning("%s: the pause to cut in is too short; rendering it again", title)
         return None
     heard_ms = (frames * _FRAME_SAMPLES - spoken_end) * 1000 // rate_hz
     return used, frames, heard_ms
