@@ -307,3 +307,19 @@ def test_a_lede_briefing_joins_the_first_frames_of_each_article(
         )
         here = decoded[exact + FRAME : exact + body.size] * 32768.0
         assert np.max(np.abs(here - body[FRAME:])) <= 2
+
+
+def test_article_audio_that_cannot_be_joined_is_rendered_again_with_a_warning(
+    tone_settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    voice = open_voice(tone_settings)
+    articles = [_article(k, 4 + k) for k in range(2)]
+    spoken = [render(a, voice, tone_settings, label=a.title) for a in articles]
+    # The first article's audio is the second's: its words differ from what it says.
+    reuse = [Encoded(spoken[1].mp3_path, spoken[1].timeline), None]
+    with caplog.at_level("WARNING", logger="audiobrief.briefing_audio"):
+        render_briefing(_briefing(voice, articles), voice, tone_settings, reuse=reuse, label="b")
+    warned = [r for r in caplog.records if r.name == "audiobrief.briefing_audio"]
+    assert len(warned) == 1
+    assert warned[0].levelname == "WARNING"
+    assert "rendering it again" in warned[0].getMessage()
