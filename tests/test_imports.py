@@ -76,3 +76,22 @@ def test_stages_do_not_import_each_other(stage: str) -> None:
             if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("audiobrief."):
                 other = node.module.split(".")[1]  # type: ignore[union-attr]
                 assert other not in STAGES or other == stage, f"{path.name} imports {other}"
+
+
+LOWER_FLOOR = ("model.py", "errors.py", "store.py", "cache.py")
+"""Every stage may import these; they import nothing of the package but each other."""
+
+
+@pytest.mark.parametrize("name", LOWER_FLOOR)
+def test_the_lower_floor_imports_no_stage_and_no_glue(name: str) -> None:
+    floor = {Path(n).stem for n in LOWER_FLOOR}
+    for node in ast.walk(ast.parse((SRC / name).read_text(encoding="utf-8"))):
+        modules: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        elif isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        for module in modules:
+            parts = module.split(".")
+            if parts[0] == "audiobrief" and len(parts) > 1 and module != "audiobrief":
+                assert parts[1] in floor, f"{name} imports {module}"

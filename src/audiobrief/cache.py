@@ -66,6 +66,7 @@ class Cache:
         self.folder, self.max_bytes = Path(folder), max_bytes
         self._lock = threading.Lock()
         self._size_bytes: int | None = None  # running estimate; scanned on the first write
+        self._prune_at = 0  # past max_bytes, the size at which to prune again
 
     def path(self, kind: str, key: str, suffix: str) -> Path:
         """Where the entry *key* of *kind* lives, found or not."""
@@ -161,8 +162,12 @@ class Cache:
                 self._size_bytes = _total(self.folder)
             else:
                 self._size_bytes += size
-            if self._size_bytes > self.max_bytes:
-                self._size_bytes = self.prune(int(self.max_bytes * PRUNE_TO), keep=path)
+            if self._size_bytes > max(self.max_bytes, self._prune_at):
+                target = int(self.max_bytes * PRUNE_TO)
+                self._size_bytes = self.prune(target, keep=path)
+                # Entries in use may keep it over the target: wait for as much growth again
+                # before the next walk, so a long run does not scan the folder on every write.
+                self._prune_at = self._size_bytes + self.max_bytes - target
 
 
 def open_cache(folder: Path | None, max_mb: int) -> Cache | None:
