@@ -57,7 +57,22 @@ def test_info_adds_up_to_every_file_under_the_folder(tmp_path: Path) -> None:
 
     assert found.size_bytes == _on_disk(tmp_path / "c")
     assert found.size_bytes > 1234 + 77 + 2000
-    assert found.entries == {"clips": 2, "marks": 2, "episodes": 2}
+    assert found.entries == {"clips": 2, "marks": 2, "episodes": 2, "other": 1}
+
+
+def test_files_of_an_older_layout_are_pruned_like_entries(tmp_path: Path) -> None:
+    folder = tmp_path / "c"
+    legacy = [folder / "ab" / f"ab{'0' * 62}.wav", folder / "diacritized.sqlite"]
+    for path in legacy:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * 5000)
+    _age(folder, 2 * IN_USE_S)
+    cache = Cache(folder, max_bytes=8000)
+
+    _fill(cache, "new")
+
+    assert cache.info().entries == {"clips": 1, "marks": 1, "episodes": 1}
+    assert not any(path.exists() for path in legacy)
 
 
 def test_clear_empties_every_kind(tmp_path: Path) -> None:

@@ -207,15 +207,21 @@ def _total(folder: Path) -> int:
 
 
 def _entries(folder: Path) -> Iterator[tuple[str, _Entry]]:
-    """(kind, entry) for every entry; temporary files and work folders are not entries."""
+    """(kind, entry) for every entry; temporary files and work folders are not entries.
+
+    A file outside the `<kind>/<ab>/<key>` layout (an older version's clips, episodes or
+    SQLite file) is an entry of kind "other": pruned like the rest, so it cannot stay
+    beyond the limit.
+    """
     grouped: dict[Path, list[tuple[Path, os.stat_result]]] = {}
     for path, stat in _files(folder):
         parts = path.relative_to(folder).parts
-        if len(parts) != 3 or parts[0] == _WORK or store.is_temporary(path.name):
+        if parts[0] == _WORK or store.is_temporary(path.name):
             continue
         grouped.setdefault(path.with_suffix(""), []).append((path, stat))
     for stem, files in grouped.items():
-        kind = stem.relative_to(folder).parts[0]
+        parts = stem.relative_to(folder).parts
+        kind = parts[0] if len(parts) == 3 else "other"
         size = sum(stat.st_size for _, stat in files)
         used = max(stat.st_mtime for _, stat in files)
         yield kind, _Entry(stem, tuple(path for path, _ in files), size, used)
