@@ -187,16 +187,22 @@ def test_a_word_with_only_a_shadda_still_gets_vowels() -> None:
     assert "\u0651\u0652" not in third
 
 
-def test_cached_diacritizer_answers_a_known_sentence_without_the_model(tmp_path: Path) -> None:
-    from audiobrief.cache import Cache
-    from audiobrief.text.diacritize_cache import CachedDiacritizer
-
-    calls: list[str] = []
+def _fatha_model(calls: list[str]) -> Callable[[str], str]:
+    """A model that adds a fatha and notes every sentence it was asked."""
 
     def model(text: str) -> str:
         calls.append(text)
         return text + "\u064e"
 
+    return model
+
+
+def test_cached_diacritizer_answers_a_known_sentence_without_the_model(tmp_path: Path) -> None:
+    from audiobrief.cache import Cache
+    from audiobrief.text.diacritize_cache import CachedDiacritizer
+
+    calls: list[str] = []
+    model = _fatha_model(calls)
     first = CachedDiacritizer(model, Cache(tmp_path), "m")
     assert first("باب") == "باب\u064e"
     again = CachedDiacritizer(model, Cache(tmp_path), "m")  # another run, same cache folder
@@ -211,11 +217,7 @@ def test_an_answer_cut_short_in_the_cache_is_asked_again(tmp_path: Path) -> None
     from audiobrief.text.diacritize_cache import KIND, CachedDiacritizer
 
     calls: list[str] = []
-
-    def model(text: str) -> str:
-        calls.append(text)
-        return text + "\u064e"
-
+    model = _fatha_model(calls)
     cached = CachedDiacritizer(model, Cache(tmp_path), "m")
     assert cached("باب\r\n") == "باب\r\n\u064e"
     assert cached("باب\r\n") == "باب\r\n\u064e"  # the answer comes back byte for byte
