@@ -144,7 +144,7 @@ class Cache:
         for entry in found:
             if total <= target_bytes:
                 break
-            if entry.used > now - IN_USE_S or entry.stem == kept:
+            if entry.used > now - IN_USE_S or entry.stem == kept or _used_since(entry, now):
                 continue
             for file in entry.files:
                 with contextlib.suppress(OSError):
@@ -225,6 +225,15 @@ def _entries(folder: Path) -> Iterator[tuple[str, _Entry]]:
         size = sum(stat.st_size for _, stat in files)
         used = max(stat.st_mtime for _, stat in files)
         yield kind, _Entry(stem, tuple(path for path, _ in files), size, used)
+
+
+def _used_since(entry: _Entry, now: float) -> bool:
+    """Whether another process found the entry after the walk: it may be reading it now."""
+    for path in entry.files:
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime > now - IN_USE_S:
+                return True
+    return False
 
 
 def _remove_stale_leftovers(folder: Path, now: float) -> None:
