@@ -12,13 +12,8 @@ from pathlib import Path
 import pytest
 from pydub import AudioSegment
 
-from audiobrief.engines.cache import (
-    CachedEngine,
-    CacheInfo,
-    cache_info,
-    clear_cache,
-    default_cache_dir,
-)
+from audiobrief.cache import Cache, default_cache_dir
+from audiobrief.engines.cache import CachedEngine
 from support import FakeEngine
 
 
@@ -34,7 +29,7 @@ class ToneEngine(FakeEngine):
 
 
 def _cached(engine: FakeEngine, tmp_path: Path, **options: object) -> CachedEngine:
-    return CachedEngine(engine, tmp_path / "cache", {"voice": "ar", **options})
+    return CachedEngine(engine, Cache(tmp_path / "cache"), {"voice": "ar", **options})
 
 
 def test_second_call_makes_no_engine_call(tmp_path: Path) -> None:
@@ -65,7 +60,7 @@ def test_cached_clip_comes_back_sample_for_sample(tmp_path: Path) -> None:
 
 def cache_name(tmp_path: Path, cache: CachedEngine, text: str) -> Path:
     path = cache.path(text)
-    assert path.parent.parent == tmp_path / "cache"
+    assert path.parent.parent == tmp_path / "cache" / "clips"
     assert path.name == f"{cache.key(text)}.wav"
     assert path.is_file()
     return path
@@ -77,7 +72,7 @@ def test_key_changes_with_text_options_and_engine(tmp_path: Path) -> None:
     assert base.key("أ") != base.key("ب")
     assert base.key("أ") != _cached(FakeEngine(), tmp_path, rate_wpm=170).key("أ")
     assert base.key("أ") != _cached(ToneEngine(), tmp_path, rate_wpm=165).key("أ")
-    reordered = CachedEngine(FakeEngine(), tmp_path, {"rate_wpm": 165, "voice": "ar"})
+    reordered = CachedEngine(FakeEngine(), Cache(tmp_path), {"rate_wpm": 165, "voice": "ar"})
     assert base.key("أ") == reordered.key("أ")
     # Harakat are part of the spoken text: a different diacritization is a different clip.
     assert base.key("كتب") != base.key("كَتَبَ")
@@ -95,11 +90,13 @@ def test_other_options_miss_the_cache(tmp_path: Path) -> None:
 def test_least_recently_used_clips_are_pruned_first(tmp_path: Path) -> None:
     engine = FakeEngine()
     entry_bytes = 44 + 2 * 2205  # WAV header + 100 ms of 22,050 Hz 16-bit mono
-    cache = CachedEngine(engine, tmp_path / "c", {}, max_bytes=int(3.5 * entry_bytes))
+    store = Cache(tmp_path / "c", max_bytes=int(3.5 * entry_bytes))
+    cache = CachedEngine(engine, store, {})
     texts = ["aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc", "dddddddddd"]
     for text in texts[:3]:
         cache.synthesize(text)
-    for age_s, text in zip((3000, 2000, 1000), texts[:3], strict=True):  # a oldest, c newest
+    # a oldest, c newest; all older than the hour in which an entry counts as in use
+    for age_s, text in zip((3 * 3600, 2 * 3600, 3600 + 60), texts[:3], strict=True):
         old = cache.path(text).stat().st_mtime - age_s
         os.utime(cache.path(text), (old, old))
 
@@ -107,15 +104,15 @@ def test_least_recently_used_clips_are_pruned_first(tmp_path: Path) -> None:
     cache.synthesize(texts[3])  # the fourth clip passes max_bytes
 
     assert [cache.path(t).exists() for t in texts] == [True, False, True, True]
-    assert cache_info(tmp_path / "c").size_bytes <= 3.5 * entry_bytes
+    assert store.info().size_bytes <= 3.5 * entry_bytes
     assert engine.calls == ["aaaaaaaaaa", "bbbbbbbbbb", "cccccccccc", "dddddddddd"]
 
 
 def test_pruning_removes_abandoned_temporary_files_only(tmp_path: Path) -> None:
-    cache = CachedEngine(FakeEngine(), tmp_path / "c", {}, max_bytes=1)
+    cache = CachedEngine(FakeEngine(), Cache(tmp_path / "c", max_bytes=1), {})
     cache.synthesize("a")
     folder = cache.path("a").parent
-    abandoned, in_progress = folder / ".tmp-dead.wav", folder / ".tmp-live.wav"
+    abandoned, in_progress = folder / ".x.wav.dead.tmp", folder / ".x.wav.live.tmp"
     abandoned.write_bytes(b"RIFF")
     in_progress.write_bytes(b"RIFF")
     old = cache.path("a").stat().st_mtime - 7200
@@ -148,7 +145,7 @@ def test_unwritable_cache_still_speaks(tmp_path: Path) -> None:
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("", encoding="utf-8")
     engine = FakeEngine()
-    cache = CachedEngine(engine, blocker, {})
+    cache = CachedEngine(engine, Cache(blocker), {})
 
     assert len(cache.synthesize("نص")) == 20
     assert len(cache.synthesize("نص")) == 20
@@ -159,6 +156,7 @@ WORKER = textwrap.dedent("""
     import hashlib, sys
     from pathlib import Path
     from pydub import AudioSegment
+    from audiobrief.cache import Cache
     from audiobrief.engines.cache import CachedEngine
 
     class Tone:
@@ -168,7 +166,7 @@ WORKER = textwrap.dedent("""
             seed = hashlib.sha256(text.encode("utf-8")).digest()
             return AudioSegment(data=seed * 400, sample_width=2, frame_rate=22050, channels=1)
 
-    cache = CachedEngine(Tone(), Path(sys.argv[1]), {"voice": "ar"}, max_bytes=10**9)
+    cache = CachedEngine(Tone(), Cache(Path(sys.argv[1]), 10**9), {"voice": "ar"})
     for round_ in range(3):
         for i in range(40):
             cache.synthesize(f"جملة رقم {i}")
@@ -188,35 +186,14 @@ def test_two_processes_sharing_the_cache_leave_one_intact_entry_per_key(tmp_path
 
     assert [w.returncode for w in workers] == [0, 0]
     assert [out.strip() for out in outputs] == ["120", "120"]
-    reader = CachedEngine(ToneEngine(), folder, {"voice": "ar"})
+    reader = CachedEngine(ToneEngine(), Cache(folder), {"voice": "ar"})
     for i in range(40):
         text = f"جملة رقم {i}"
         expected = hashlib.sha256(text.encode("utf-8")).digest() * 400
         assert reader.synthesize(text).raw_data == expected
     assert reader.misses == 0
-    assert cache_info(folder).entries == 40
-    assert not list(folder.glob("*/.tmp-*"))
-
-
-def test_cache_info_and_clear_cache_count_only_clips(tmp_path: Path) -> None:
-    folder = tmp_path / "cache"
-    cache = CachedEngine(FakeEngine(), folder, {})
-    for text in ("a", "bb", "ccc"):
-        cache.synthesize(text)
-    (folder / "README.txt").write_text("not ours", encoding="utf-8")
-    sizes = sum(cache.path(t).stat().st_size for t in ("a", "bb", "ccc"))
-
-    assert cache_info(folder) == CacheInfo(entries=3, size_bytes=sizes, path=folder)
-    assert clear_cache(folder) == 3
-    assert cache_info(folder) == CacheInfo(entries=0, size_bytes=0, path=folder)
-    assert [p.name for p in folder.iterdir()] == ["README.txt"]
-    cache.synthesize("a")
-    assert cache.misses == 4
-
-
-def test_missing_cache_folder_is_an_empty_cache(tmp_path: Path) -> None:
-    assert cache_info(tmp_path / "nope") == CacheInfo(0, 0, tmp_path / "nope")
-    assert clear_cache(tmp_path / "nope") == 0
+    assert Cache(folder).info().entries == {"clips": 40}
+    assert not [p for p in folder.rglob("*") if p.name.endswith(".tmp")]
 
 
 @pytest.mark.parametrize(

@@ -187,31 +187,47 @@ def test_a_word_with_only_a_shadda_still_gets_vowels() -> None:
     assert "\u0651\u0652" not in third
 
 
-def test_cached_diacritizer_answers_a_known_sentence_without_the_model(tmp_path: Path) -> None:
-    from audiobrief.text.diacritize_cache import CachedDiacritizer
-
-    calls: list[str] = []
+def _fatha_model(calls: list[str]) -> Callable[[str], str]:
+    """A model that adds a fatha and notes every sentence it was asked."""
 
     def model(text: str) -> str:
         calls.append(text)
         return text + "\u064e"
 
-    first = CachedDiacritizer(model, tmp_path, "m")
+    return model
+
+
+def test_cached_diacritizer_answers_a_known_sentence_without_the_model(tmp_path: Path) -> None:
+    from audiobrief.cache import Cache
+    from audiobrief.text.diacritize_cache import CachedDiacritizer
+
+    calls: list[str] = []
+    model = _fatha_model(calls)
+    first = CachedDiacritizer(model, Cache(tmp_path), "m")
     assert first("باب") == "باب\u064e"
-    again = CachedDiacritizer(model, tmp_path, "m")  # another run, same cache folder
+    again = CachedDiacritizer(model, Cache(tmp_path), "m")  # another run, same cache folder
     assert again("باب") == "باب\u064e"
     assert calls == ["باب"]
-    assert CachedDiacritizer(model, tmp_path, "other")("باب") == "باب\u064e"
+    assert CachedDiacritizer(model, Cache(tmp_path), "other")("باب") == "باب\u064e"
     assert calls == ["باب", "باب"]  # another model is another key
 
 
-def test_clearing_the_diacritization_cache_removes_its_file(tmp_path: Path) -> None:
-    from audiobrief.text.diacritize_cache import FILE_NAME, CachedDiacritizer, clear
+def test_an_answer_cut_short_in_the_cache_is_asked_again(tmp_path: Path) -> None:
+    from audiobrief.cache import Cache
+    from audiobrief.text.diacritize_cache import KIND, CachedDiacritizer
 
-    CachedDiacritizer(lambda text: text, tmp_path, "m")("باب")
-    assert (tmp_path / FILE_NAME).is_file()
-    clear(tmp_path)
-    assert not (tmp_path / FILE_NAME).exists()
+    calls: list[str] = []
+    model = _fatha_model(calls)
+    cached = CachedDiacritizer(model, Cache(tmp_path), "m")
+    assert cached("باب\r\n") == "باب\r\n\u064e"
+    assert cached("باب\r\n") == "باب\r\n\u064e"  # the answer comes back byte for byte
+    assert len(calls) == 1
+    (entry,) = (tmp_path / KIND).rglob("*.json")
+    whole = entry.read_bytes()
+    entry.write_bytes(whole[:-3])  # a crash before the last bytes reached the disk
+    assert cached("باب\r\n") == "باب\r\n\u064e"
+    assert len(calls) == 2
+    assert entry.read_bytes() == whole  # rewritten whole
 
 
 def test_an_unpunctuated_800_word_sentence_reaches_the_model_in_bounded_pieces(

@@ -11,6 +11,7 @@ import pytest
 from pydub import AudioSegment
 
 from audiobrief import engines
+from audiobrief.cache import Cache
 from audiobrief.engines.base import EngineClass, TTSEngine
 from audiobrief.engines.batch import synthesize_all
 from audiobrief.engines.cache import CachedEngine
@@ -111,7 +112,7 @@ def test_max_concurrency_bounds_the_calls_in_flight_also_through_the_cache(
     limit: int, tmp_path: Any
 ) -> None:
     engine = _Overlap(limit)
-    cached = CachedEngine(engine, tmp_path, {"v": 1})
+    cached = CachedEngine(engine, Cache(tmp_path), {"v": 1})
     assert cached.max_concurrency == limit
     synthesize_all(cached, [f"نص {i}" for i in range(8)])
     assert engine.most == limit

@@ -5,9 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
-
 from audiobrief.audio import episode_cache
+from audiobrief.cache import Cache
 from audiobrief.model import Chapter, Cue, Timeline
 
 TIMELINE = Timeline(
@@ -25,44 +24,44 @@ def _mp3(folder: Path, data: bytes = b"\xff\xf3 not really audio") -> Path:
 
 
 def test_a_stored_episode_moves_in_and_comes_back_with_its_timeline(tmp_path: Path) -> None:
-    work = episode_cache.work_dir(tmp_path / "cache")
+    cache = Cache(tmp_path / "cache")
+    work = episode_cache.work_dir(cache)
     made = _mp3(work)
 
-    kept = episode_cache.store(tmp_path / "cache", "k1", made, TIMELINE)
+    kept = episode_cache.store(cache, "k1", made, TIMELINE)
 
     assert not made.exists()  # moved, not copied
-    assert episode_cache.load(tmp_path / "cache", "k1") == (kept, TIMELINE)
-    assert episode_cache.load(tmp_path / "cache", "other") is None
+    assert kept.read_bytes() == b"\xff\xf3 not really audio"
+    assert episode_cache.load(cache, "k1") == (kept, TIMELINE)
+    assert episode_cache.load(Cache(tmp_path / "cache"), "k1") == (kept, TIMELINE)  # next run
+    assert episode_cache.load(cache, "other") is None
 
 
 def test_an_entry_whose_audio_changed_size_is_a_miss(tmp_path: Path) -> None:
-    kept = episode_cache.store(tmp_path, "k", _mp3(tmp_path), TIMELINE)
-    kept.write_bytes(b"cut")
+    cache = Cache(tmp_path / "cache")
+    kept = episode_cache.store(cache, "k", _mp3(tmp_path), TIMELINE)
+    kept.write_bytes(b"\xff\xf3 cut")
 
-    assert episode_cache.load(tmp_path, "k") is None
-
-
-def test_pruning_spares_entries_a_running_command_may_still_read(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(episode_cache, "KEEP", 2)
-    for k in range(4):
-        episode_cache.store(tmp_path, f"old{k}", _mp3(tmp_path), TIMELINE)
-        meta = tmp_path / episode_cache.FOLDER / f"old{k}.json"
-        os.utime(meta, (1_000_000 + k, 1_000_000 + k))  # long ago, oldest first
-    for k in range(3):
-        episode_cache.store(tmp_path, f"new{k}", _mp3(tmp_path), TIMELINE)
-
-    left = sorted(p.stem for p in (tmp_path / episode_cache.FOLDER).glob("*.json"))
-    assert left == ["new0", "new1", "new2"]
-    assert sorted(p.stem for p in (tmp_path / episode_cache.FOLDER).glob("*.mp3")) == left
+    assert episode_cache.load(cache, "k") is None
 
 
-def test_work_folders_of_a_killed_run_go_after_a_day(tmp_path: Path) -> None:
-    stale, fresh = episode_cache.work_dir(tmp_path), episode_cache.work_dir(tmp_path)
-    os.utime(stale, (1_000_000, 1_000_000))
+def test_an_entry_without_its_timeline_is_a_miss(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache")
+    kept = episode_cache.store(cache, "k", _mp3(tmp_path), TIMELINE)
+    kept.with_suffix(".json").unlink()
 
-    episode_cache.store(tmp_path, "k", _mp3(tmp_path), TIMELINE)
+    assert episode_cache.load(cache, "k") is None
 
-    assert not stale.exists()
-    assert fresh.is_dir()
+
+def test_pruning_takes_an_episodes_audio_and_timeline_together(tmp_path: Path) -> None:
+    cache = Cache(tmp_path / "cache", max_bytes=10**6)
+    old = episode_cache.store(cache, "old", _mp3(tmp_path, b"o" * 1000), TIMELINE)
+    for path in (old, old.with_suffix(".json")):
+        os.utime(path, (1e9, 1e9))  # unused for years
+    new = episode_cache.store(cache, "new", _mp3(tmp_path, b"n" * 1000), TIMELINE)
+
+    cache.prune(0)
+
+    assert not old.exists()
+    assert not old.with_suffix(".json").exists()
+    assert episode_cache.load(cache, "new") == (new, TIMELINE)  # in use: it stays

@@ -82,6 +82,7 @@ FRONT_DOORS = {
     *("audiobrief.articles", "audiobrief.text", "audiobrief.publish"),  # the stages' doors
     *("audiobrief.voice", "audiobrief.render", "audiobrief.briefing_audio"),  # voice wing
     *("audiobrief.config", "audiobrief.errors", "audiobrief.model"),  # the lower floor
+    *("audiobrief.store", "audiobrief.cache"),
     *("audiobrief.pipeline", "audiobrief.ingest"),  # the glue itself
 }
 
@@ -95,3 +96,22 @@ def test_the_pipeline_calls_each_stage_through_its_front_door(glue: str) -> None
             assert module in FRONT_DOORS or all(n in FRONT_DOORS for n in names), (
                 f"{glue} imports {module}: call the stage's front door instead"
             )
+
+
+LOWER_FLOOR = ("model.py", "errors.py", "store.py", "cache.py")
+"""Every stage may import these; they import nothing of the package but each other."""
+
+
+@pytest.mark.parametrize("name", LOWER_FLOOR)
+def test_the_lower_floor_imports_no_stage_and_no_glue(name: str) -> None:
+    floor = {Path(n).stem for n in LOWER_FLOOR}
+    for node in ast.walk(ast.parse((SRC / name).read_text(encoding="utf-8"))):
+        modules: list[str] = []
+        if isinstance(node, ast.ImportFrom) and node.module:
+            modules = [node.module, *(f"{node.module}.{a.name}" for a in node.names)]
+        elif isinstance(node, ast.Import):
+            modules = [alias.name for alias in node.names]
+        for module in modules:
+            parts = module.split(".")
+            if parts[0] == "audiobrief" and len(parts) > 1 and module != "audiobrief":
+                assert parts[1] in floor, f"{name} imports {module}"

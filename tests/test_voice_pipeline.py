@@ -163,10 +163,18 @@ def test_cache_info_and_clear_use_cache_dir_from_the_settings_file(
     _speak("fake")
     clips = len(set(fake_engine.calls))
     info = _run("cache", "info")
-    assert re.fullmatch(rf"clips: {clips} clips, \d+\.\d MB", info), info
+    on_disk = sum(p.stat().st_size for p in Path("clips").rglob("*") if p.is_file())
+    marks = len(list(Path("clips", "marks").rglob("*.json")))
+    assert info == (
+        f"clips: {clips} clips, 1 episodes, {marks} marks; {on_disk / 1e6:.1f} MB "
+        f"({on_disk} bytes) of the limit, 500 MiB"
+    )
     assert len(list(Path("clips").rglob("*.wav"))) == clips
-    assert _run("cache", "clear") == f"removed {clips} clips and 1 episodes"
-    assert _run("cache", "info") == "clips: 0 clips, 0.0 MB"
+    assert _run("cache", "clear") == f"removed {clips + 1 + marks} entries"
+    assert _run("cache", "info") == (
+        "clips: 0 clips, 0 episodes, 0 marks; 0.0 MB (0 bytes) of the limit, 500 MiB"
+    )
+    assert not [p for p in Path("clips").rglob("*") if p.is_file()]
     _speak("fake")
     assert len(fake_engine.calls) == 2 * clips  # an empty cache: every clip again
 

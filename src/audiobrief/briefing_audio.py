@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief.audio import episode_cache
+from audiobrief.cache import open_cache
 from audiobrief.config import Settings
 from audiobrief.errors import AudioError
 from audiobrief.model import Script, Section, Timeline
@@ -55,7 +56,7 @@ def render_briefing(
             f"{script.title!r} has {len(sections)} sections for {len(reuse)} articles; "
             "give one entry of reuse per article section, between an intro and an outro."
         )
-    work = episode_cache.work_dir(settings.cache_dir)
+    work = episode_cache.work_dir(open_cache(settings.cache_dir, settings.cache_max_mb))
     kept: list[Rendered] = []  # their files must stay until the join has read them
     parts: list[Part] = []
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief.audio import episode_cache
+from audiobrief.cache import open_cache
 from audiobrief.config import Settings
 from audiobrief.engines.batch import synthesize_all
 from audiobrief.engines.cache import CachedEngine
@@ -66,14 +67,15 @@ def render(
     """
     texts = [seg.spoken for section in script.sections for seg in section.segments]
     key = _episode_key(script, voice, settings, music, tail_ms)
-    if key and settings.cache_dir and (hit := episode_cache.load(settings.cache_dir, key)):
+    cache = open_cache(settings.cache_dir, settings.cache_max_mb)
+    if key and cache and (hit := episode_cache.load(cache, key)):
         logger.info("%s: unchanged, audio taken from the episode cache", label)
         return Rendered(*hit)
     # Imported on a miss only: the audio modules bring scipy and LAME with them.
     from audiobrief.audio.master import master, passes
     from audiobrief.audio.stitch import Stitcher
 
-    work = episode_cache.work_dir(settings.cache_dir)
+    work = episode_cache.work_dir(cache)
     try:
         pcm_path, mp3_path = work / "track.pcm", work / "episode.mp3"
         tick = progress(label, len(texts)) if progress else None
@@ -109,8 +111,8 @@ def render(
         )
         pcm_path.unlink()
         # Audio with fallback clips is not kept: the next run should ask the voice again.
-        if key and settings.cache_dir and not fell_back:
-            kept = episode_cache.store(settings.cache_dir, key, mp3_path, timeline)
+        if key and cache and not fell_back:
+            kept = episode_cache.store(cache, key, mp3_path, timeline)
             if kept != mp3_path:
                 shutil.rmtree(work, ignore_errors=True)
                 return Rendered(kept, timeline)
@@ -218,6 +220,7 @@ def cached_encoded(script: Script, voice: Voice, settings: Settings) -> Encoded 
     A hit proves the same voice, text and audio settings: the briefing can join it as is.
     """
     key = _episode_key(script, voice, settings, None, None)
-    if key and settings.cache_dir and (hit := episode_cache.load(settings.cache_dir, key)):
+    cache = open_cache(settings.cache_dir, settings.cache_max_mb)
+    if key and cache and (hit := episode_cache.load(cache, key)):
         return Encoded(*hit)
     return None

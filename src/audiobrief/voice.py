@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief import engines
+from audiobrief.cache import open_cache
 from audiobrief.config import Settings
 from audiobrief.engines.base import TTSEngine
 from audiobrief.engines.cache import CachedEngine
@@ -92,9 +93,8 @@ def voice_report(settings: Settings) -> list[tuple[VoiceProfile | str, str | Non
 
 def _cached(diacritizer: Diacritizer, settings: Settings) -> Callable[[str], str]:
     """The diacritizer, remembering its answers in the cache folder when there is one."""
-    if settings.cache_dir is None:
-        return diacritizer
-    return CachedDiacritizer(diacritizer, settings.cache_dir, diacritizer.name)
+    cache = open_cache(settings.cache_dir, settings.cache_max_mb)
+    return diacritizer if cache is None else CachedDiacritizer(diacritizer, cache, diacritizer.name)
 
 
 def _diacritizer() -> Diacritizer:
@@ -118,14 +118,10 @@ def _engine(profile: VoiceProfile, settings: Settings) -> TTSEngine:
         raise ConfigError(_not_installed(profile)) from exc
     except ConfigError as exc:  # an option typo or a bad value: say which file holds it
         raise ConfigError(f"{_where(profile)}: {exc}") from exc
-    if settings.cache_dir is None:
+    cache = open_cache(settings.cache_dir, settings.cache_max_mb)
+    if cache is None:
         return engine
-    return CachedEngine(
-        engine,
-        settings.cache_dir,
-        {"engine": profile.engine, **options},
-        max_bytes=settings.cache_max_mb * 1024 * 1024,
-    )
+    return CachedEngine(engine, cache, {"engine": profile.engine, **options})
 
 
 def _fallback(profile: VoiceProfile, settings: Settings) -> Callable[[str], AudioSegment] | None:

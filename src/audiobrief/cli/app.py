@@ -126,7 +126,7 @@ def run_of(obj: dict[str, Any], flags: dict[str, Any]) -> Any:
 
 
 def default_cache() -> Path:
-    from audiobrief.engines.cache import default_cache_dir
+    from audiobrief.cache import default_cache_dir
 
     return default_cache_dir(os.environ.get("XDG_CACHE_HOME"), Path.home())
 

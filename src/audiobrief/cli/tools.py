@@ -75,33 +75,38 @@ def voices(obj: dict[str, Any]) -> None:
 
 @cli.group()
 def cache() -> None:
-    """Inspect or empty the synthesis cache."""
+    """Inspect or empty the cache (clips, episodes, diacritized sentences)."""
 
 
 @cache.command("info")
 @click.pass_obj
 def cache_info(obj: dict[str, Any]) -> None:
-    """Show where the cache is and how big it is."""
-    from audiobrief.engines.cache import cache_info as info
+    """Show where the cache is, what it holds and its size on disk against the limit."""
+    from audiobrief.cache import Cache
 
     settings = run_of(obj, {}).settings
-    found = info(settings.cache_dir or default_cache())
-    click.echo(f"{found.path}: {found.entries} clips, {found.size_bytes / 1e6:.1f} MB")
+    found = Cache(settings.cache_dir or default_cache()).info()
+    held = ", ".join(f"{found.entries.get(kind, 0)} {kind}" for kind in KINDS)
+    size = found.size_bytes
+    click.echo(
+        f"{found.path}: {held}; {size / 1e6:.1f} MB ({size} bytes) of the limit, "
+        f"{settings.cache_max_mb} MiB"
+    )
 
 
 @cache.command("clear")
 @click.pass_obj
 def cache_clear(obj: dict[str, Any]) -> None:
     """Delete every cached clip, episode and diacritized sentence."""
-    from audiobrief.audio import episode_cache
-    from audiobrief.engines.cache import clear_cache
-    from audiobrief.text.diacritize_cache import clear as clear_marks
+    from audiobrief.cache import Cache
 
     settings = run_of(obj, {}).settings
-    folder = settings.cache_dir or default_cache()
-    removed, episodes = clear_cache(folder), episode_cache.clear(folder)
-    clear_marks(folder)
-    click.echo(f"removed {removed} clips and {episodes} episodes")
+    removed = Cache(settings.cache_dir or default_cache()).clear()
+    click.echo(f"removed {removed} entries")
+
+
+KINDS = ("clips", "episodes", "marks")
+"""What `cache info` names, in this order, even when there are none of a kind."""
 
 
 @cli.command()

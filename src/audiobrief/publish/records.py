@@ -10,14 +10,12 @@ import re
 import uuid
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, TypeVar
+from typing import Any
 
 from audiobrief.errors import PublishError
 from audiobrief.model import (
     Article,
     ArticleMeta,
-    Chapter,
-    Cue,
     EpisodeInfo,
     EpisodeKind,
     Script,
@@ -25,12 +23,13 @@ from audiobrief.model import (
     Segment,
     Timeline,
 )
+from audiobrief.store import build, canonical_json
+from audiobrief.store import timeline_from_json as timeline_from_json  # the catalog re-exports it
 
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 """Podcast Index namespace 1.0: podcast:guid is UUIDv5 of the feed URL in this namespace."""
 FROM_INFO = ("guid", "kind", "title", "description", "url", "author", "outlet")
 """EpisodeRecord fields copied from EpisodeInfo as they are."""
-_T = TypeVar("_T")
 KINDS: tuple[EpisodeKind, ...] = ("article", "briefing")
 COLUMNS = (
     *("guid", "kind", "key", "day", "published", "published_us", "title", "description"),
@@ -115,30 +114,17 @@ def podcast_guid(feed_url: str) -> str:
 
 def to_json(value: Timeline | Script) -> str:
     """A Timeline or Script as compact, stable JSON (the catalog's columns)."""
-    return json.dumps(
-        dataclasses.asdict(value), ensure_ascii=False, sort_keys=True, separators=(",", ":")
-    )
-
-
-def timeline_from_json(text: str) -> Timeline:
-    """The Timeline that `to_json` wrote."""
-    data = json.loads(text)
-    return _build(
-        Timeline,
-        data,
-        cues=tuple(_build(Cue, cue) for cue in data["cues"]),
-        chapters=tuple(_build(Chapter, chapter) for chapter in data["chapters"]),
-    )
+    return canonical_json(dataclasses.asdict(value))
 
 
 def script_from_json(text: str) -> Script:
     """The Script that `to_json` wrote."""
     data = json.loads(text)
     sections = tuple(
-        _build(Section, section, segments=tuple(_build(Segment, s) for s in section["segments"]))
+        build(Section, section, segments=tuple(build(Segment, s) for s in section["segments"]))
         for section in data["sections"]
     )
-    return _build(Script, data, sections=sections)
+    return build(Script, data, sections=sections)
 
 
 def check_kind(kind: str) -> None:
@@ -193,13 +179,6 @@ def from_row(row: dict[str, Any]) -> EpisodeRecord:
     )
 
 
-def _build(cls: type[_T], data: dict[str, Any], **nested: Any) -> _T:
-    """Construct dataclass *cls* from *data*, ignoring keys it does not (yet) have."""
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    values = {k: v for k, v in data.items() if k in names}
-    return cls(**{**values, **nested})
-
-
 def article_to_json(article: Article) -> str:
     """The loaded Article as compact JSON (the catalog keeps it for the briefing)."""
     return json.dumps(dataclasses.asdict(article), ensure_ascii=False, sort_keys=True, default=str)
@@ -210,4 +189,4 @@ def article_from_json(text: str) -> Article:
     data = json.loads(text)
     meta = dict(data["meta"])
     meta["date"] = dt.date.fromisoformat(meta["date"]) if meta.get("date") else None
-    return Article(data["title"], tuple(data["paragraphs"]), _build(ArticleMeta, meta))
+    return Article(data["title"], tuple(data["paragraphs"]), build(ArticleMeta, meta))

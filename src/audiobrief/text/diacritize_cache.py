@@ -2,52 +2,37 @@
 
 from __future__ import annotations
 
-import hashlib
+import json
 import logging
-import sqlite3
 from collections.abc import Callable
-from contextlib import closing
-from pathlib import Path
+
+from audiobrief.cache import Cache
+from audiobrief.store import canonical_json, digest
 
 logger = logging.getLogger(__name__)
 
-FILE_NAME = "diacritized.sqlite"
+KIND = "marks"
 
 
 class CachedDiacritizer:
-    """Wraps a diacritizer with a small SQLite table in the cache folder.
+    """Wraps a diacritizer with text entries in the one cache.
 
-    The model is deterministic, so a sentence seen before is answered from the table:
+    The model is deterministic, so a sentence seen before is answered from the cache:
     a warm re-run of a day's articles then costs no inference. A cache that cannot be
-    read or written only costs speed. Each lookup opens and closes its own connection,
-    so runs in parallel share the file safely and nothing is left open.
+    read or written only costs speed.
     """
 
-    def __init__(self, diacritize: Callable[[str], str], cache_dir: Path, model: str) -> None:
-        self._inner, self._model = diacritize, model
-        self._path = cache_dir / FILE_NAME
+    def __init__(self, diacritize: Callable[[str], str], cache: Cache, model: str) -> None:
+        self._inner, self._model, self._cache = diacritize, model, cache
 
     def __call__(self, text: str) -> str:
-        key = hashlib.sha256(f"{self._model}\0{text}".encode()).hexdigest()
-        found = self._query("SELECT value FROM marks WHERE key = ?", (key,))
+        key = digest({"model": self._model, "text": text})
+        found = self._cache.find(KIND, key, ".json")
         if found is not None:
-            return found
+            try:  # JSON, so that a file cut short by a crash fails to parse and misses
+                return str(json.loads(found.read_bytes())["text"])
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                logger.debug("diacritization cache entry %s unreadable (%s)", found, exc)
         value = self._inner(text)
-        self._query("INSERT OR REPLACE INTO marks VALUES (?, ?)", (key, value))
+        self._cache.put(KIND, key, ".json", canonical_json({"text": value}).encode("utf-8"))
         return value
-
-    def _query(self, sql: str, args: tuple[str, ...]) -> str | None:
-        try:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            with closing(sqlite3.connect(self._path, timeout=10)) as db, db:
-                db.execute("CREATE TABLE IF NOT EXISTS marks (key TEXT PRIMARY KEY, value TEXT)")
-                row = db.execute(sql, args).fetchone()
-        except (OSError, sqlite3.Error) as exc:
-            logger.debug("diacritization cache at %s unavailable (%s)", self._path, exc)
-            return None
-        return None if row is None else str(row[0])
-
-
-def clear(cache_dir: Path) -> None:
-    """Forget every remembered sentence."""
-    (cache_dir / FILE_NAME).unlink(missing_ok=True)
