@@ -72,7 +72,10 @@ def render_sources(
             for index, source in enumerate(sources)
         ]
         for index, future in enumerate(futures):
-            yield index, _result(future)
+            try:
+                yield index, _result(future, sources[index], voice, settings, stdin)
+            except AudiobriefError as exc:
+                yield index, exc
             if tick is not None:
                 tick(1)
     finally:
@@ -101,12 +104,17 @@ _worker: dict[str, Any] = {}
 def _start_worker(settings: Settings, cwd: str) -> None:
     os.chdir(cwd)  # the fork server stays where the first call started it; paths may be relative
     _worker["settings"] = settings
-    _worker["voice"] = open_voice(settings)
+    try:
+        _worker["voice"] = open_voice(settings)
+    except Exception:  # e.g. an engine registered in the command only, not in a new process
+        _worker["voice"] = None  # its sources are rendered in the command instead
 
 
 def _worker_render(
     index: int, source: str, stdin: bytes | None, folder: Path
-) -> tuple[Article, Script, Path, Timeline] | _Failure:
+) -> tuple[Article, Script, Path, Timeline] | _Failure | None:
+    if _worker["voice"] is None:
+        return None
     try:
         article, script, rendered = speak_source(
             source, _worker["voice"], _worker["settings"], stdin=stdin
@@ -119,8 +127,12 @@ def _worker_render(
     return article, script, kept, rendered.timeline
 
 
-def _result(future: Future[Any]) -> Made | AudiobriefError:
+def _result(
+    future: Future[Any], source: str, voice: Voice, settings: Settings, stdin: bytes | None
+) -> Made | AudiobriefError:
     done = future.result()
+    if done is None:  # the worker could not open the voice: render it here
+        return speak_source(source, voice, settings, stdin=stdin)
     if isinstance(done, _Failure):
         return done.error()
     article, script, path, timeline = done
