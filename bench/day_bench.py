@@ -36,11 +36,19 @@ DEFAULT_CORPUS = REPO / ".." / "shared" / "corpus"
 
 # Runs one command and prints what it cost; a fresh runner per step, so RUSAGE_CHILDREN
 # holds that step's child alone (its peak RSS is not mixed with an earlier step's).
+# It is the subreaper of the command's descendants: speak's fork server outlives the command
+# for a moment and would be reaped by init, its workers' CPU uncounted; here it is waited for.
 _RUNNER = """
-import json, resource, subprocess, sys, time
+import ctypes, json, os, resource, subprocess, sys, time
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
 begin = time.perf_counter()
 done = subprocess.run(sys.argv[1:], capture_output=True, text=True)
 wall = time.perf_counter() - begin
+while True:
+    try:
+        os.wait()
+    except ChildProcessError:
+        break
 use = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"rc": done.returncode, "wall_s": wall, "cpu_s": use.ru_utime + use.ru_stime,
                   "peak_mb": use.ru_maxrss / 1024, "err": done.stderr[-2000:]}))

@@ -80,7 +80,8 @@ def test_stages_do_not_import_each_other(stage: str) -> None:
 
 FRONT_DOORS = {
     *("audiobrief.articles", "audiobrief.text", "audiobrief.publish"),  # the stages' doors
-    *("audiobrief.voice", "audiobrief.render", "audiobrief.briefing_audio"),  # voice wing
+    *("audiobrief.voice", "audiobrief.render", "audiobrief.render_pool"),  # voice wing
+    "audiobrief.briefing_audio",
     *("audiobrief.config", "audiobrief.errors", "audiobrief.model"),  # the lower floor
     *("audiobrief.store", "audiobrief.cache"),
     *("audiobrief.pipeline", "audiobrief.ingest"),  # the glue itself

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import tempfile
 from collections.abc import Callable, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -29,12 +31,11 @@ from audiobrief.publish import (
     write_atomic,
 )
 from audiobrief.render import Encoded, Rendered, cached_encoded, render
+from audiobrief.render_pool import render_sources
 from audiobrief.text import briefing_title, build_briefing, build_script, dated_title, shortened
 from audiobrief.voice import Voice, open_voice
 
 logger = logging.getLogger(__name__)
-
-"""Articles of one `speak` rendered at once (two cores)."""
 
 
 @dataclass(frozen=True)
@@ -100,19 +101,34 @@ def speak_each(
     voice = open_voice(run.settings)
     outcomes: list[Outcome] = []
     made: list[tuple[int, Article, Script, Rendered]] = []
-    for index, source in enumerate(sources):
-        try:
-            article = check_length(
-                load_article(source, stdin=stdin), run.settings.max_article_words
+    # The MP3s rendered in worker processes wait here until they are published.
+    with (
+        tempfile.TemporaryDirectory(prefix="audiobrief-speak-") as folder,
+        closing(
+            render_sources(
+                sources, voice, run.settings, folder=Path(folder), stdin=stdin,
+                progress=run.progress,
             )
-            script = build_script(article, **voice.text_options)
-            label = article.meta.url or article.meta.source
-            rendered = render(script, voice, run.settings, label=label, progress=run.progress)
-            made.append((index, article, script, rendered))
-        except AudiobriefError as exc:
-            if fail_fast:
-                raise
-            outcomes.append(Outcome(source, index, error=exc))
+        ) as results,
+    ):  # fmt: skip
+        for index, result in results:
+            if isinstance(result, AudiobriefError):
+                if fail_fast:
+                    raise result
+                outcomes.append(Outcome(sources[index], index, error=result))
+            else:
+                made.append((index, *result))
+        return _publish_made(sources, made, outcomes, run, fail_fast, republish)
+
+
+def _publish_made(
+    sources: Sequence[str],
+    made: list[tuple[int, Article, Script, Rendered]],
+    outcomes: list[Outcome],
+    run: Run,
+    fail_fast: bool,
+    republish: bool,
+) -> list[Outcome]:
     if not made:  # nothing to publish: the output folder stays as it was
         return outcomes
     with open_publisher(run.settings, run.now, given=run.given) as publisher:

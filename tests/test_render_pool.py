@@ -1,0 +1,55 @@
+"""speak's render loop in worker processes: order, per-source errors, files that outlive them."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from audiobrief import render_pool
+from audiobrief.config import Settings
+from audiobrief.errors import ArticleError
+from audiobrief.voice import open_voice
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _news(folder: Path, name: str, title: str) -> str:
+    path = folder / f"{name}.txt"
+    path.write_text(f"{title}\n\nقال المسؤول إن العمل مستمر.\n", encoding="utf-8")
+    return str(path)
+
+
+def test_workers_keep_the_order_and_each_source_s_error(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "voices", tmp_path / "voices")
+    settings = Settings(voices_dir=tmp_path / "voices", cache_dir=tmp_path / "cache")
+    first = _news(tmp_path, "a", "الخبر الأول عن المدينة")
+    second = _news(tmp_path, "b", "الخبر الثاني عن الجهة")
+    sources = [first, str(tmp_path / "missing.txt"), second]
+    folder = tmp_path / "made"
+    folder.mkdir()
+    results = list(
+        render_pool.render_sources(sources, open_voice(settings), settings, folder=folder)
+    )
+    assert [index for index, _ in results] == [0, 1, 2]
+    error = results[1][1]
+    assert isinstance(error, ArticleError)  # rebuilt in the command, its class kept
+    assert "missing.txt" in str(error)
+    for index, title in ((0, "الخبر الأول"), (2, "الخبر الثاني")):
+        made = results[index][1]
+        assert not isinstance(made, Exception)
+        article, _, rendered = made
+        assert article.title.startswith(title)
+        assert rendered.mp3_path.parent == folder  # the worker is gone; its file is not
+        assert rendered.mp3_path.stat().st_size > 1000
+        assert rendered.timeline.duration_ms > 1000
+
+
+def test_failure_crosses_processes_with_its_fields() -> None:
+    carried = render_pool._Failure(ArticleError("x.txt", "no text"))
+    rebuilt = carried.error()
+    assert type(rebuilt) is ArticleError
+    assert str(rebuilt) == "x.txt: no text"
+    with pytest.raises(ArticleError):
+        raise rebuilt
