@@ -13,6 +13,7 @@ from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.model import EpisodeKind
 from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
+from audiobrief.publish.files import delete as delete_file
 from audiobrief.publish.files import write_atomic
 from audiobrief.publish.images import publish_cover
 from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, environment, rfc2822
@@ -148,12 +149,7 @@ def prune_files(catalog: Catalog, *, output_dir: Path, keep: int, delete: bool) 
             logger.warning("not deleting %s: it lies outside %s", path, output_dir)
             continue
         if delete:
-            try:
-                path.unlink()
-            except OSError as exc:
-                raise PublishError(
-                    f"cannot delete {path} ({exc.strerror}); check its permissions."
-                ) from exc
+            delete_file(path)
             logger.info("deleted %s", path)
         found.append(path)
     return found

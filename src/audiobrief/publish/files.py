@@ -72,6 +72,20 @@ def write_temporary(folder: Path, name: str, data: bytes | str | Path) -> Path:
         raise _write_error(folder / name, exc) from exc
 
 
+def delete(path: Path) -> None:
+    """Delete the published file *path* if it is there.
+
+    Raises:
+        PublishError: it could not be deleted (permissions).
+    """
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise PublishError(
+            f"cannot delete {path} ({exc.strerror}); check its permissions."
+        ) from exc
+
+
 def _write_error(path: Path, exc: OSError) -> PublishError:
     reason = exc.strerror or str(exc)
     return PublishError(

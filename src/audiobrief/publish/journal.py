@@ -6,9 +6,8 @@ import logging
 import os
 from pathlib import Path
 
-from audiobrief.errors import PublishError
 from audiobrief.publish.catalog import Catalog
-from audiobrief.publish.files import is_temporary, replace_into
+from audiobrief.publish.files import delete, is_temporary, replace_into
 
 logger = logging.getLogger(__name__)
 
@@ -43,12 +42,7 @@ def collect_garbage(catalog: Catalog, output_dir: Path) -> list[Path]:
         if not path.resolve().is_relative_to(root):
             logger.warning("not deleting %s: it lies outside %s", path, output_dir)
             continue
-        try:
-            path.unlink(missing_ok=True)
-        except OSError as exc:
-            raise PublishError(
-                f"cannot delete {path} ({exc.strerror}); check its permissions."
-            ) from exc
+        delete(path)
         deleted.append(path)
     if drops:
         catalog.settle(drops)

@@ -17,7 +17,7 @@ from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.publish.catalog import Catalog, EpisodeRecord
 from audiobrief.publish.feed import kept
-from audiobrief.publish.files import write_if_changed
+from audiobrief.publish.files import delete, write_if_changed
 from audiobrief.publish.images import publish_cover
 from audiobrief.publish.render import environment
 from audiobrief.publish.views import (
@@ -167,12 +167,7 @@ def _remove_stale_players(catalog: Catalog, output_dir: Path) -> None:
     wanted = {embed_path(record) for record in catalog.episodes()}
     for path in output_dir.glob(f"[0-9][0-9][0-9][0-9]/**/*{EMBED_SUFFIX}"):
         if path.relative_to(output_dir).as_posix() not in wanted:
-            try:
-                path.unlink()
-            except OSError as exc:
-                raise PublishError(
-                    f"cannot delete {path} ({exc.strerror}); check its permissions."
-                ) from exc
+            delete(path)
             logger.info("deleted %s: its episode was unpublished", path)
 
 
