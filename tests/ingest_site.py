@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+from support import loopback_server
 
 STORIES = {
     "/2026/11/28/rain/": (
@@ -205,13 +206,6 @@ def _handler(site: Site) -> type[http.server.BaseHTTPRequestHandler]:
 @contextmanager
 def serve_site() -> Iterator[Site]:
     site = Site()
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _handler(site))
-    server.daemon_threads = True
-    site.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback_server(_handler(site)) as base:
+        site.base = base
         yield site
-    finally:
-        server.shutdown()
-        server.server_close()

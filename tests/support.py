@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import http.server
 import importlib.util
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -63,3 +67,18 @@ class FakeEngine:
             duration=self.ms_per_char * len(text), frame_rate=self.sample_rate_hz
         )
         return silent.set_channels(1).set_sample_width(2)
+
+
+@contextmanager
+def loopback_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Serve *handler* on a free loopback port for the block; yield `http://127.0.0.1:PORT`."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import re
-import threading
 import time
 import urllib.error
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from audiobrief.articles.load import load_article, sniff_format
 from audiobrief.errors import ArticleError
 from audiobrief.model import Article
 from support import CORPUS, DATA, needs_corpus
+from support import loopback_server as serving
 
 ARTICLES = DATA / "articles"
 SEED = DATA / "seed_article.txt"
@@ -488,15 +488,8 @@ class _Pages(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def loopback_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=partial(server.serve_forever, poll_interval=0.05))
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(_Pages) as base:
+        yield base
 
 
 def test_default_fetch_downloads_from_a_real_server(loopback_server: str) -> None:
@@ -615,15 +608,8 @@ class _Drip(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def dripping_server() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Drip)
-    thread = threading.Thread(target=partial(server.serve_forever, poll_interval=0.05))
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with serving(_Drip) as base:
+        yield base
 
 
 @pytest.mark.parametrize("path", ["/body", "/headers"])

@@ -265,3 +265,14 @@ def test_catalog_errors_give_the_advice_of_their_real_cause(message: str, advice
     said = advise(sqlite3.OperationalError(message), Path("out/catalog.sqlite"))
     assert said.startswith(advice)
     assert "move it away" not in said  # never the advice that empties the feeds
+
+
+def test_a_stem_is_taken_by_any_version_of_an_episode_s_files(output: Path) -> None:
+    with open_catalog(output / "catalog.sqlite") as catalog:
+        record = publish_episode(catalog, output)
+        stem = record.mp3.removesuffix(".mp3")
+        assert catalog.stem_taken(stem)
+        assert not catalog.stem_taken(stem + "-other")
+        assert not catalog.stem_taken(stem.rsplit("/", 1)[0])  # its folder is no stem
+        catalog.upsert(dataclasses.replace(record, mp3=f"{stem}.v3.mp3"))
+        assert catalog.stem_taken(stem)

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import http.server
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from state_support import (
     run,
     temporaries,
 )
+from support import loopback_server
 
 NOW = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
 RAIN = "أمطار في فاس\n\nتهاطلت أمطار غزيرة على المدينة صباح اليوم.\n"
@@ -178,12 +178,8 @@ class _Pages(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture
 def site() -> Iterator[str]:
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Pages)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/news/bridge"
-    server.shutdown()
-    server.server_close()
+    with loopback_server(_Pages) as base:
+        yield f"{base}/news/bridge"
 
 
 def test_tracking_parameters_do_not_make_a_second_episode(clock: Clock, site: str) -> None:

@@ -218,11 +218,6 @@ class Catalog:
         row = self._query("SELECT article FROM articles WHERE guid = ?", guid)
         return str(row[0][0]) if row else None
 
-    def keys(self, kind: EpisodeKind) -> dict[str, str]:
-        """guid by key of every published episode of *kind*."""
-        rows = self._query("SELECT key, guid FROM episodes WHERE kind = ?", kind)
-        return {str(key): str(guid) for key, guid in rows}
-
     def seen(self, url: str) -> Seen | None:
         """What `ingest` last saw of the page at canonical *url*, or None."""
         rows = self._query(f"SELECT {', '.join(Seen.COLUMNS)} FROM seen WHERE url = ?", url)
@@ -241,6 +236,11 @@ class Catalog:
                 f"VALUES ({', '.join('?' for _ in Seen.COLUMNS)})",
                 [getattr(seen, c) for c in Seen.COLUMNS],
             )
+
+    def stem_taken(self, stem: str) -> bool:
+        """Whether an episode's files are named after *stem* (`stem.mp3`, `stem.vN.mp3`)."""
+        sql = "SELECT 1 FROM episodes WHERE mp3 = ? OR mp3 GLOB ? LIMIT 1"
+        return bool(self._query(sql, f"{stem}.mp3", f"{stem}.v[0-9]*.mp3"))
 
     def pending(self) -> list[tuple[str, str | None]]:
         """Journaled file work: (final path, temporary name to move there, or None to delete)."""

@@ -46,7 +46,6 @@ class Publisher:
         self.settings = settings
         self.now = now
         self.changed = False
-        self._staged_stems: set[str] = set()
 
     @property
     def output_dir(self) -> Path:
@@ -123,9 +122,8 @@ class Publisher:
             record = self.catalog.get(guid)
             if record is None:
                 continue
-            drops = [] if keep_files else _owned(record)
-            if keep_files:  # the page lists a dead episode otherwise
-                drops = [page_path(record)]
+            # With --keep-files the page still goes: it would play an unlisted episode.
+            drops = [page_path(record)] if keep_files else _owned(record)
             removed.append(self.catalog.remove(guid, removed=self.now.isoformat(), drops=drops))
             self.changed = True
         return removed
@@ -178,7 +176,6 @@ class Publisher:
         for tmp_rel, final in moves:  # committed: the journal finishes these if we die here
             replace_into(out / tmp_rel, out / final)
         self.catalog.settle(final for _, final in moves)
-        self._staged_stems.add(stem)
         logger.info("published %s %s -> %s", info.kind, info.guid, finals["mp3"])
         return Episode(
             info=info,
@@ -217,8 +214,7 @@ class Publisher:
 
     def _free_stem(self, stem: str, key: str) -> str:
         """*stem*, or *stem* with a short hash when another episode has that name."""
-        taken = {_base_stem(r) for r in self.catalog.episodes("article")} | self._staged_stems
-        if stem not in taken and not (self.output_dir / f"{stem}.html").exists():
+        if not self.catalog.stem_taken(stem) and not (self.output_dir / f"{stem}.html").exists():
             return stem
         return f"{stem}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}"
 

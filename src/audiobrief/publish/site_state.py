@@ -90,11 +90,6 @@ def open_site(
     return settings
 
 
-def moved_from(catalog: Catalog) -> str | None:
-    """The site's previous public address, after `audiobrief move`."""
-    return catalog.site_value("moved_from")
-
-
 def check_public(settings: Settings) -> None:
     """An https site must name its owner: directories and apps show these to everyone."""
     if urlsplit(settings.base_url).scheme != "https":
