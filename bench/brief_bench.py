@@ -39,14 +39,14 @@ DEFAULT_CORPUS = REPO / ".." / "shared" / "corpus"
 TARGET_RATIO = 0.10
 
 # "module:name" as the pipeline calls it -> the stage it belongs to. The audio modules are
-# imported by audiobrief.render only on an episode-cache miss, so the audio row is
+# imported by audiobrief.voice.render only on an episode-cache miss, so the audio row is
 # render() (or render_briefing()) less the synthesis inside it.
 STAGES = {
     "audiobrief.pipeline:load_article": "articles: load + clean",
     "audiobrief.pipeline:open_voice": "voice: open engine + front end",
     "audiobrief.pipeline:build_script": "text: split, normalize, diacritize",
     "audiobrief.pipeline:build_briefing": "text: intro/outro, normalize, diacritize",
-    "audiobrief.render:synthesize_all": "engines: synthesize (cache)",
+    "audiobrief.voice.render:synthesize_all": "engines: synthesize (cache)",
     "audiobrief.pipeline:render": "audio: stitch, loudness, MP3 encode",
     # brief joins the articles' MP3s; only its new parts go through render() inside it.
     "audiobrief.pipeline:render_briefing": "audio: stitch, loudness, MP3 encode",

@@ -22,7 +22,7 @@ from pathlib import Path
 from audiobrief import pipeline
 from audiobrief.config import Settings
 from audiobrief.engines.espeak_engine import EspeakEngine
-from audiobrief.voice import open_voice
+from audiobrief.voice.factory import open_voice
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"

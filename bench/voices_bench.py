@@ -45,13 +45,13 @@ WARM_SPEEDUP_GOAL = 20.0  # gTTS: the warm run must be at least this many times 
 MS_PER_CHAR = 70  # fake Google's clip length: about 14 characters of Arabic per second
 
 # "module:name" of the functions each stage runs -> the stage they count toward. The audio
-# stage's modules are imported by audiobrief.render only on a cache miss (scipy alone
+# stage's modules are imported by audiobrief.voice.render only on a cache miss (scipy alone
 # takes over a second), so the audio row is render() less the synthesis inside it.
 STAGES: dict[str, str] = {
     "audiobrief.pipeline:load_article": "loading (articles, voice)",
     "audiobrief.pipeline:open_voice": "loading (articles, voice)",
     "audiobrief.pipeline:build_script": "text front end",
-    "audiobrief.render:synthesize_all": "synthesis / cache reads",
+    "audiobrief.voice.render:synthesize_all": "synthesis / cache reads",
     "audiobrief.pipeline:render": "audio: stitch, loudness, encode (+ their imports)",
     "audiobrief.publish.release:check_cover": "tags/files",
     "audiobrief.publish.release:write_episode": "tags/files",

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from audiobrief import engines, profiles
+from audiobrief import engines
+from audiobrief.voice import profiles
 from audiobrief.publish.catalog import Catalog, open_catalog
 from support import GOLDEN_DIR, UPDATE_GOLDEN, FakeEngine, NetworkBlocked, check_golden
 

@@ -31,7 +31,7 @@ from audiobrief.publish.catalog import open_catalog
 from audiobrief.text.briefing import build_briefing
 from audiobrief.text.diacritize import strip_marks
 from audiobrief.text.script import build_script
-from audiobrief.voice import front_end
+from audiobrief.voice.factory import front_end
 from support import DATA, FakeEngine
 
 REPO = Path(__file__).resolve().parents[1]

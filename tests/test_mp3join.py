@@ -20,12 +20,12 @@ from audiobrief import engines
 from audiobrief.audio.encode import encode_mp3
 from audiobrief.audio.lametag import crc16, frame_offsets
 from audiobrief.audio.mp3join import Part, UnusableAudioError, join_episode, read_stream
-from audiobrief.briefing_audio import render_briefing
 from audiobrief.config import Settings
 from audiobrief.model import Pauses, Script, Section, Segment, Timeline, Track
-from audiobrief.render import Encoded, Rendered, render
 from audiobrief.text.briefing import build_briefing
-from audiobrief.voice import Voice, open_voice
+from audiobrief.voice.briefing import render_briefing
+from audiobrief.voice.factory import Voice, open_voice
+from audiobrief.voice.render import Encoded, Rendered, render
 from tone_engine import ToneEngine
 
 RATE_HZ = 22050
@@ -248,7 +248,7 @@ def test_a_briefing_rebuilds_byte_identical_from_cold_caches(
 def test_without_article_audio_every_article_is_rendered_again(
     tone_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
-    with caplog.at_level("INFO", logger="audiobrief.briefing_audio"):
+    with caplog.at_level("INFO", logger="audiobrief.voice.briefing"):
         briefing, _ = _brief(tone_settings, reuse_all=False)
         joined, _ = _brief(tone_settings)
 
@@ -282,7 +282,7 @@ def test_a_lede_briefing_joins_the_first_frames_of_each_article(
     script = _lede_only(_briefing(voice, articles), keep=2)
     reuse = [Encoded(r.mp3_path, r.timeline) for r in spoken]
 
-    with caplog.at_level("INFO", logger="audiobrief.briefing_audio"):
+    with caplog.at_level("INFO", logger="audiobrief.voice.briefing"):
         briefing = render_briefing(script, voice, tone_settings, reuse=reuse, label="b")
 
     assert "joined the audio of 2 articles, rendered 0 again" in caplog.text
@@ -317,9 +317,9 @@ def test_article_audio_that_cannot_be_joined_is_rendered_again_with_a_warning(
     spoken = [render(a, voice, tone_settings, label=a.title) for a in articles]
     # The first article's audio is the second's: its words differ from what it says.
     reuse = [Encoded(spoken[1].mp3_path, spoken[1].timeline), None]
-    with caplog.at_level("WARNING", logger="audiobrief.briefing_audio"):
+    with caplog.at_level("WARNING", logger="audiobrief.voice.briefing"):
         render_briefing(_briefing(voice, articles), voice, tone_settings, reuse=reuse, label="b")
-    warned = [r for r in caplog.records if r.name == "audiobrief.briefing_audio"]
+    warned = [r for r in caplog.records if r.name == "audiobrief.voice.briefing"]
     assert len(warned) == 1
     assert warned[0].levelname == "WARNING"
     assert "rendering it again" in warned[0].getMessage()

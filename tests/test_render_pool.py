@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from audiobrief import render_pool
 from audiobrief.config import Settings
 from audiobrief.errors import ArticleError
-from audiobrief.voice import open_voice
+from audiobrief.voice import pool as render_pool
+from audiobrief.voice.factory import open_voice
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -15,7 +15,7 @@ from audiobrief.cli import cli
 from audiobrief.config import Settings
 from audiobrief.model import Pauses
 from audiobrief.text.script import build_script
-from audiobrief.voice import front_end
+from audiobrief.voice.factory import front_end
 from support import DATA
 
 REPO = Path(__file__).resolve().parents[1]

@@ -264,9 +264,9 @@ def test_progress_goes_on_through_loudness_and_encoding(
 ) -> None:
     from audiobrief.articles.load import load_article
     from audiobrief.config import settings_from_mapping
-    from audiobrief.render import render
     from audiobrief.text.script import build_script
-    from audiobrief.voice import open_voice
+    from audiobrief.voice.factory import open_voice
+    from audiobrief.voice.render import render
 
     settings = settings_from_mapping({"voice": "fake", "cache_dir": "clips"})
     voice = open_voice(settings)

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from audiobrief import voice
 from audiobrief.cli import cli
 from audiobrief.config import Settings
 from audiobrief.text.diacritize import Diacritizer
+from audiobrief.voice import factory as voice
 from support import FakeEngine
 
 REPO = Path(__file__).resolve().parents[1]
@@ -278,7 +278,7 @@ def test_built_in_profiles_are_used_when_the_voices_folder_lacks_them(
     runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A plain `pip install` ships voices/ inside the package; the CLI finds it there."""
-    from audiobrief import profiles
+    from audiobrief.voice import profiles
 
     packaged = tmp_path / "site" / "builtin_voices"
     packaged.mkdir(parents=True)

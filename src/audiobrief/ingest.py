@@ -18,9 +18,8 @@ from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, Episode, Script
 from audiobrief.pipeline import Outcome, Run
 from audiobrief.publish import Publisher, Seen, article_key, canonical_url, check_cover
-from audiobrief.render import Rendered, render
 from audiobrief.text import build_script, dated_title
-from audiobrief.voice import open_voice
+from audiobrief.voice import Rendered, open_voice, render
 
 logger = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from audiobrief.articles import check_length, load_article
-from audiobrief.briefing_audio import render_briefing
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, ArticleMeta, Episode, Script
@@ -30,10 +29,17 @@ from audiobrief.publish import (
     read_seen,
     write_atomic,
 )
-from audiobrief.render import Encoded, Rendered, cached_encoded, render
-from audiobrief.render_pool import render_sources
 from audiobrief.text import briefing_title, build_briefing, build_script, dated_title, shortened
-from audiobrief.voice import Voice, open_voice
+from audiobrief.voice import (
+    Encoded,
+    Rendered,
+    Voice,
+    cached_encoded,
+    open_voice,
+    render,
+    render_briefing,
+    render_sources,
+)
 
 logger = logging.getLogger(__name__)
 

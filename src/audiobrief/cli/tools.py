@@ -56,7 +56,7 @@ def voices(obj: dict[str, Any]) -> None:
     Example:
         audiobrief voices
     """
-    from audiobrief.voice import voice_report
+    from audiobrief.voice.factory import voice_report
 
     settings = run_of(obj, {}).settings
     rows = voice_report(settings)

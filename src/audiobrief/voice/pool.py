@@ -24,9 +24,9 @@ from audiobrief.articles.load import load_article
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, Script, Timeline
-from audiobrief.render import Progress, Rendered, render
 from audiobrief.text.script import build_script
-from audiobrief.voice import Voice, open_voice
+from audiobrief.voice.factory import Voice, open_voice
+from audiobrief.voice.render import Progress, Rendered, render
 
 WORKERS = 2
 """Processes for a call with several sources: the two cores this tool is sized for."""

@@ -17,7 +17,7 @@ from audiobrief.engines.batch import synthesize_all
 from audiobrief.engines.cache import CachedEngine
 from audiobrief.errors import EngineError
 from audiobrief.model import Script, Section, Segment, Timeline
-from audiobrief.voice import Voice
+from audiobrief.voice.factory import Voice
 
 if TYPE_CHECKING:
     from pydub import AudioSegment

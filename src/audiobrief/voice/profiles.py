@@ -32,10 +32,10 @@ def _builtin_voices() -> Path:
     """The repository's voices/: inside a wheel, or in the checkout of an editable install.
 
     An editable install imports the package from `src/` and never copies the wheel's
-    `builtin_voices`, so it falls back to the checkout's own folder, two levels up.
+    `builtin_voices`, so it falls back to the checkout's own folder, three levels up.
     """
-    shipped = Path(__file__).parent / "builtin_voices"
-    checkout = Path(__file__).resolve().parents[2] / "voices"
+    shipped = Path(__file__).parents[1] / "builtin_voices"
+    checkout = Path(__file__).resolve().parents[3] / "voices"
     if not shipped.is_dir() and (checkout / "lexicon.tsv").is_file():
         return checkout
     return shipped

@@ -14,8 +14,8 @@ from audiobrief.cache import open_cache
 from audiobrief.config import Settings
 from audiobrief.errors import AudioError
 from audiobrief.model import Script, Section, Timeline
-from audiobrief.render import Encoded, Progress, Rendered, render
-from audiobrief.voice import Voice
+from audiobrief.voice.factory import Voice
+from audiobrief.voice.render import Encoded, Progress, Rendered, render
 
 if TYPE_CHECKING:
     from audiobrief.audio.mp3join import Part

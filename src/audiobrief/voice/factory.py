@@ -16,11 +16,11 @@ from audiobrief.engines.base import TTSEngine
 from audiobrief.engines.cache import CachedEngine
 from audiobrief.errors import AudiobriefError, ConfigError, UnknownEngineError
 from audiobrief.model import Pauses
-from audiobrief.profiles import VoiceProfile, load_voice, voice_file, voice_names
 from audiobrief.text.diacritize import Diacritizer
 from audiobrief.text.diacritize_cache import CachedDiacritizer
 from audiobrief.text.lexicon import load_lexicon
 from audiobrief.text.normalize import make_steps, normalize
+from audiobrief.voice.profiles import VoiceProfile, load_voice, voice_file, voice_names
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
