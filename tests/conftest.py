@@ -11,8 +11,8 @@ import pytest
 from hypothesis import settings
 
 from audiobrief import engines
-from audiobrief.voice import profiles
 from audiobrief.publish.catalog import Catalog, open_catalog
+from audiobrief.voice import profiles
 from support import GOLDEN_DIR, UPDATE_GOLDEN, FakeEngine, NetworkBlocked, check_golden
 
 # CI runs the same examples every time, so a merge is never blocked by a chance find;
