@@ -118,7 +118,7 @@ def render_feeds(
         rendered[output_dir / name] = _render(channel, views)
     for path, text in rendered.items():
         storage.put_bytes(path.name, text)
-        logger.info("wrote %s", path)
+        logger.info("wrote %s/%s", storage.where, path.name)
     return list(rendered)
 
 
