@@ -25,7 +25,7 @@ from audiobrief.publish.catalog import Catalog, open_catalog
 from audiobrief.publish.journal import UPLOADS
 from audiobrief.publish.storage import headers
 from s3_server import S3
-from state_support import freeze, run
+from state_support import error, freeze, run
 
 s3_endpoint, s3 = s3_server.s3_endpoint, s3_server.s3  # the fixtures, by name
 
@@ -234,3 +234,13 @@ def test_unpublish_deletes_the_episode_objects_and_its_player(site: S3) -> None:
     assert not [n for n in stored if n.startswith(stem)]
     assert _enclosures(site, "articles.xml") == []
     assert "articles.xml" in stored
+
+
+def test_a_lost_catalog_does_not_take_over_a_published_bucket(site: S3) -> None:
+    run(["speak", "short.txt", "-o", "work"])
+    feed = site.get("articles.xml")
+    Path("work/catalog.sqlite").unlink()
+    line = error(["speak", "short.txt", "-o", "work"])
+    assert "holds published feed.xml and articles.xml" in line
+    assert "restore the site's catalog" in line
+    assert site.get("articles.xml") == feed

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,7 +26,8 @@ _DENIED = frozenset(
 
 
 class Bucket:
-    """`s3://bucket/prefix` as a Storage; `requests` counts the HTTP requests sent."""
+    """`s3://bucket/prefix` as a Storage; `requests` counts the HTTP requests sent
+    (`by_method`: per HTTP method), for the scaling figures."""
 
     uploads_first = True
 
@@ -43,6 +45,7 @@ class Bucket:
         self.where = url
         self.endpoint = endpoint_url or "Amazon S3"
         self.requests = 0
+        self.by_method: Counter[str] = Counter()
         # Few, quick retries: a store that is down should fail the run in seconds, and
         # the publish journal makes the next run finish or collect what this one left.
         config = Config(
@@ -145,8 +148,9 @@ class Bucket:
                 raise
             raise error from exc
 
-    def _count(self, **_: Any) -> None:
+    def _count(self, request: Any = None, **_: Any) -> None:
         self.requests += 1
+        self.by_method[str(getattr(request, "method", "?"))] += 1
 
     def _error(self, exc: Exception, name: str) -> Exception:
         """*exc* from boto3 as one line that says what to fix (or _Missing for a 404)."""

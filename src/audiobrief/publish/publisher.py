@@ -299,6 +299,7 @@ def open_publisher(
         ) from exc
     storage = open_storage(settings)
     with output_lock(out), guard_catalog(out) as catalog:
+        _guard_bucket(catalog, storage)
         settings = open_site(catalog, settings, given=given, moving=moving)
         publisher = Publisher(catalog, settings, now, storage)
         publisher.changed = finish_moves(catalog, storage, out)
@@ -315,6 +316,20 @@ def open_publisher(
             raise
         if publisher.changed:
             publisher.refresh()
+
+
+def _guard_bucket(catalog: Catalog, storage: Storage) -> None:
+    """A catalog that never published must not take over a bucket with a site in it: its
+    empty feeds would make podcast apps drop every episode (as guard_catalog, for a bucket).
+    """
+    if not storage.uploads_first or catalog.site_value("base_url") is not None:
+        return
+    if found := [name for name in (FEED_NAME, ARTICLES_NAME) if storage.exists(name)]:
+        raise PublishError(
+            f"{storage.where} holds published {' and '.join(found)}, but this catalog has "
+            "never published there; restore the site's catalog from your backup (or set "
+            "the shared one). To start the site over, empty the bucket's prefix first."
+        )
 
 
 def _base_stem(record: EpisodeRecord) -> str:
