@@ -28,7 +28,7 @@ from audiobrief.publish.journal import (
 from audiobrief.publish.lock import output_lock
 from audiobrief.publish.records import article_to_json
 from audiobrief.publish.site_state import guard_catalog, open_site
-from audiobrief.publish.storage import Storage, open_storage
+from audiobrief.publish.storage import Storage, guard_bucket, open_storage
 from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, base_url, embed_path, page_path
 
 logger = logging.getLogger(__name__)
@@ -299,7 +299,7 @@ def open_publisher(
         ) from exc
     storage = open_storage(settings)
     with output_lock(out), guard_catalog(out) as catalog:
-        _guard_bucket(catalog, storage)
+        guard_bucket(catalog, storage)
         settings = open_site(catalog, settings, given=given, moving=moving)
         publisher = Publisher(catalog, settings, now, storage)
         publisher.changed = finish_moves(catalog, storage, out)
@@ -316,20 +316,6 @@ def open_publisher(
             raise
         if publisher.changed:
             publisher.refresh()
-
-
-def _guard_bucket(catalog: Catalog, storage: Storage) -> None:
-    """A catalog that never published must not take over a bucket with a site in it: its
-    empty feeds would make podcast apps drop every episode (as guard_catalog, for a bucket).
-    """
-    if not storage.uploads_first or catalog.site_value("base_url") is not None:
-        return
-    if found := [name for name in (FEED_NAME, ARTICLES_NAME) if storage.exists(name)]:
-        raise PublishError(
-            f"{storage.where} holds published {' and '.join(found)}, but this catalog has "
-            "never published there; restore the site's catalog from your backup (or set "
-            "the shared one). To start the site over, empty the bucket's prefix first."
-        )
 
 
 def _base_stem(record: EpisodeRecord) -> str:

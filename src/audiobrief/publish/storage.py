@@ -19,7 +19,9 @@ from typing import Protocol
 
 from audiobrief.config import Settings
 from audiobrief.errors import PublishError
+from audiobrief.publish.catalog import Catalog
 from audiobrief.publish.files import delete, replace_into, write_atomic, write_if_changed
+from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +108,20 @@ def published_files(settings: Settings) -> Iterator[Callable[[str], Path | None]
     settings.output_dir.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix=".fetched-", dir=settings.output_dir) as scratch:
         yield lambda name: storage.local(name, Path(scratch))
+
+
+def guard_bucket(catalog: Catalog, storage: Storage) -> None:
+    """A catalog that never published must not take over a bucket with a site in it: its
+    empty feeds would make podcast apps drop every episode (as guard_catalog, for a bucket).
+    """
+    if not storage.uploads_first or catalog.site_value("base_url") is not None:
+        return
+    if found := [name for name in (FEED_NAME, ARTICLES_NAME) if storage.exists(name)]:
+        raise PublishError(
+            f"{storage.where} holds published {' and '.join(found)}, but this catalog has "
+            "never published there; restore the site's catalog from your backup (or set "
+            "the shared one). To start the site over, empty the bucket's prefix first."
+        )
 
 
 def headers(name: str) -> tuple[str, str]:
