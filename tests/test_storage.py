@@ -78,6 +78,18 @@ def test_bucket_writes_carry_type_cache_and_a_sha256(s3: S3, tmp_path: Path) -> 
     assert not bucket.same("2026/11/28/missing.mp3", copy)
 
 
+def test_a_long_episode_goes_up_in_parts_with_its_headers(s3: S3, tmp_path: Path) -> None:
+    mp3 = tmp_path / "long.mp3"
+    mp3.write_bytes(bytes(range(256)) * (40 * 1024))  # 10 MiB: past boto3's 8 MiB threshold
+    expected = hashlib.sha256(mp3.read_bytes()).hexdigest()
+    _bucket(s3).move_in("long.v3.mp3", mp3)
+    head = s3.head("long.v3.mp3")
+    assert head["ETag"].strip('"').endswith("-2")  # two parts, not one PUT
+    assert (head["ContentType"], head["CacheControl"]) == ("audio/mpeg", LONG_CACHE)
+    assert head["Metadata"]["sha256"] == expected
+    assert head["ContentLength"] == 10 * 1024 * 1024
+
+
 def test_same_bytes_is_one_head_request_not_a_download(s3: S3) -> None:
     bucket = _bucket(s3)
     assert bucket.put_if_changed("index.html", "<p>1</p>")

@@ -44,9 +44,7 @@ def synthesis_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def site(
-    s3: S3, synthesis_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> S3:
+def site(s3: S3, synthesis_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> S3:
     """voices/ and short.txt in the working folder, the clock at NOW, the bucket empty."""
     shutil.copytree(REPO / "voices", tmp_path / "voices")
     (tmp_path / "short.txt").write_text(SHORT, encoding="utf-8")
@@ -60,9 +58,9 @@ def _catalog() -> Catalog:
 
 
 def _article_mp3() -> str:
+    """The MP3 of the first article spoken."""
     with _catalog() as catalog:
-        (record,) = catalog.episodes("article")
-    return record.mp3
+        return catalog.episodes("article")[-1].mp3
 
 
 def _enclosures(s3: S3, feed: str) -> list[tuple[str, int]]:
@@ -244,3 +242,31 @@ def test_a_lost_catalog_does_not_take_over_a_published_bucket(site: S3) -> None:
     assert "holds published feed.xml and articles.xml" in line
     assert "restore the site's catalog" in line
     assert site.get("articles.xml") == feed
+
+
+def test_speaking_an_unchanged_article_again_uploads_nothing(
+    site: S3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(["speak", "short.txt", "-o", "work"])
+    before = site.names()
+    events = _spy(monkeypatch)
+    run(["speak", "short.txt", "-o", "work"])
+    assert not [e for e in events if e[0] == "move_in"]
+    assert site.names().keys() == before.keys()
+    assert [e for e in events if e[0] == "delete" and not e[1].startswith(UPLOADS)] == []
+
+
+def test_prune_files_deletes_the_objects_of_episodes_past_feed_keep(
+    site: S3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Path("edited.txt").write_text(EDITED, encoding="utf-8")
+    run(["speak", "short.txt", "-o", "work"])
+    first = _article_mp3().removesuffix(".mp3")
+    freeze(monkeypatch, NOW + dt.timedelta(hours=1))  # the second article is the newest
+    run(["speak", "edited.txt", "-o", "work"])
+    monkeypatch.setenv("AUDIOBRIEF_FEED_KEEP", "1")
+    run(["feed", "--prune-files", "-o", "work"])
+    stored = site.names()
+    assert not {first + s for s in (*EPISODE_FILES, ".html")} & set(stored)
+    assert [n for n, _ in _enclosures(site, "articles.xml")] != []
+    _check_feeds_list_only_stored_objects(site)
