@@ -21,6 +21,7 @@ from audiobrief.publish.bucket import Bucket
 from audiobrief.publish.catalog import open_catalog
 from audiobrief.publish.journal import UPLOADS, collect_orphans, upload_first
 from audiobrief.publish.storage import LONG_CACHE, SHORT_CACHE, LocalFolder, headers
+from publish_fixtures import publish_episode
 from s3_server import CREDENTIALS, S3, no_aws_config
 
 s3_endpoint, s3 = s3_server.s3_endpoint, s3_server.s3  # the fixtures, by name
@@ -159,6 +160,22 @@ def test_orphans_of_a_dead_upload_are_collected_and_committed_files_kept(
         before = bucket.requests
         assert collect_orphans(catalog, bucket) == []
         assert bucket.requests - before == 1  # a clean run pays one listing of the notes
+
+
+def test_a_note_left_after_the_commit_keeps_the_committed_files(s3: S3, tmp_path: Path) -> None:
+    bucket = _bucket(s3)
+    with open_catalog(tmp_path / "catalog.sqlite") as catalog:
+        record = publish_episode(catalog, tmp_path / "staged")  # committed
+        owned = [record.mp3, *record.files.values()]
+        stray = record.mp3.replace(".mp3", ".v2.mp3")
+        for name in [*owned, stray]:
+            bucket.put_bytes(name, b"x")
+        note = f"{UPLOADS}/dead.json"  # the run died before deleting its note
+        bucket.put_bytes(
+            note, json.dumps({"kind": "article", "key": record.key, "files": [*owned, stray]})
+        )
+        assert collect_orphans(catalog, bucket) == [stray]
+    assert set(s3.names()) == set(owned)
 
 
 @pytest.mark.parametrize(
