@@ -270,3 +270,20 @@ def test_prune_files_deletes_the_objects_of_episodes_past_feed_keep(
     assert not {first + s for s in (*EPISODE_FILES, ".html")} & set(stored)
     assert [n for n, _ in _enclosures(site, "articles.xml")] != []
     _check_feeds_list_only_stored_objects(site)
+
+
+def test_a_folder_site_copied_into_the_bucket_gets_its_headers_on_the_next_run(
+    site: S3, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("AUDIOBRIEF_OUTPUT_URL")
+    run(["speak", "short.txt", "-o", "work"])  # published into the folder
+    for path in Path("work").rglob("*"):
+        name = path.relative_to("work").as_posix()
+        if path.is_file() and not name.startswith(("catalog.sqlite", ".")):
+            site.client.put_object(Bucket=site.bucket, Key=site.key(name), Body=path.read_bytes())
+    monkeypatch.setenv("AUDIOBRIEF_OUTPUT_URL", site.url)
+    run(["feed", "-o", "work"])
+    for name in ("feed.xml", "articles.xml", "index.html", _article_mp3()[:-4] + ".html"):
+        head = site.head(name)
+        assert (head["ContentType"], head["CacheControl"]) == headers(name), name
+    _check_feeds_list_only_stored_objects(site)
