@@ -24,7 +24,7 @@ ATOM = "{http://www.w3.org/2005/Atom}link"
 ALL_SETTINGS = sorted(f.name for f in dataclasses.fields(Settings))
 # Keys the starter file shows with an example value rather than the default.
 EXAMPLES = {"cover", "base_url", "music", "cache_dir", "log_file"}
-_SETTING_LINE = re.compile(r"#\s*([a-z_]+)\s*=")
+_SETTING_LINE = re.compile(r"#\s*([a-z0-9_]+)\s*=")
 
 
 # --- precedence: flag > AUDIOBRIEF_* > file > default ------------------------------------

@@ -93,7 +93,7 @@ KILLS = {
     "after the commit": "from audiobrief.publish.catalog import Catalog as C\n"
     "real = C.upsert\n"
     "def f(*a, **k):\n    real(*a, **k); _die()\nC.upsert = f\n",
-    "after the first move": "from audiobrief.publish import publisher as m\n"
+    "after the first move": "from audiobrief.publish import storage as m\n"
     "real = m.replace_into\n"
     "def f(*a, **k):\n    real(*a, **k); _die()\nm.replace_into = f\n",
     "before the feeds": "from audiobrief.publish import publisher as m\n"

@@ -82,6 +82,11 @@ class Settings:
     music_gain_db: float = -18.0
     max_article_words: int = 20_000
     """Longer articles are refused before any work starts (about 2 hours of speech)."""
+    output_url: str = ""
+    """`s3://bucket/prefix`: publish episodes, feeds and pages to object storage; output_dir
+    is then only the work folder. "" publishes into output_dir."""
+    s3_endpoint_url: str = ""
+    """An S3-compatible store's address (MinIO, Garage, Ceph...); "" is Amazon S3 itself."""
 
 
 VALID_CHOICES: dict[str, tuple[str, ...]] = {
@@ -271,8 +276,40 @@ def _suggest(name: str, known: typing.Iterable[str], cutoff: float = 0.6) -> str
     return f"did you mean {close[0]!r}? " if close else ""
 
 
+def _check_output_url(value: str) -> str:
+    url = value.strip()
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
+        raise _Invalid(
+            "is not an s3:// URL",
+            'accepted: "" (publish into output_dir) or "s3://bucket/prefix"',
+        )
+    return f"s3://{parts.netloc}/{parts.path.strip('/')}".rstrip("/")
+
+
+def _check_endpoint_url(value: str) -> str:
+    url = value.strip()
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        parts = urlsplit("")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise _Invalid(
+            "is not an http(s) URL",
+            'accepted: "" (Amazon S3) or the store\'s address, e.g. "http://127.0.0.1:9000"',
+        )
+    return url
+
+
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "base_url": _check_base_url,
+    "output_url": _check_output_url,
+    "s3_endpoint_url": _check_endpoint_url,
     "owner_email": _check_email,
     "timezone": _check_timezone,
 }

@@ -25,6 +25,7 @@ from audiobrief.publish import (
     find_refs,
     open_publisher,
     prune,
+    published_files,
     published_records,
     read_seen,
     write_atomic,
@@ -221,15 +222,16 @@ def brief(
         episodes=pages, depth=depth, **voice.text_options,
     )  # fmt: skip
     # Each article's audio is joined as speak made it; only the new parts are rendered.
-    rendered = render_briefing(
-        script,
-        voice,
-        settings,
-        reuse=_spoken_audio(settings, spoken, bodies, voice),
-        label=f"briefing {day.isoformat()}",
-        progress=run.progress,
-        music=settings.music,
-    )
+    with published_files(settings) as local:
+        rendered = render_briefing(
+            script,
+            voice,
+            settings,
+            reuse=_spoken_audio(settings, spoken, bodies, voice, local),
+            label=f"briefing {day.isoformat()}",
+            progress=run.progress,
+            music=settings.music,
+        )
     title = briefing_title(settings.show_title, day, settings.month_style)
     with open_publisher(settings, run.now, given=run.given) as publisher:
         return publisher.briefing(
@@ -289,15 +291,18 @@ def _spoken_audio(
     records: Sequence[EpisodeRecord | None],
     bodies: Sequence[Script],
     voice: Voice,
+    local: Callable[[str], Path | None],
 ) -> list[Encoded | None]:
     """Per article, audio speak made that a briefing can join: from the episode cache (same
-    voice and settings, proven by its key), else the published MP3 when the voice was
-    given the same text; None where neither is there (render_briefing renders it)."""
+    voice and settings, proven by its key), else the published MP3 (*local* gives a copy)
+    when the voice was given the same text; None where neither is there (render_briefing
+    renders it)."""
     found: list[Encoded | None] = []
     for record, body in zip(records, bodies, strict=True):
         cached = cached_encoded(body, voice, settings)
         if cached is None and record is not None and _same_speech(record.script, body):
-            cached = Encoded(settings.output_dir / record.mp3, record.timeline)
+            mp3 = local(record.mp3)
+            cached = Encoded(mp3, record.timeline) if mp3 else None
         found.append(cached)
     return found
 

@@ -18,6 +18,7 @@ from audiobrief.publish.lookup import (
 )
 from audiobrief.publish.publisher import Publisher, open_publisher
 from audiobrief.publish.seen import Seen
+from audiobrief.publish.storage import published_files
 from audiobrief.publish.views import base_url
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "find_refs",
     "open_publisher",
     "prune",
+    "published_files",
     "published_records",
     "read_seen",
     "write_atomic",

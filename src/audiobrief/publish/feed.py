@@ -13,10 +13,9 @@ from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.model import EpisodeKind
 from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
-from audiobrief.publish.files import delete as delete_file
-from audiobrief.publish.files import write_atomic
 from audiobrief.publish.images import publish_cover
 from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, environment, rfc2822
+from audiobrief.publish.storage import LocalFolder, Storage
 from audiobrief.publish.views import (
     ARTICLES_NAME,
     FEED_NAME,
@@ -59,13 +58,19 @@ class Channel:
 
 
 def render_feeds(
-    catalog: Catalog, *, settings: Settings, output_dir: Path, now: dt.datetime
+    catalog: Catalog,
+    *,
+    settings: Settings,
+    output_dir: Path,
+    now: dt.datetime,
+    storage: Storage | None = None,
 ) -> list[Path]:
     """Write feed.xml and articles.xml from the catalog; return their paths.
 
     Both feeds are rendered before either is written, and each is replaced in one
     rename, so a failure leaves the previous feeds whole. Each lists the newest
-    settings.feed_keep episodes of its kind (0: all).
+    settings.feed_keep episodes of its kind (0: all). They go to *storage* (default: the
+    folder *output_dir*).
 
     Raises:
         ConfigError: base_url, the description or the cover break a feed rule.
@@ -80,7 +85,8 @@ def render_feeds(
             f"description is {len(description.encode('utf-8'))} bytes; feeds allow "
             f"{MAX_DESCRIPTION_BYTES}. Shorten it in audiobrief.toml."
         )
-    cover_url = site_url(base, "") + publish_cover(settings.cover, output_dir)
+    storage = storage or LocalFolder(output_dir)
+    cover_url = site_url(base, "") + publish_cover(settings.cover, storage)
     rendered = {}
     feeds: tuple[tuple[EpisodeKind, str], ...] = (
         ("briefing", FEED_NAME),
@@ -111,8 +117,8 @@ def render_feeds(
         views = [episode_view(r, base=base) for r in records]
         rendered[output_dir / name] = _render(channel, views)
     for path, text in rendered.items():
-        write_atomic(path, text)
-        logger.info("wrote %s", path)
+        storage.put_bytes(path.name, text)
+        logger.info("wrote %s/%s", storage.where, path.name)
     return list(rendered)
 
 
@@ -122,7 +128,14 @@ def kept(catalog: Catalog, kind: EpisodeKind, keep: int) -> list[EpisodeRecord]:
     return records[:keep] if keep > 0 else records
 
 
-def prune_files(catalog: Catalog, *, output_dir: Path, keep: int, delete: bool) -> list[Path]:
+def prune_files(
+    catalog: Catalog,
+    *,
+    output_dir: Path,
+    keep: int,
+    delete: bool,
+    storage: Storage | None = None,
+) -> list[Path]:
     """Files of the episodes past the newest *keep* of each kind; deleted only if *delete*.
 
     Only files the catalog records (MP3, captions, chapters, page) inside *output_dir*
@@ -140,16 +153,17 @@ def prune_files(catalog: Catalog, *, output_dir: Path, keep: int, delete: bool) 
         kept_files.update(f for r in records[:keep] for f in _owned(r))
         dropped.extend(f for r in records[keep:] for f in _owned(r))
     root = output_dir.resolve()
+    storage = storage or LocalFolder(output_dir)
     found = []
     for relpath in dict.fromkeys(dropped):
         path = output_dir / relpath
-        if relpath in kept_files or not path.is_file():
+        if relpath in kept_files or not storage.exists(relpath):
             continue
         if not path.resolve().is_relative_to(root):
             logger.warning("not deleting %s: it lies outside %s", path, output_dir)
             continue
         if delete:
-            delete_file(path)
+            storage.delete(relpath)
             logger.info("deleted %s", path)
         found.append(path)
     return found
@@ -157,7 +171,12 @@ def prune_files(catalog: Catalog, *, output_dir: Path, keep: int, delete: bool) 
 
 def prune(catalog: Catalog, *, settings: Settings, output_dir: Path) -> list[Path]:
     """Delete the files of episodes no longer in the feeds (past settings.feed_keep)."""
-    return prune_files(catalog, output_dir=output_dir, keep=settings.feed_keep, delete=True)
+    from audiobrief.publish.storage import open_storage
+
+    return prune_files(
+        catalog, output_dir=output_dir, keep=settings.feed_keep, delete=True,
+        storage=open_storage(settings),
+    )  # fmt: skip
 
 
 def _owned(record: EpisodeRecord) -> list[str]:

@@ -7,8 +7,8 @@ import struct
 from importlib import resources
 from pathlib import Path
 
-from audiobrief.errors import ConfigError, PublishError
-from audiobrief.publish.files import write_if_changed
+from audiobrief.errors import ConfigError
+from audiobrief.publish.storage import LocalFolder, Storage
 
 MIN_COVER_PX = 1400
 MAX_COVER_PX = 3000
@@ -63,21 +63,16 @@ def cover_extension(mime: str) -> str:
     return "png" if mime == "image/png" else "jpg"
 
 
-def publish_cover(cover: Path | None, output_dir: Path) -> str:
-    """Copy the checked cover to `output_dir/cover.png` (or .jpg); return its relative URL.
+def publish_cover(cover: Path | None, output: Path | Storage) -> str:
+    """Copy the checked cover to `cover.png` (or .jpg) of *output*; return its relative URL.
 
     The URL carries a short content hash (`cover.png?v=1a2b3c4d`) because podcast
     apps cache artwork by URL and only fetch a new picture under a new address.
     """
     data, mime = check_cover(cover)
     name = f"cover.{cover_extension(mime)}"
-    try:
-        output_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PublishError(
-            f"cannot create {output_dir} ({exc.strerror}); pass a writable output folder."
-        ) from exc
-    write_if_changed(output_dir / name, data)
+    storage = LocalFolder(output) if isinstance(output, Path) else output
+    storage.put_if_changed(name, data)
     return f"{name}?v={hashlib.sha256(data).hexdigest()[:8]}"
 
 

@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import uuid
 from pathlib import Path
 
+from audiobrief.model import EpisodeKind
 from audiobrief.publish.catalog import Catalog
-from audiobrief.publish.files import delete, is_temporary, replace_into
+from audiobrief.publish.files import is_temporary
+from audiobrief.publish.storage import Storage
 
 logger = logging.getLogger(__name__)
 
+UPLOADS = ".audiobrief/uploads"
+"""Where a bucket keeps one small note per publish in flight: what it is uploading."""
 
-def finish_moves(catalog: Catalog, output_dir: Path) -> bool:
+
+def finish_moves(catalog: Catalog, storage: Storage, work_dir: Path) -> bool:
     """Move into place the files a committed episode promised; True if work was pending.
 
     A run killed between its catalog commit and its renames left them journaled: the
@@ -23,8 +30,8 @@ def finish_moves(catalog: Catalog, output_dir: Path) -> bool:
     for final, tmp in pending:
         if tmp is None:
             continue
-        if (output_dir / tmp).is_file():
-            replace_into(output_dir / tmp, output_dir / final)
+        if (work_dir / tmp).is_file():
+            storage.move_in(final, work_dir / tmp)
             logger.warning("finished publishing %s (left by a run that stopped)", final)
         done.append(final)
     if done:
@@ -32,20 +39,57 @@ def finish_moves(catalog: Catalog, output_dir: Path) -> bool:
     return bool(pending)
 
 
-def collect_garbage(catalog: Catalog, output_dir: Path) -> list[Path]:
+def collect_garbage(catalog: Catalog, storage: Storage) -> list[str]:
     """Delete the old files the refreshed feeds no longer list (journaled drops)."""
-    root = output_dir.resolve()
-    deleted = []
     drops = [final for final, tmp in catalog.pending() if tmp is None]
-    for relpath in drops:
-        path = output_dir / relpath
-        if not path.resolve().is_relative_to(root):
-            logger.warning("not deleting %s: it lies outside %s", path, output_dir)
-            continue
-        delete(path)
-        deleted.append(path)
+    for name in drops:
+        storage.delete(name)
     if drops:
         catalog.settle(drops)
+    return drops
+
+
+def upload_first(storage: Storage, kind: EpisodeKind, key: str, files: dict[str, Path]) -> str:
+    """Upload an episode's *files* (final name: staged file) before its catalog commit.
+
+    A note listing them goes up first; the publisher deletes it once the catalog has
+    committed. A note still there when the next run opens names what a dead run left:
+    `collect_orphans` finds those without listing the bucket. Returns the note's name.
+    """
+    note = f"{UPLOADS}/{uuid.uuid4().hex}.json"
+    storage.put_bytes(note, json.dumps({"kind": kind, "key": key, "files": sorted(files)}))
+    for name, path in files.items():
+        storage.move_in(name, path)
+    return note
+
+
+def collect_orphans(catalog: Catalog, storage: Storage) -> list[str]:
+    """Delete what runs that died between upload and commit uploaded; return the names.
+
+    Called with the site locked: no living run has a note then. One listing of the
+    notes' folder (empty unless a run died) is the whole cost of a clean run.
+    """
+    if not storage.uploads_first:
+        return []
+    deleted = []
+    for note in storage.names(UPLOADS):
+        data = storage.read(note)
+        try:
+            found = json.loads(data or b"{}")
+            record = catalog.find(found["kind"], found["key"])
+            files = [str(name) for name in found["files"]]
+        except (ValueError, KeyError, TypeError):
+            logger.warning("ignoring the damaged upload note %s", note)
+            storage.delete(note)
+            continue
+        listed = {record.mp3, *record.files.values()} if record else set()
+        for name in files:
+            if name not in listed:  # never committed: no feed can list it
+                storage.delete(name)
+                deleted.append(name)
+        storage.delete(note)
+    if deleted:
+        logger.warning("deleted %d files a run that stopped had uploaded", len(deleted))
     return deleted
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import filecmp
 import hashlib
 import logging
 import os
@@ -17,14 +16,20 @@ from audiobrief.errors import AudiobriefError, PublishError
 from audiobrief.model import Article, Episode, EpisodeInfo, EpisodeKind, Script, Timeline
 from audiobrief.publish.catalog import Catalog, EpisodeRecord
 from audiobrief.publish.episode import SUFFIXES, Show, article_slug, episode_stem, stage_episode
-from audiobrief.publish.files import replace_into
 from audiobrief.publish.identity import article_day, article_key
 from audiobrief.publish.images import check_cover
-from audiobrief.publish.journal import collect_garbage, finish_moves, remove_temporaries
+from audiobrief.publish.journal import (
+    collect_garbage,
+    collect_orphans,
+    finish_moves,
+    remove_temporaries,
+    upload_first,
+)
 from audiobrief.publish.lock import output_lock
 from audiobrief.publish.records import article_to_json
 from audiobrief.publish.site_state import guard_catalog, open_site
-from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, base_url, page_path
+from audiobrief.publish.storage import Storage, guard_bucket, open_storage
+from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, base_url, embed_path, page_path
 
 logger = logging.getLogger(__name__)
 
@@ -39,16 +44,27 @@ class Publisher:
     names, the catalog row and the promised moves commit in one transaction, then the
     files move into place. A changed episode gets new file names, so a feed never lists
     a file of another size; old files go once the feeds are refreshed.
+
+    With a bucket (output_url) the files go up under their final names before the
+    commit instead, and output_dir is only the work folder (see journal.upload_first).
     """
 
-    def __init__(self, catalog: Catalog, settings: Settings, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        catalog: Catalog,
+        settings: Settings,
+        now: dt.datetime,
+        storage: Storage | None = None,
+    ) -> None:
         self.catalog = catalog
         self.settings = settings
         self.now = now
+        self.storage = storage or open_storage(settings)
         self.changed = False
 
     @property
     def output_dir(self) -> Path:
+        """The output folder, or with a bucket the work folder (staging, SQLite catalog)."""
         return self.settings.output_dir
 
     def article(
@@ -124,6 +140,8 @@ class Publisher:
                 continue
             # With --keep-files the page still goes: it would play an unlisted episode.
             drops = [page_path(record)] if keep_files else _owned(record)
+            # A bucket is never listed whole to find stale players: the player goes by name.
+            drops += [player] if (player := embed_path(record)) else []
             removed.append(self.catalog.remove(guid, removed=self.now.isoformat(), drops=drops))
             self.changed = True
         return removed
@@ -145,19 +163,24 @@ class Publisher:
             folder, mp3=mp3, info=info, timeline=timeline, script=script, show=self._show(feed)
         )
         previous = self.catalog.find(info.kind, key)
+        storage, note = self.storage, None
         try:
             version = self._version_stem(stem, staged, previous)
             finals = {kind: f"{version}{suffix}" for kind, suffix in SUFFIXES.items()}
             unchanged = previous is not None and previous.mp3 == finals["mp3"]
+            # Identical bytes: the staged files are what is published already.
+            size = staged["mp3"].stat().st_size
             moves = [] if unchanged else [
                 (_relative(staged[kind], out), final) for kind, final in finals.items()
             ]  # fmt: skip
+            if moves and storage.uploads_first:
+                # Up under new names before the commit: a feed rendered from the committed
+                # catalog, on any machine, only ever lists files that are there.
+                uploads = {final: out / tmp_rel for tmp_rel, final in moves}
+                note, moves = upload_first(storage, info.kind, key, uploads), []
             kept = set(finals.values())
             drops = [f for f in _owned(previous) if f not in kept] if previous else []
             drops = [f for f in drops if f != f"{stem}.html"]
-            size = (
-                (out / finals["mp3"]).stat().st_size if unchanged else staged["mp3"].stat().st_size
-            )
             files = {kind: finals[kind] for kind in ("vtt", "srt", "chapters")}
             files["html"] = f"{stem}.html"
             record = EpisodeRecord.of(
@@ -168,13 +191,15 @@ class Publisher:
         except BaseException:
             for tmp in staged.values():
                 tmp.unlink(missing_ok=True)
-            raise
+            raise  # uploaded files stay unlisted; the next run collects them (the note)
         self.changed = True
+        if note is not None:
+            storage.delete(note)
         if unchanged:
             for tmp in staged.values():
                 tmp.unlink(missing_ok=True)
         for tmp_rel, final in moves:  # committed: the journal finishes these if we die here
-            replace_into(out / tmp_rel, out / final)
+            storage.move_in(final, out / tmp_rel)
         self.catalog.settle(final for _, final in moves)
         logger.info("published %s %s -> %s", info.kind, info.guid, finals["mp3"])
         return Episode(
@@ -199,22 +224,20 @@ class Publisher:
         first = 1
         if previous is not None:
             current = previous.mp3.removesuffix(".mp3")
-            if all(
-                _same(staged[k], self.output_dir / f"{current}{s}") for k, s in SUFFIXES.items()
-            ):
+            if all(self.storage.same(f"{current}{s}", staged[k]) for k, s in SUFFIXES.items()):
                 return current
             found = re.search(r"\.v(\d+)$", current)
             first = int(found.group(1)) + 1 if found else 2
         for number in range(first, first + 10_000):
             version = stem if number == 1 else f"{stem}.v{number}"
-            taken = (self.output_dir / f"{version}{suffix}" for suffix in SUFFIXES.values())
-            if not any(path.exists() for path in taken):
+            taken = (f"{version}{suffix}" for suffix in SUFFIXES.values())
+            if not any(self.storage.exists(name) for name in taken):
                 return version
         raise PublishError(f"{stem} has 10,000 versions; unpublish it and publish it anew.")
 
     def _free_stem(self, stem: str, key: str) -> str:
         """*stem*, or *stem* with a short hash when another episode has that name."""
-        if not self.catalog.stem_taken(stem) and not (self.output_dir / f"{stem}.html").exists():
+        if not self.catalog.stem_taken(stem) and not self.storage.exists(f"{stem}.html"):
             return stem
         return f"{stem}-{hashlib.sha1(key.encode('utf-8')).hexdigest()[:8]}"
 
@@ -239,12 +262,12 @@ class Publisher:
         from audiobrief.publish.feed import render_feeds
         from audiobrief.publish.site import render_site
 
-        s, out = self.settings, self.output_dir
+        s, out, to = self.settings, self.output_dir, self.storage
         written = [
-            *render_feeds(self.catalog, settings=s, output_dir=out, now=self.now),
-            *render_site(self.catalog, settings=s, output_dir=out, now=self.now),
+            *render_feeds(self.catalog, settings=s, output_dir=out, now=self.now, storage=to),
+            *render_site(self.catalog, settings=s, output_dir=out, now=self.now, storage=to),
         ]
-        collect_garbage(self.catalog, out)
+        collect_garbage(self.catalog, to)
         self.changed = False
         return written
 
@@ -274,11 +297,14 @@ def open_publisher(
             f"cannot create the output folder {out} ({exc.strerror}); "
             "pass a writable folder with -o."
         ) from exc
+    storage = open_storage(settings)
     with output_lock(out), guard_catalog(out) as catalog:
+        guard_bucket(catalog, storage)
         settings = open_site(catalog, settings, given=given, moving=moving)
-        publisher = Publisher(catalog, settings, now)
-        publisher.changed = finish_moves(catalog, out)
+        publisher = Publisher(catalog, settings, now, storage)
+        publisher.changed = finish_moves(catalog, storage, out)
         remove_temporaries(catalog, out)
+        collect_orphans(catalog, storage)
         try:
             yield publisher
         except BaseException:
@@ -303,11 +329,3 @@ def _owned(record: EpisodeRecord) -> list[str]:
 
 def _relative(path: Path, root: Path) -> str:
     return Path(os.path.relpath(path, root)).as_posix()
-
-
-def _same(staged: Path, current: Path) -> bool:
-    """Byte for byte, compared in blocks (an episode may be hours of audio)."""
-    try:
-        return filecmp.cmp(staged, current, shallow=False)
-    except OSError:
-        return False

@@ -17,9 +17,9 @@ from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.publish.catalog import Catalog, EpisodeRecord
 from audiobrief.publish.feed import kept
-from audiobrief.publish.files import delete, write_if_changed
 from audiobrief.publish.images import publish_cover
 from audiobrief.publish.render import environment
+from audiobrief.publish.storage import LocalFolder, Storage
 from audiobrief.publish.views import (
     ARTICLES_NAME,
     EMBED_SUFFIX,
@@ -67,14 +67,20 @@ class Show:
 
 
 def render_site(
-    catalog: Catalog, *, settings: Settings, output_dir: Path, now: dt.datetime
+    catalog: Catalog,
+    *,
+    settings: Settings,
+    output_dir: Path,
+    now: dt.datetime,
+    storage: Storage | None = None,
 ) -> list[Path]:
     """Write index.html, a page per listed episode and the cover; return their paths.
 
     Pages list the same episodes as the feeds (settings.feed_keep). Each article also
     gets its embeddable player (`<stem>.embed.html`); the player of an episode that left
     the catalog (unpublished) is deleted. A page is only rewritten when its content
-    changed; every write is atomic.
+    changed; every write is atomic. They go to *storage* (default: the folder
+    *output_dir*).
 
     Raises:
         ConfigError: base_url, the time zone or the cover is wrong.
@@ -90,7 +96,8 @@ def render_site(
             f"timezone {settings.timezone!r} is unknown; use an IANA name such as "
             "Africa/Casablanca."
         ) from exc
-    cover = publish_cover(settings.cover, output_dir)
+    storage = storage or LocalFolder(output_dir)
+    cover = publish_cover(settings.cover, storage)
     briefings = kept(catalog, "briefing", settings.feed_keep)
     articles = kept(catalog, "article", settings.feed_keep)
     env = environment()
@@ -104,14 +111,14 @@ def render_site(
             env, "episode.html.j2", ep=view, show=show, root=root, embed_code=code,
             player_height=PLAYER_HEIGHT_PX,
         )  # fmt: skip
-        path = output_dir / view.page
-        _write(path, html)
-        written.append(path)
+        _write(storage, view.page, html)
+        written.append(output_dir / view.page)
         if embed := embed_path(record):
             html = _render(env, "embed.html.j2", ep=view, show=show, root=root)
-            _write(output_dir / embed, html)
+            _write(storage, embed, html)
             written.append(output_dir / embed)
-    _remove_stale_players(catalog, output_dir)
+    if isinstance(storage, LocalFolder):  # a bucket is not listed: unpublish drops its player
+        _remove_stale_players(catalog, storage)
     featured = briefings[0] if briefings else (articles[0] if articles else None)
     html = _render(
         env,
@@ -123,7 +130,7 @@ def render_site(
         articles=[_index_view(catalog, r, base) for r in articles],
         updated=local_now,
     )
-    _write(output_dir / INDEX_NAME, html)
+    _write(storage, INDEX_NAME, html)
     written.append(output_dir / INDEX_NAME)
     return written
 
@@ -161,13 +168,14 @@ def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:
     )  # fmt: skip
 
 
-def _remove_stale_players(catalog: Catalog, output_dir: Path) -> None:
+def _remove_stale_players(catalog: Catalog, storage: LocalFolder) -> None:
     """Delete embed pages whose episode is gone: an unpublished story stops playing on
     every site that embedded it. Only episode folders (`YYYY/...`) are looked at."""
     wanted = {embed_path(record) for record in catalog.episodes()}
+    output_dir = storage.root
     for path in output_dir.glob(f"[0-9][0-9][0-9][0-9]/**/*{EMBED_SUFFIX}"):
         if path.relative_to(output_dir).as_posix() not in wanted:
-            delete(path)
+            storage.delete(path.relative_to(output_dir).as_posix())
             logger.info("deleted %s: its episode was unpublished", path)
 
 
@@ -181,12 +189,6 @@ def _render(env: jinja2.Environment, name: str, **context: object) -> str:
         ) from exc
 
 
-def _write(path: Path, html: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise PublishError(
-            f"cannot create {path.parent} ({exc.strerror}); check the output folder."
-        ) from exc
-    if write_if_changed(path, html):
-        logger.info("wrote %s", path)
+def _write(storage: Storage, name: str, html: str) -> None:
+    if storage.put_if_changed(name, html):
+        logger.info("wrote %s/%s", storage.where, name)
