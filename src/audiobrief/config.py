@@ -82,6 +82,9 @@ class Settings:
     music_gain_db: float = -18.0
     max_article_words: int = 20_000
     """Longer articles are refused before any work starts (about 2 hours of speech)."""
+    catalog_url: str = ""
+    """PostgreSQL catalog shared by several machines (`postgresql://user@host/db`); ""
+    keeps catalog.sqlite in the output folder."""
 
 
 VALID_CHOICES: dict[str, tuple[str, ...]] = {
@@ -271,8 +274,22 @@ def _suggest(name: str, known: typing.Iterable[str], cutoff: float = 0.6) -> str
     return f"did you mean {close[0]!r}? " if close else ""
 
 
+def _check_catalog_url(value: str) -> str:
+    url = value.strip()
+    if url and (urlsplit(url).scheme not in CATALOG_SCHEMES or any(c.isspace() for c in url)):
+        raise _Invalid(
+            "is not a PostgreSQL URL",
+            "use postgresql://user@host:5432/database, or leave it empty for the SQLite "
+            "catalog in the output folder",
+        )
+    return url
+
+
+CATALOG_SCHEMES = ("postgresql", "postgres")
+"""What catalog_url accepts (libpq's two spellings)."""
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "base_url": _check_base_url,
+    "catalog_url": _check_catalog_url,
     "owner_email": _check_email,
     "timezone": _check_timezone,
 }

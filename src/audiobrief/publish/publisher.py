@@ -21,9 +21,8 @@ from audiobrief.publish.files import replace_into
 from audiobrief.publish.identity import article_day, article_key
 from audiobrief.publish.images import check_cover
 from audiobrief.publish.journal import collect_garbage, finish_moves, remove_temporaries
-from audiobrief.publish.lock import output_lock
 from audiobrief.publish.records import article_to_json
-from audiobrief.publish.site_state import guard_catalog, open_site
+from audiobrief.publish.site_state import open_site, publishing_catalog
 from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, base_url, page_path
 
 logger = logging.getLogger(__name__)
@@ -257,7 +256,7 @@ def open_publisher(
     given: frozenset[str] = frozenset(),
     moving: bool = False,
 ) -> Iterator[Publisher]:
-    """The output folder, locked, its catalog checked and its unfinished work finished.
+    """The site, locked for this run, its catalog checked and its unfinished work finished.
 
     On leaving, the feeds and pages are refreshed when anything was published, even if
     a later step failed: they always show what the catalog committed.
@@ -274,7 +273,7 @@ def open_publisher(
             f"cannot create the output folder {out} ({exc.strerror}); "
             "pass a writable folder with -o."
         ) from exc
-    with output_lock(out), guard_catalog(out) as catalog:
+    with publishing_catalog(settings) as catalog:
         settings = open_site(catalog, settings, given=given, moving=moving)
         publisher = Publisher(catalog, settings, now)
         publisher.changed = finish_moves(catalog, out)

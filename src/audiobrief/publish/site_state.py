@@ -12,7 +12,8 @@ from urllib.parse import urlsplit
 
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
-from audiobrief.publish.catalog import Catalog, open_catalog
+from audiobrief.publish.catalog import Catalog, find_catalog, open_catalog
+from audiobrief.publish.lock import output_lock, site_lock
 from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, INDEX_NAME, base_url
 
 logger = logging.getLogger(__name__)
@@ -46,6 +47,45 @@ def guard_catalog(output_dir: Path) -> Iterator[Catalog]:
             f"apps will drop every episode), move {output_dir} away first."
         )
     with open_catalog(path) as catalog:
+        yield catalog
+
+
+def catalog_target(settings: Settings) -> Path | str:
+    """Where the site's catalog is: catalog_url, else catalog.sqlite in the output folder."""
+    return settings.catalog_url or settings.output_dir / CATALOG_NAME
+
+
+@contextmanager
+def publishing_catalog(settings: Settings) -> Iterator[Catalog]:
+    """The site's catalog, held by this run alone until the block ends, and guarded.
+
+    Raises:
+        PublishError: another run publishes for longer than the wait, or the catalog is
+            missing, empty or damaged beside published files.
+    """
+    out = settings.output_dir
+    if not settings.catalog_url:
+        with output_lock(out), guard_catalog(out) as catalog:
+            yield catalog
+        return
+    with open_catalog(settings.catalog_url) as catalog, site_lock(catalog.database):
+        if catalog.site_value("base_url") is None and (published := _published(out)):
+            raise PublishError(
+                f"the catalog {catalog.where} holds no site yet, but {out} holds published "
+                f"{published}; publishing would empty its feeds. Publish this folder with "
+                "the catalog it was made with (catalog_url as before), or move it away first."
+            )
+        yield catalog
+
+
+@contextmanager
+def reading_catalog(settings: Settings) -> Iterator[Catalog | None]:
+    """The site's catalog to read, or None where none was made yet (nothing is created)."""
+    catalog = find_catalog(catalog_target(settings))
+    if catalog is None:
+        yield None
+        return
+    with catalog:
         yield catalog
 
 
