@@ -149,13 +149,36 @@ def test_a_catalog_url_of_another_database_is_refused_by_name(
     assert "postgresql://" in line
 
 
-def test_an_empty_server_catalog_beside_a_published_folder_is_refused(
+def test_a_site_published_with_sqlite_moves_onto_the_server_on_its_first_run(
     clock: Clock,
     pg_url: str,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     run(["speak", "rain.txt", "-o", "out"])  # published with catalog.sqlite
-    before = (Path("out") / "articles.xml").read_bytes()
+    feed = (Path("out") / "articles.xml").read_bytes()
+    kept = Path("out/catalog.sqlite").read_bytes()
     monkeypatch.setenv("AUDIOBRIEF_CATALOG_URL", pg_url)
-    assert "publishing would empty its feeds" in error(["feed", "-o", "out"])
+    run(["feed", "-o", "out"])
+    assert (Path("out") / "articles.xml").read_bytes() == feed  # same guids, same feed
+    run(["speak", "market.txt", "-o", "out"])
+    (first,) = items(Path("out"), "articles.xml")[1:]
+    with open_catalog(pg_url) as catalog:
+        assert catalog.get(str(first["guid"])) is not None
+        assert len(catalog.episodes()) == 2
+        assert catalog.article(str(first["guid"])) is not None  # the briefing can use it
+    assert len(_enclosures_whole(Path("out"))) == 2
+    assert Path("out/catalog.sqlite").read_bytes() == kept  # left as it was, a backup
+
+
+def test_published_feeds_without_their_catalog_are_not_emptied_by_a_server_catalog(
+    clock: Clock,
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run(["speak", "rain.txt", "-o", "out"])
+    before = (Path("out") / "articles.xml").read_bytes()
+    Path("out/catalog.sqlite").unlink()
+    monkeypatch.setenv("AUDIOBRIEF_CATALOG_URL", pg_url)
+    line = error(["feed", "-o", "out"])
+    assert "no catalog.sqlite to bring into it; restore catalog.sqlite" in line
     assert (Path("out") / "articles.xml").read_bytes() == before

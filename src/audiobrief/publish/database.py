@@ -27,6 +27,8 @@ CONNECT_TIMEOUT_S = 10
 class Rows(Protocol):
     """What a statement returns: the driver's cursor."""
 
+    @property
+    def description(self) -> Any: ...
     def fetchone(self) -> Any: ...
     def fetchall(self) -> list[Any]: ...
     def __iter__(self) -> Iterator[Any]: ...
@@ -44,6 +46,8 @@ class Database:
     begin = "BEGIN"
     statements = 0
     """Statements sent so far: each is one round trip to a server (the scaling figures)."""
+    transactions = 0
+    """Write transactions begun so far (the scaling figures)."""
 
     def execute(self, sql: str, args: Sequence[object] = ()) -> Rows:
         raise NotImplementedError
@@ -90,6 +94,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One write transaction: all of the block's statements, or none of them."""
+        self.transactions += 1
         try:
             self.execute(self.begin)
         except self.errors as exc:

@@ -14,6 +14,7 @@ from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.publish.catalog import Catalog, find_catalog, open_catalog
 from audiobrief.publish.lock import output_lock, site_lock
+from audiobrief.publish.migrate import copy_catalog
 from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, INDEX_NAME, base_url
 
 logger = logging.getLogger(__name__)
@@ -69,13 +70,26 @@ def publishing_catalog(settings: Settings) -> Iterator[Catalog]:
             yield catalog
         return
     with open_catalog(settings.catalog_url) as catalog, site_lock(catalog.database):
-        if catalog.site_value("base_url") is None and (published := _published(out)):
-            raise PublishError(
-                f"the catalog {catalog.where} holds no site yet, but {out} holds published "
-                f"{published}; publishing would empty its feeds. Publish this folder with "
-                "the catalog it was made with (catalog_url as before), or move it away first."
-            )
+        if catalog.site_value("base_url") is None:
+            _move_in(catalog, out)
         yield catalog
+
+
+def _move_in(catalog: Catalog, out: Path) -> None:
+    """A server catalog's first run: bring the folder's SQLite catalog, if it has one.
+
+    Raises:
+        PublishError: the folder holds published files but no catalog to bring.
+    """
+    legacy = out / CATALOG_NAME
+    if legacy.is_file() and legacy.stat().st_size > 0:
+        copy_catalog(legacy, catalog)
+    elif published := _published(out):
+        raise PublishError(
+            f"the catalog {catalog.where} holds no site yet, but {out} holds published "
+            f"{published} and no {CATALOG_NAME} to bring into it; restore {CATALOG_NAME} "
+            "there from your backup first (publishing now would empty the feeds)."
+        )
 
 
 @contextmanager
