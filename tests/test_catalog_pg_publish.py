@@ -170,6 +170,18 @@ def test_a_site_published_with_sqlite_moves_onto_the_server_on_its_first_run(
     assert Path("out/catalog.sqlite").read_bytes() == kept  # left as it was, a backup
 
 
+def test_a_briefing_first_after_the_move_reads_the_day_from_the_site_s_old_catalog(
+    clock: Clock,
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run(["speak", "rain.txt", "market.txt", "-o", "out"])  # published with catalog.sqlite
+    monkeypatch.setenv("AUDIOBRIEF_CATALOG_URL", pg_url)
+    assert "briefing-2026-11-28.mp3" in run(["brief", "-o", "out"]).output
+    with open_catalog(pg_url) as catalog:
+        assert sorted(r.kind for r in catalog.episodes()) == ["article", "article", "briefing"]
+
+
 def test_published_feeds_without_their_catalog_are_not_emptied_by_a_server_catalog(
     clock: Clock,
     pg_url: str,  # noqa: F811

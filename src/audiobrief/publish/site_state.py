@@ -96,6 +96,11 @@ def _move_in(catalog: Catalog, out: Path) -> None:
 def reading_catalog(settings: Settings) -> Iterator[Catalog | None]:
     """The site's catalog to read, or None where none was made yet (nothing is created)."""
     catalog = find_catalog(catalog_target(settings))
+    if settings.catalog_url and (catalog is None or catalog.site_value("base_url") is None):
+        # Until its first publish brings catalog.sqlite in (`_move_in`), the site is there.
+        if catalog is not None:
+            catalog.close()
+        catalog = find_catalog(settings.output_dir / CATALOG_NAME)
     if catalog is None:
         yield None
         return
