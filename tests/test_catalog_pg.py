@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import logging
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -256,3 +257,28 @@ def test_a_missing_driver_says_which_extra_to_install(monkeypatch: pytest.Monkey
     monkeypatch.setitem(sys.modules, "psycopg", None)  # what a plain install has
     with pytest.raises(PublishError, match=r"pip install 'audiobrief\[cluster\]'"):
         open_catalog("postgresql://u@127.0.0.1:1/site")
+
+
+def _first_run(url: str, start: threading.Barrier, failures: list[BaseException]) -> None:
+    start.wait()
+    try:
+        open_catalog(url).close()
+    except BaseException as exc:  # the test's assertion shows it
+        failures.append(exc)
+
+
+def test_runs_that_open_a_new_server_catalog_at_once_make_one_schema(
+    pg_server: PgServer,  # noqa: F811
+) -> None:
+    for _ in range(3):
+        url = pg_server.new_database()
+        start, failures = threading.Barrier(4), []
+        threads = [
+            threading.Thread(target=_first_run, args=(url, start, failures)) for _ in range(4)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+        assert failures == []
+        assert _sql(url, f"SELECT version FROM {VERSION_TABLE}") == [(SCHEMA_VERSION,)]

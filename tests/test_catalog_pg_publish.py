@@ -11,11 +11,15 @@ import pytest
 
 from audiobrief.publish.catalog import Catalog, open_catalog
 from audiobrief.publish.lock import site_lock
+from ingest_site import serve_site
 from pg_server import PgServer, pg_server, pg_url, running_server, wait_until  # noqa: F401
 from state_support import REPO, Clock, error, freeze, items, run, start_cli, subprocess_env
+from support import FakeEngine
 
 RAIN = "أمطار في فاس\n\nتهاطلت أمطار غزيرة على المدينة صباح اليوم.\n"
 MARKET = "سوق الخضر\n\nانخفضت أسعار الطماطم في السوق المركزي.\n"
+FAKE_VOICE = 'engine = "fake"\ndiacritize = false\n'
+RAIN_PAGE = "/2026/11/28/rain/"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
@@ -194,3 +198,26 @@ def test_published_feeds_without_their_catalog_are_not_emptied_by_a_server_catal
     line = error(["feed", "-o", "out"])
     assert "no catalog.sqlite to bring into it; restore catalog.sqlite" in line
     assert (Path("out") / "articles.xml").read_bytes() == before
+
+
+def test_ingest_remembers_what_it_saw_in_the_server_catalog(
+    tmp_path: Path,
+    fake_engine: FakeEngine,
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (tmp_path / "voices").mkdir()
+    (tmp_path / "voices" / "fake.toml").write_text(FAKE_VOICE, encoding="utf-8")
+    monkeypatch.setenv("AUDIOBRIEF_CATALOG_URL", pg_url)
+    with serve_site() as site:
+        feed = f"{site.base}/feed/"
+        assert "3 new" in run(["ingest", feed, "-o", "out", "--voice", "fake"]).output
+        calls = len(fake_engine.calls)
+        again = run(["ingest", feed, "-o", "out", "--voice", "fake"]).output
+    assert "nothing new" in again
+    assert len(fake_engine.calls) == calls
+    assert site.not_modified[RAIN_PAGE] == 1  # a conditional request, from the server's rows
+    assert not Path("out/catalog.sqlite").exists()
+    with open_catalog(pg_url) as catalog:
+        assert catalog.seen(site.base + RAIN_PAGE) is not None
+        assert len(catalog.episodes()) == 3
