@@ -104,6 +104,7 @@ def main() -> None:
             f"{brief[0]:>4} st {brief[2] * 1000:>6.0f} ms",
         ]
         print(f"{backend:<11} " + " ".join(f"{c:>17}" for c in cells))
+        print(f"{'':<11} statements of each speak: {' '.join(str(s[0]) for s in speaks)}")
         connections = sorted({s[1] for s in speaks})
         writes = statistics.mean(s[3] for s in speaks[1:] or speaks)
         print(
