@@ -257,7 +257,7 @@ def find_catalog(target: Path | str) -> Catalog | None:
         return None
     db = connect(target)
     try:
-        absent = db.kind != "sqlite" and db.version() == 0 and not db.tables()
+        absent = db.version() == 0 and not db.tables()
     except db.errors as exc:
         db.close()
         raise db.unopened(exc) from exc

@@ -72,6 +72,9 @@ class Database:
         """*statement* (written in SQLite's types) in this database's types."""
         return statement
 
+    def first_use(self) -> None:
+        """Before the first schema is made: settings of the database itself."""
+
     def lock_schema(self) -> None:
         """Inside a transaction: keep other runs from creating the schema meanwhile."""
 
@@ -153,6 +156,10 @@ class SqliteDatabase(Database):
     def tables(self) -> set[str]:
         rows = self.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
         return {str(row[0]) for row in rows}
+
+    def first_use(self) -> None:
+        # One file on disk: the default rollback journal, not WAL (no -wal/-shm files).
+        self.execute("PRAGMA journal_mode = DELETE")
 
     def failure(self, exc: Exception) -> PublishError:
         return PublishError(f"cannot use the catalog {self.path} ({advice(exc, self.path)})")

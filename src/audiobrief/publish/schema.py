@@ -67,9 +67,8 @@ def prepare(db: Database) -> None:
             "upgrade audiobrief to use it."
         )
     if version < SCHEMA_VERSION:
-        if version == 0 and db.kind == "sqlite":
-            # One file on disk: the default rollback journal, not WAL (no -wal/-shm files).
-            db.execute("PRAGMA journal_mode = DELETE")
+        if version == 0:
+            db.first_use()
         db.execute(db.begin)
         try:
             db.lock_schema()
