@@ -38,6 +38,7 @@ class Database:
     """One connection to the catalog's database; use `connect`."""
 
     kind = ""
+    """`sqlite` or `postgresql`."""
     where = ""
     """How messages name the catalog: the file, or the server and database."""
     errors: tuple[type[Exception], ...] = ()
