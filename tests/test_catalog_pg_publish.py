@@ -105,6 +105,25 @@ def test_two_runs_publishing_one_postgresql_site_take_turns(
     assert len(set(guids)) == 2
 
 
+def test_overlapping_runs_of_one_article_on_one_server_site_publish_it_once(
+    clock: Clock,
+    pg_url: str,  # noqa: F811
+    tmp_path: Path,
+    cache: Path,
+) -> None:
+    run(["speak", "rain.txt", "-o", "warm"])
+    env = {**subprocess_env(cache), "AUDIOBRIEF_CATALOG_URL": pg_url}
+    procs = [start_cli(["speak", "rain.txt", "-o", "out"], tmp_path, env) for _ in range(3)]
+    for proc in procs:
+        output = proc.communicate(timeout=120)[0]
+        assert proc.returncode == 0, output
+    (guid,) = _enclosures_whole(tmp_path / "out")
+    with open_catalog(pg_url) as catalog:
+        assert [r.guid for r in catalog.episodes()] == [guid]
+        assert catalog.pending() == []
+    assert len(list((tmp_path / "out").rglob("*.mp3"))) == 1
+
+
 def test_a_server_lost_in_the_commit_leaves_nothing_half_published(
     clock: Clock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
