@@ -22,7 +22,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO / ".." / "shared" / "corpus"
@@ -42,6 +45,7 @@ def main() -> None:
 
     from audiobrief.cli import cli
     from audiobrief.publish import catalog as catalog_module
+    from audiobrief.publish import publisher as publisher_module
     from pg_server import PgServer, binaries
 
     found = binaries()
@@ -56,6 +60,20 @@ def main() -> None:
         return database
 
     catalog_module.connect = counting  # type: ignore[assignment]
+    held: list[float] = []
+    real_publishing = publisher_module.publishing_catalog
+
+    @contextmanager
+    def timed(settings: Any) -> Iterator[Any]:
+        """The site's lock held: what runs on one site wait for, one after the other."""
+        with real_publishing(settings) as catalog:
+            start = time.perf_counter()
+            try:
+                yield catalog
+            finally:
+                held.append(time.perf_counter() - start)
+
+    publisher_module.publishing_catalog = timed
     work = Path(tempfile.mkdtemp(prefix="catalog-bench-"))
     server = PgServer(found)
     try:
@@ -67,8 +85,9 @@ def main() -> None:
             names.append(f"a{index}.txt")
             shutil.copy(article, work / names[-1])
 
-        def command(argv: list[str]) -> tuple[int, int, float, int]:
+        def command(argv: list[str]) -> tuple[int, int, float, int, float]:
             opened.clear()
+            held.clear()
             start = time.perf_counter()
             result = CliRunner().invoke(cli, ["-q", *argv])
             elapsed = time.perf_counter() - start
@@ -76,7 +95,7 @@ def main() -> None:
                 sys.exit(f"{argv}: {result.output}")
             statements = sum(getattr(db, "statements", 0) for db in opened)
             transactions = sum(getattr(db, "transactions", 0) for db in opened)
-            return statements, len(opened), elapsed, transactions
+            return statements, len(opened), elapsed, transactions, sum(held)
 
         command(["speak", *names, "-o", "warm"])  # fills the synthesis cache
         command(["brief", "-o", "warm"])
@@ -107,10 +126,12 @@ def main() -> None:
         print(f"{'':<11} statements of each speak: {' '.join(str(s[0]) for s in speaks)}")
         connections = sorted({s[1] for s in speaks})
         writes = statistics.mean(s[3] for s in speaks[1:] or speaks)
+        locked_ms = statistics.median(s[4] for s in speaks) * 1000
         print(
             f"{'':<11} connections per speak: {connections}, per brief: {brief[1]}; "
             f"transactions per speak after the first: {writes:.0f}, per brief: {brief[3]}"
         )
+        print(f"{'':<11} site lock held per speak: {locked_ms:.0f} ms (median)")
     print("\nst: catalog statements (PostgreSQL: round trips); ms: the whole command, from cache")
 
 
