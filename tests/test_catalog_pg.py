@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 import test_catalog as behaviour
-from audiobrief.errors import CatalogUnavailable, PublishError
+from audiobrief.config import settings_from_mapping
+from audiobrief.errors import CatalogUnavailable, ConfigError, PublishError
 from audiobrief.publish.catalog import SCHEMA_VERSION, Catalog, Seen, find_catalog, open_catalog
 from audiobrief.publish.lock import site_lock
 from audiobrief.publish.postgres import VERSION_TABLE
@@ -282,3 +283,27 @@ def test_runs_that_open_a_new_server_catalog_at_once_make_one_schema(
             thread.join(timeout=60)
         assert failures == []
         assert _sql(url, f"SELECT version FROM {VERSION_TABLE}") == [(SCHEMA_VERSION,)]
+
+
+@pytest.mark.parametrize(
+    ("given", "kept"),
+    [
+        ("", ""),
+        ("  ", ""),
+        ("postgresql://u@db.example.org:5432/news", "postgresql://u@db.example.org:5432/news"),
+        (
+            " postgres://u@db/news?options=-csearch_path%3Dsport ",
+            "postgres://u@db/news?options=-csearch_path%3Dsport",
+        ),
+    ],
+)
+def test_catalog_url_takes_a_postgresql_url_or_nothing(given: str, kept: str) -> None:
+    assert settings_from_mapping({"catalog_url": given}).catalog_url == kept
+
+
+@pytest.mark.parametrize(
+    "given", ["sqlite:///out/catalog.sqlite", "db.example.org/news", "postgresql://u@db/a b"]
+)
+def test_catalog_url_refuses_anything_else_with_the_form_to_use(given: str) -> None:
+    with pytest.raises(ConfigError, match=r"is not a PostgreSQL URL; use postgresql://user@host"):
+        settings_from_mapping({"catalog_url": given}, origin="audiobrief.toml")
