@@ -100,11 +100,13 @@ def main() -> None:
         command(["speak", *names, "-o", "warm"])  # fills the synthesis cache
         command(["brief", "-o", "warm"])
         rows = []
+        stored: dict[str, int] = {}
         for backend, url in (("sqlite", ""), ("postgresql", server.new_database())):
             os.environ["AUDIOBRIEF_CATALOG_URL"] = url
             speaks = [command(["speak", name, "-o", backend]) for name in names]
             brief = command(["brief", "-o", backend])
             rows.append((backend, speaks, brief))
+            stored[backend] = _stored_bytes(url or work / backend / "catalog.sqlite")
     finally:
         server.close()
         os.chdir(REPO)
@@ -132,7 +134,27 @@ def main() -> None:
             f"transactions per speak after the first: {writes:.0f}, per brief: {brief[3]}"
         )
         print(f"{'':<11} site lock held per speak: {locked_ms:.0f} ms (median)")
+    episodes = len(articles) + 1
+    for backend, size in stored.items():
+        print(
+            f"{backend}: {size / 1024:.0f} KiB stored, {size / episodes / 1024:.0f} KiB per episode"
+        )
     print("\nst: catalog statements (PostgreSQL: round trips); ms: the whole command, from cache")
+
+
+def _stored_bytes(target: Path | str) -> int:
+    """The catalog's size: the SQLite file, or the server tables with their indexes."""
+    if isinstance(target, Path):
+        return target.stat().st_size
+    from audiobrief.publish.catalog import open_catalog
+
+    with open_catalog(target) as catalog:
+        sql = (
+            "SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE n.nspname = current_schema() AND c.relkind = 'r'"
+        )
+        return int(catalog.database.execute(sql).fetchone()[0])
 
 
 if __name__ == "__main__":
