@@ -87,6 +87,9 @@ class Settings:
     is then only the work folder. "" publishes into output_dir."""
     s3_endpoint_url: str = ""
     """An S3-compatible store's address (MinIO, Garage, Ceph...); "" is Amazon S3 itself."""
+    catalog_url: str = ""
+    """PostgreSQL catalog shared by several machines (`postgresql://user@host/db`); ""
+    keeps catalog.sqlite in the output folder."""
 
 
 VALID_CHOICES: dict[str, tuple[str, ...]] = {
@@ -306,8 +309,22 @@ def _check_endpoint_url(value: str) -> str:
     return url
 
 
+def _check_catalog_url(value: str) -> str:
+    url = value.strip()
+    if url and (urlsplit(url).scheme not in CATALOG_SCHEMES or any(c.isspace() for c in url)):
+        raise _Invalid(
+            "is not a PostgreSQL URL",
+            "use postgresql://user@host:5432/database, or leave it empty for the SQLite "
+            "catalog in the output folder",
+        )
+    return url
+
+
+CATALOG_SCHEMES = ("postgresql", "postgres")
+"""What catalog_url accepts (libpq's two spellings)."""
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "base_url": _check_base_url,
+    "catalog_url": _check_catalog_url,
     "output_url": _check_output_url,
     "s3_endpoint_url": _check_endpoint_url,
     "owner_email": _check_email,

@@ -64,6 +64,13 @@ class PublishError(AudiobriefError):
     """Tags, transcripts, the catalog, the feeds or the page could not be written."""
 
 
+class CatalogUnavailable(PublishError):
+    """The catalog's server cannot be reached right now; nothing was half-published.
+
+    Transient: the same run succeeds once the server is back (a worker retries it).
+    """
+
+
 def onnxruntime_errors() -> tuple[type[Exception], ...]:
     """onnxruntime's own exceptions (Fail, InvalidArgument, ...); () when it is absent.
 

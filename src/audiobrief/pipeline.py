@@ -173,7 +173,7 @@ def ingest(
 
     outcomes: list[Outcome] = []
     entries = steps.entries(sources, run, since=since, limit=limit, outcomes=outcomes)
-    seen, gone = read_seen(run.settings.output_dir, [e.url for e in entries])
+    seen, gone = read_seen(run.settings, [e.url for e in entries])
     entries = steps.drop_unpublished(entries, gone, outcomes)
     if dry_run:
         return steps.planned(entries, seen, outcomes)
@@ -200,7 +200,7 @@ def brief(
     loaded = [check_length(load_article(s), settings.max_article_words) for s in sources]
     articles = _in_order(loaded, settings)
     if not articles:
-        articles = day_articles(settings.output_dir, day)  # oldest first
+        articles = day_articles(settings, day)  # oldest first
         if settings.briefing_order == "time":
             articles.reverse()
     if not articles:
@@ -212,8 +212,8 @@ def brief(
         articles = articles[: settings.briefing_max_stories]
     # Each story's chapter links its full episode, found in the catalog (read only); a
     # briefing joins that episode's audio instead of speaking the article again.
-    spoken = published_records(settings.output_dir, articles, days=(day, run.today))
-    pages = episode_pages(settings.output_dir, spoken, base=base_url(settings))
+    spoken = published_records(settings, articles, days=(day, run.today))
+    pages = episode_pages(settings, spoken, base=base_url(settings))
     voice = open_voice(settings)
     depth = settings.briefing_depth
     bodies = [build_script(shortened(a, depth), **voice.text_options) for a in articles]

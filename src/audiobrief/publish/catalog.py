@@ -1,18 +1,21 @@
-"""Publish stage: the catalog (one SQLite file), the only record of what was published."""
+"""Publish stage: the catalog, the only record of what was published.
+
+One SQLite file in the output folder, or a PostgreSQL schema (catalog_url): the same
+statements run on both (see database.py).
+"""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import logging
-import sqlite3
+import re
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from pathlib import Path
 
 from audiobrief.errors import PublishError
 from audiobrief.model import EpisodeKind
+from audiobrief.publish.database import Database, advice, connect, upsert_sql
 from audiobrief.publish.records import (
     COLUMNS,
     KINDS,
@@ -28,6 +31,7 @@ from audiobrief.publish.records import (
 )
 from audiobrief.publish.schema import SCHEMA_VERSION, prepare
 from audiobrief.publish.seen import Seen
+from audiobrief.publish.side_tables import SideTables
 
 __all__ = [
     "KINDS",
@@ -36,6 +40,8 @@ __all__ = [
     "Catalog",
     "EpisodeRecord",
     "Seen",
+    "advice",
+    "find_catalog",
     "open_catalog",
     "podcast_guid",
     "script_from_json",
@@ -46,12 +52,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-class Catalog:
+class Catalog(SideTables):
     """The published episodes and the channel's stored identity; use `open_catalog`."""
-
-    def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
-        self._db = connection
-        self.path = path
 
     def channel_guid(self, feed_url: str) -> str:
         """The feed's podcast:guid: derived from *feed_url* the first time, then kept.
@@ -59,7 +61,11 @@ class Catalog:
         Stored per feed file name (`feed.xml`, `articles.xml`), so a new base_url keeps it.
         """
         name = "podcast_guid:" + (feed_url.rstrip("/").rsplit("/", 1)[-1] or feed_url)
-        with self._transaction():
+        # Read first: every publish asks, and a kept value needs no write transaction
+        # (three round trips fewer on a server).
+        if kept := self._query("SELECT value FROM channel WHERE name = ?", name):
+            return str(kept[0][0])
+        with self._db.transaction():
             row = self._db.execute("SELECT value FROM channel WHERE name = ?", (name,)).fetchone()
             if row is not None:
                 return str(row[0])
@@ -71,10 +77,11 @@ class Catalog:
     def episode_guid(self, kind: EpisodeKind, key: str) -> str:
         """The item guid of episode (*kind*, *key*): a new UUID4 the first time, then kept."""
         check_kind(kind)
-        with self._transaction():
-            row = self._db.execute(
-                "SELECT guid FROM guids WHERE kind = ? AND key = ?", (kind, key)
-            ).fetchone()
+        sql = "SELECT guid FROM guids WHERE kind = ? AND key = ?"
+        if kept := self._query(sql, kind, key):  # a re-run: no write transaction
+            return str(kept[0][0])
+        with self._db.transaction():
+            row = self._db.execute(sql, (kind, key)).fetchone()
             if row is not None:
                 return str(row[0])
             guid = str(uuid.uuid4())
@@ -104,7 +111,7 @@ class Catalog:
             PublishError: the guid belongs to another episode, or the MP3 path is taken.
         """
         row = to_row(record)
-        with self._transaction():
+        with self._db.transaction():
             mapped = self._db.execute(
                 "SELECT guid FROM guids WHERE kind = ? AND key = ?", (record.kind, record.key)
             ).fetchone()
@@ -127,24 +134,19 @@ class Catalog:
                 "SELECT audio_key, revision FROM episodes WHERE guid = ?", (record.guid,)
             ).fetchone()
             revision = 1 if old is None else old[1] + (old[0] != row["audio_key"])
-            columns = [*COLUMNS, "revision"]
-            updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "guid")
             try:
                 self._db.execute(
-                    f"INSERT INTO episodes ({', '.join(columns)}) "
-                    f"VALUES ({', '.join('?' for _ in columns)}) "
-                    f"ON CONFLICT (guid) DO UPDATE SET {updates}",
+                    upsert_sql("episodes", [*COLUMNS, "revision"], ["guid"]),
                     [*(row[c] for c in COLUMNS), revision],
                 )
-            except sqlite3.IntegrityError as exc:
+            except self._db.integrity as exc:
                 raise PublishError(
                     f"{record.mp3} already belongs to another episode; give this one "
                     "another slug so each episode has its own file."
                 ) from exc
             if article is not None:
                 self._db.execute(
-                    "INSERT OR REPLACE INTO articles (guid, article) VALUES (?, ?)",
-                    (record.guid, article),
+                    upsert_sql("articles", ["guid", "article"], ["guid"]), (record.guid, article)
                 )
             self._journal(moves, drops)
         logger.debug("catalog: %s %s (revision %d)", record.kind, record.guid, revision)
@@ -180,8 +182,8 @@ class Catalog:
         try:
             query = "SELECT revision FROM episodes WHERE guid = ?"
             row = self._db.execute(query, (guid,)).fetchone()
-        except sqlite3.DatabaseError as exc:
-            raise self._damaged(exc) from exc
+        except self._db.errors as exc:
+            raise self._db.failure(exc) from exc
         return int(row[0]) if row else 0
 
     def remove(self, guid: str, *, removed: str, drops: Sequence[str]) -> EpisodeRecord:
@@ -191,99 +193,29 @@ class Catalog:
         """
         record = self.get(guid)
         if record is None:
-            raise PublishError(f"no episode with guid {guid} in {self.path}.")
-        with self._transaction():
+            raise PublishError(f"no episode with guid {guid} in {self.where}.")
+        with self._db.transaction():
             self._db.execute("DELETE FROM episodes WHERE guid = ?", (guid,))
             self._db.execute("DELETE FROM articles WHERE guid = ?", (guid,))
             self._db.execute(
-                "INSERT OR REPLACE INTO tombstones (kind, key, guid, title, removed) "
-                "VALUES (?, ?, ?, ?, ?)",
+                upsert_sql("tombstones", ["kind", "key", "guid", "title", "removed"], _KIND_KEY),
                 (record.kind, record.key, guid, record.title, removed),
             )
             self._journal((), drops)
         return record
 
-    def tombstone(self, kind: EpisodeKind, key: str) -> str | None:
-        """When episode (*kind*, *key*) was unpublished (ISO time), or None."""
-        row = self._query("SELECT removed FROM tombstones WHERE kind = ? AND key = ?", kind, key)
-        return str(row[0][0]) if row else None
-
-    def lift_tombstone(self, kind: EpisodeKind, key: str) -> None:
-        """Let episode (*kind*, *key*) be published again (`speak --republish`)."""
-        with self._transaction():
-            self._db.execute("DELETE FROM tombstones WHERE kind = ? AND key = ?", (kind, key))
-
-    def article(self, guid: str) -> str | None:
-        """The article episode *guid* was made from, as the JSON `upsert` kept."""
-        row = self._query("SELECT article FROM articles WHERE guid = ?", guid)
-        return str(row[0][0]) if row else None
-
-    def seen(self, url: str) -> Seen | None:
-        """What `ingest` last saw of the page at canonical *url*, or None."""
-        rows = self._query(f"SELECT {', '.join(Seen.COLUMNS)} FROM seen WHERE url = ?", url)
-        if not rows:
-            return None
-        url_, etag, modified, digest, status, checked = rows[0]
-        return Seen(
-            str(url_), _text(etag), _text(modified), _text(digest), str(status), str(checked)
-        )
-
-    def mark_seen(self, seen: Seen) -> None:
-        """Remember *seen* (replacing what was known of its URL)."""
-        with self._transaction():
-            self._db.execute(
-                f"INSERT OR REPLACE INTO seen ({', '.join(Seen.COLUMNS)}) "
-                f"VALUES ({', '.join('?' for _ in Seen.COLUMNS)})",
-                [getattr(seen, c) for c in Seen.COLUMNS],
-            )
-
     def stem_taken(self, stem: str) -> bool:
         """Whether an episode's files are named after *stem* (`stem.mp3`, `stem.vN.mp3`)."""
-        sql = "SELECT 1 FROM episodes WHERE mp3 = ? OR mp3 GLOB ? LIMIT 1"
-        return bool(self._query(sql, f"{stem}.mp3", f"{stem}.v[0-9]*.mp3"))
-
-    def pending(self) -> list[tuple[str, str | None]]:
-        """Journaled file work: (final path, temporary name to move there, or None to delete)."""
-        rows = self._query("SELECT path, tmp FROM pending ORDER BY path")
-        return [(str(path), None if tmp is None else str(tmp)) for path, tmp in rows]
-
-    def settle(self, paths: Iterable[str]) -> None:
-        """Forget journaled work on *paths*: it is done."""
-        with self._transaction():
-            self._db.executemany("DELETE FROM pending WHERE path = ?", [(p,) for p in paths])
-
-    def site_value(self, name: str) -> str | None:
-        """A stored site setting (`base_url`, ...), or None before the first publish."""
-        row = self._query("SELECT value FROM channel WHERE name = ?", f"site:{name}")
-        return str(row[0][0]) if row else None
-
-    def set_site_value(self, name: str, value: str) -> None:
-        """Store site setting *name*: later runs use it instead of the default."""
-        with self._transaction():
-            self._db.execute(
-                "INSERT OR REPLACE INTO channel (name, value) VALUES (?, ?)",
-                (f"site:{name}", value),
-            )
-
-    def close(self) -> None:
-        """Close the database; the catalog is unusable afterwards."""
-        self._db.close()
-
-    def __enter__(self) -> Catalog:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
+        # substr, not GLOB or LIKE: the same exact, case-sensitive test in both databases.
+        prefix = f"{stem}.v"
+        sql = "SELECT mp3 FROM episodes WHERE mp3 = ? OR substr(mp3, 1, ?) = ?"
+        rows = self._query(sql, f"{stem}.mp3", len(prefix), prefix)
+        versions = re.compile(re.escape(prefix) + r"[0-9].*\.mp3")
+        return any(row[0] == f"{stem}.mp3" or versions.fullmatch(str(row[0])) for row in rows)
 
     def _journal(self, moves: Sequence[tuple[str, str]], drops: Sequence[str]) -> None:
         rows = [(path, tmp) for tmp, path in moves] + [(path, None) for path in drops]
-        self._db.executemany("INSERT OR REPLACE INTO pending (path, tmp) VALUES (?, ?)", rows)
-
-    def _query(self, sql: str, *args: str) -> list[tuple[object, ...]]:
-        try:
-            return list(self._db.execute(sql, args))
-        except sqlite3.DatabaseError as exc:
-            raise self._damaged(exc) from exc
+        self._db.executemany(upsert_sql("pending", ["path", "tmp"], ["path"]), rows)
 
     def _select(self, clause: str, args: list[str]) -> list[EpisodeRecord]:
         query = f"SELECT {', '.join(COLUMNS)} FROM episodes{clause}"
@@ -292,83 +224,56 @@ class Catalog:
                 from_row(dict(zip(COLUMNS, row, strict=True)))
                 for row in self._db.execute(query, args)
             ]
-        except sqlite3.DatabaseError as exc:
-            raise self._damaged(exc) from exc
+        except self._db.errors as exc:
+            raise self._db.failure(exc) from exc
         except (ValueError, KeyError, TypeError) as exc:
             raise PublishError(
-                f"{self.path} holds an episode it cannot read ({exc}); restore the catalog "
+                f"{self.where} holds an episode it cannot read ({exc}); restore the catalog "
                 "from a backup."
             ) from exc
 
-    def _damaged(self, exc: sqlite3.DatabaseError) -> PublishError:
-        """The error for what SQLite reported: a full disk, a read-only file, or damage."""
-        return PublishError(f"cannot use the catalog {self.path} ({advice(exc, self.path)})")
 
-    @contextmanager
-    def _transaction(self) -> Iterator[None]:
-        try:
-            self._db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            raise self._damaged(exc) from exc
-        try:
-            yield
-            self._db.execute("COMMIT")
-        except sqlite3.DatabaseError as exc:
-            with contextlib.suppress(sqlite3.Error):
-                self._db.execute("ROLLBACK")
-            raise self._damaged(exc) from exc
-        except BaseException:
-            self._db.execute("ROLLBACK")
-            raise
+_KIND_KEY = ("kind", "key")
 
 
-def _text(value: object) -> str | None:
-    return None if value is None else str(value)
-
-
-def advice(exc: sqlite3.Error, path: Path) -> str:
-    """What SQLite's error means for the user, and the fix: each cause its own advice."""
-    text = str(exc).lower()
-    if "full" in text:
-        return "the disk is full; free some space and run the command again"
-    if "readonly" in text or "read-only" in text or "permission" in text:
-        return (
-            f"it is read-only; give the user running audiobrief write access to "
-            f"{path.parent} and {path.name}"
-        )
-    if "locked" in text or "busy" in text:
-        return "another program holds it; wait for it to finish and run the command again"
-    return (
-        "the file is damaged; restore catalog.sqlite from your backup, keeping the damaged "
-        "file aside; never delete it, or the feeds lose their episodes"
-    )
-
-
-def open_catalog(path: Path) -> Catalog:
-    """Open the catalog at *path*, creating an empty one (and its folder) if absent.
+def open_catalog(target: Path | str) -> Catalog:
+    """Open the catalog at *target* (a catalog.sqlite path, or a postgresql:// URL),
+    creating an empty one (and its folder) if absent.
 
     Raises:
-        PublishError: the file is not a catalog (it is left untouched), was written by
-            a newer audiobrief, or cannot be opened.
+        PublishError: it is not a catalog (it is left untouched), was written by a newer
+            audiobrief, or cannot be opened (CatalogUnavailable: its server is away).
     """
+    return _prepared(connect(target))
+
+
+def find_catalog(target: Path | str) -> Catalog | None:
+    """The catalog at *target* if one was ever made there, else None: creates nothing.
+
+    Raises:
+        PublishError: as `open_catalog`.
+    """
+    if isinstance(target, Path) and (not target.is_file() or target.stat().st_size == 0):
+        return None
+    db = connect(target)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(path, isolation_level=None, timeout=10.0)
-    except (OSError, sqlite3.Error) as exc:
-        raise PublishError(
-            f"cannot open the catalog {path} ({exc}); check the output folder's permissions."
-        ) from exc
+        absent = db.version() == 0 and not db.tables()
+    except db.errors as exc:
+        db.close()
+        raise db.unopened(exc) from exc
+    if absent:
+        db.close()
+        return None
+    return _prepared(db)
+
+
+def _prepared(db: Database) -> Catalog:
     try:
-        prepare(connection, path)
-    except sqlite3.DatabaseError as exc:
-        connection.close()
-        if isinstance(exc, sqlite3.OperationalError):  # read-only, full disk, locked
-            raise PublishError(f"cannot open the catalog {path} ({advice(exc, path)})") from exc
-        raise PublishError(
-            f"{path} is not a valid catalog; restore it from your backup, keeping this "
-            "file aside (never delete it: the feeds would lose their episodes)."
-        ) from exc
-    except PublishError:
-        connection.close()
+        prepare(db)
+    except db.errors as exc:
+        db.close()
+        raise db.unopened(exc) from exc
+    except BaseException:
+        db.close()
         raise
-    return Catalog(connection, path)
+    return Catalog(db)

@@ -1,7 +1,12 @@
-"""Publish stage: one run at a time publishes into an output folder (an flock)."""
+"""Publish stage: one run at a time publishes a site.
+
+An flock on the output folder where the catalog is its SQLite file; a PostgreSQL
+advisory lock where the catalog is on a server, so runs on several machines take turns.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import logging
 import os
@@ -11,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from audiobrief.errors import PublishError
+from audiobrief.publish.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +55,7 @@ def _acquire(handle: int, folder: Path, wait_s: float) -> None:
         return
     except BlockingIOError:
         pass
-    logger.warning("waiting for another audiobrief run to finish publishing in %s", folder)
+    _say_waiting(str(folder))
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         time.sleep(0.05)
@@ -58,7 +64,47 @@ def _acquire(handle: int, folder: Path, wait_s: float) -> None:
             return
         except BlockingIOError:
             continue
-    raise PublishError(
-        f"another audiobrief run has been publishing in {folder} for over {wait_s:.0f} s; "
+    raise _stuck(str(folder), wait_s)
+
+
+@contextmanager
+def site_lock(database: Database, *, wait_s: float = WAIT_S) -> Iterator[None]:
+    """Hold the site's advisory lock on the catalog's server for the block.
+
+    A session lock of the catalog's own connection: the server drops it when that
+    connection ends, so a run that died (or lost the server) never leaves it held.
+
+    Raises:
+        PublishError: the wait passed *wait_s* (CatalogUnavailable: the server went away).
+    """
+    key = (database.key("site"),)
+    try:
+        taken = database.execute("SELECT pg_try_advisory_lock(CAST(? AS BIGINT))", key)
+        if not taken.fetchone()[0]:
+            _say_waiting(database.where)
+            # Blocking in the server, not polling: the waiting runs are served in turn.
+            database.execute(f"SET lock_timeout = {max(1, round(wait_s * 1000))}")
+            try:
+                database.execute("SELECT pg_advisory_lock(CAST(? AS BIGINT))", key)
+            finally:
+                database.execute("RESET lock_timeout")
+    except database.errors as exc:
+        if getattr(exc, "sqlstate", None) == "55P03":  # lock_not_available: the timeout
+            raise _stuck(database.where, wait_s) from exc
+        raise database.failure(exc) from exc
+    try:
+        yield
+    finally:
+        with contextlib.suppress(*database.errors):  # a lost connection has dropped it
+            database.execute("SELECT pg_advisory_unlock(CAST(? AS BIGINT))", key)
+
+
+def _say_waiting(where: str) -> None:
+    logger.warning("waiting for another audiobrief run to finish publishing in %s", where)
+
+
+def _stuck(where: str, wait_s: float) -> PublishError:
+    return PublishError(
+        f"another audiobrief run has been publishing in {where} for over {wait_s:.0f} s; "
         "check that it is not stuck, then run the command again."
     )

@@ -6,25 +6,25 @@ import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
 
+from audiobrief.config import Settings
 from audiobrief.errors import PublishError
 from audiobrief.model import Article, ArticleMeta
-from audiobrief.publish.catalog import Catalog, EpisodeRecord, open_catalog
+from audiobrief.publish.catalog import Catalog, EpisodeRecord
 from audiobrief.publish.identity import article_key, canonical_url, source_prefix
 from audiobrief.publish.records import article_from_json
 from audiobrief.publish.seen import Seen
-from audiobrief.publish.site_state import CATALOG_NAME
+from audiobrief.publish.site_state import reading_catalog
 from audiobrief.publish.views import page_path, site_url
 
 
-def day_articles(output_dir: Path, day: dt.date) -> list[Article]:
+def day_articles(settings: Settings, day: dt.date) -> list[Article]:
     """The articles published for *day*, oldest first, as they were loaded.
 
     Only reads: with no catalog yet there are no articles, and none is created.
     """
-    path = output_dir / CATALOG_NAME
-    if not path.is_file() or path.stat().st_size == 0:
-        return []
-    with open_catalog(path) as catalog:
+    with reading_catalog(settings) as catalog:
+        if catalog is None:
+            return []
         records = catalog.episodes("article", day=day)
         records.sort(key=lambda r: r.published)
         kept = [catalog.article(r.guid) for r in records]
@@ -35,18 +35,17 @@ def day_articles(output_dir: Path, day: dt.date) -> list[Article]:
 
 
 def published_records(
-    output_dir: Path, articles: Sequence[Article], *, days: Sequence[dt.date]
+    settings: Settings, articles: Sequence[Article], *, days: Sequence[dt.date]
 ) -> list[EpisodeRecord | None]:
     """Each article's published episode, or None where it has none.
 
     An article's key may hold the day it was spoken on (see `article_key`): each of
     *days* is tried. Only reads: with no catalog yet, nothing is published.
     """
-    path = output_dir / CATALOG_NAME
-    if not path.is_file() or path.stat().st_size == 0:
-        return [None] * len(articles)
     found: list[EpisodeRecord | None] = []
-    with open_catalog(path) as catalog:
+    with reading_catalog(settings) as catalog:
+        if catalog is None:
+            return [None] * len(articles)
         for article in articles:
             keys = dict.fromkeys(article_key(article, day) for day in days)
             records = (catalog.find("article", key) for key in keys)
@@ -55,29 +54,25 @@ def published_records(
 
 
 def episode_pages(
-    output_dir: Path, records: Sequence[EpisodeRecord | None], *, base: str
+    settings: Settings, records: Sequence[EpisodeRecord | None], *, base: str
 ) -> list[str | None]:
     """The public page of each published episode (None stays None).
 
     URLs are under the site's stored address, else under *base*.
     """
-    path = output_dir / CATALOG_NAME
-    site = base
-    if path.is_file() and path.stat().st_size > 0:
-        with open_catalog(path) as catalog:
-            site = catalog.site_value("base_url") or base
+    with reading_catalog(settings) as catalog:
+        site = (catalog.site_value("base_url") if catalog else None) or base
     return [site_url(site, page_path(r)) if r else None for r in records]
 
 
-def read_seen(output_dir: Path, urls: list[str]) -> tuple[dict[str, Seen], set[str]]:
+def read_seen(settings: Settings, urls: list[str]) -> tuple[dict[str, Seen], set[str]]:
     """What `ingest` saw of each of *urls* before, and which of them were unpublished.
 
     Only reads: with no catalog yet nothing was seen, and none is created.
     """
-    path = output_dir / CATALOG_NAME
-    if not path.is_file() or path.stat().st_size == 0:
-        return {}, set()
-    with open_catalog(path) as catalog:
+    with reading_catalog(settings) as catalog:
+        if catalog is None:
+            return {}, set()
         seen = {url: found for url in urls if (found := catalog.seen(url)) is not None}
         gone = {url for url in urls if catalog.tombstone("article", url) is not None}
     return seen, gone

@@ -25,9 +25,8 @@ from audiobrief.publish.journal import (
     remove_temporaries,
     upload_first,
 )
-from audiobrief.publish.lock import output_lock
 from audiobrief.publish.records import article_to_json
-from audiobrief.publish.site_state import guard_catalog, open_site
+from audiobrief.publish.site_state import open_site, publishing_catalog
 from audiobrief.publish.storage import Storage, guard_bucket, open_storage
 from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, base_url, embed_path, page_path
 
@@ -280,7 +279,7 @@ def open_publisher(
     given: frozenset[str] = frozenset(),
     moving: bool = False,
 ) -> Iterator[Publisher]:
-    """The output folder, locked, its catalog checked and its unfinished work finished.
+    """The site, locked for this run, its catalog checked and its unfinished work finished.
 
     On leaving, the feeds and pages are refreshed when anything was published, even if
     a later step failed: they always show what the catalog committed.
@@ -298,7 +297,7 @@ def open_publisher(
             "pass a writable folder with -o."
         ) from exc
     storage = open_storage(settings)
-    with output_lock(out), guard_catalog(out) as catalog:
+    with publishing_catalog(settings) as catalog:
         guard_bucket(catalog, storage)
         settings = open_site(catalog, settings, given=given, moving=moving)
         publisher = Publisher(catalog, settings, now, storage)

@@ -1,12 +1,12 @@
-"""Publish stage: the catalog's SQLite schema, created once and upgraded in place."""
+"""Publish stage: the catalog's schema, created once and upgraded in place (both databases)."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-import sqlite3
-from pathlib import Path
 
 from audiobrief.errors import PublishError
+from audiobrief.publish.database import Database
 
 logger = logging.getLogger(__name__)
 
@@ -50,47 +50,40 @@ _UPGRADES = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3}
 TABLES = frozenset({"channel", "guids", "episodes", "pending", "tombstones", "articles", "seen"})
 
 
-def prepare(connection: sqlite3.Connection, path: Path) -> None:
-    """Create the schema in a new file, or bring an older catalog up to SCHEMA_VERSION.
+def prepare(db: Database) -> None:
+    """Create the schema in a new catalog, or bring an older one up to SCHEMA_VERSION.
 
     Raises:
-        PublishError: the catalog was written by a newer audiobrief.
-        sqlite3.DatabaseError: the file is not a catalog.
+        PublishError: the catalog was written by a newer audiobrief, or the database
+            holds something else (see `Database.foreign`).
+        Database.errors: the database cannot be read (SQLite: not a database file).
     """
-    version = _version(connection)
-    if version == 0 and _tables(connection):
-        raise sqlite3.DatabaseError("tables without a catalog version")
+    version = db.version()
+    if version == 0 and db.tables():
+        raise db.foreign()
     if version > SCHEMA_VERSION:
         raise PublishError(
-            f"{path} was written by a newer audiobrief (catalog version {version}); "
+            f"{db.where} was written by a newer audiobrief (catalog version {version}); "
             "upgrade audiobrief to use it."
         )
     if version < SCHEMA_VERSION:
         if version == 0:
-            # One file on disk: the default rollback journal, not WAL (no -wal/-shm files).
-            connection.execute("PRAGMA journal_mode = DELETE")
-        connection.execute("BEGIN IMMEDIATE")
+            db.first_use()
+        db.execute(db.begin)
         try:
-            current = _version(connection)  # another run may have upgraded it meanwhile
+            db.lock_schema()
+            current = db.version()  # another run may have upgraded it meanwhile
             for step in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in _UPGRADES[step].split(";"):
                     if statement.strip():
-                        connection.execute(statement)
-            connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                        db.execute(db.ddl(statement))
+            db.set_version(SCHEMA_VERSION)
         except BaseException:
-            connection.execute("ROLLBACK")
+            with contextlib.suppress(*db.errors):
+                db.execute("ROLLBACK")
             raise
-        connection.execute("COMMIT")
+        db.execute("COMMIT")
         if current < SCHEMA_VERSION:
-            logger.info("catalog %s: version %d -> %d", path, current, SCHEMA_VERSION)
-    if not _tables(connection) >= TABLES:
-        raise sqlite3.DatabaseError(f"unknown schema (user_version {_version(connection)})")
-
-
-def _version(connection: sqlite3.Connection) -> int:
-    return int(connection.execute("PRAGMA user_version").fetchone()[0])
-
-
-def _tables(connection: sqlite3.Connection) -> set[str]:
-    rows = connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
-    return {str(row[0]) for row in rows}
+            logger.info("catalog %s: version %d -> %d", db.where, current, SCHEMA_VERSION)
+    if not db.tables() >= TABLES:
+        raise db.foreign()

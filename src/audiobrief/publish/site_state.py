@@ -12,7 +12,9 @@ from urllib.parse import urlsplit
 
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
-from audiobrief.publish.catalog import Catalog, open_catalog
+from audiobrief.publish.catalog import Catalog, find_catalog, open_catalog
+from audiobrief.publish.lock import output_lock, site_lock
+from audiobrief.publish.migrate import copy_catalog
 from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, INDEX_NAME, base_url
 
 logger = logging.getLogger(__name__)
@@ -46,6 +48,63 @@ def guard_catalog(output_dir: Path) -> Iterator[Catalog]:
             f"apps will drop every episode), move {output_dir} away first."
         )
     with open_catalog(path) as catalog:
+        yield catalog
+
+
+def catalog_target(settings: Settings) -> Path | str:
+    """Where the site's catalog is: catalog_url, else catalog.sqlite in the output folder."""
+    return settings.catalog_url or settings.output_dir / CATALOG_NAME
+
+
+@contextmanager
+def publishing_catalog(settings: Settings) -> Iterator[Catalog]:
+    """The site's catalog, held by this run alone until the block ends, and guarded.
+
+    Raises:
+        PublishError: another run publishes for longer than the wait, or the catalog is
+            missing, empty or damaged beside published files.
+    """
+    out = settings.output_dir
+    if not settings.catalog_url:
+        with output_lock(out), guard_catalog(out) as catalog:
+            yield catalog
+        return
+    with open_catalog(settings.catalog_url) as catalog, site_lock(catalog.database):
+        if catalog.site_value("base_url") is None:
+            _move_in(catalog, out)
+        yield catalog
+
+
+def _move_in(catalog: Catalog, out: Path) -> None:
+    """A server catalog's first run: bring the folder's SQLite catalog, if it has one.
+
+    Raises:
+        PublishError: the folder holds published files but no catalog to bring.
+    """
+    legacy = out / CATALOG_NAME
+    if legacy.is_file() and legacy.stat().st_size > 0:
+        copy_catalog(legacy, catalog)
+    elif published := _published(out):
+        raise PublishError(
+            f"the catalog {catalog.where} holds no site yet, but {out} holds published "
+            f"{published} and no {CATALOG_NAME} to bring into it; restore {CATALOG_NAME} "
+            "there from your backup first (publishing now would empty the feeds)."
+        )
+
+
+@contextmanager
+def reading_catalog(settings: Settings) -> Iterator[Catalog | None]:
+    """The site's catalog to read, or None where none was made yet (nothing is created)."""
+    catalog = find_catalog(catalog_target(settings))
+    if settings.catalog_url and (catalog is None or catalog.site_value("base_url") is None):
+        # Until its first publish brings catalog.sqlite in (`_move_in`), the site is there.
+        if catalog is not None:
+            catalog.close()
+        catalog = find_catalog(settings.output_dir / CATALOG_NAME)
+    if catalog is None:
+        yield None
+        return
+    with catalog:
         yield catalog
 
 
