@@ -59,8 +59,6 @@ def prepare(db: Database) -> None:
         Database.errors: the database cannot be read (SQLite: not a database file).
     """
     version = db.version()
-    if version == 0 and db.tables():
-        raise db.foreign()
     if version > SCHEMA_VERSION:
         raise PublishError(
             f"{db.where} was written by a newer audiobrief (catalog version {version}); "
@@ -73,6 +71,10 @@ def prepare(db: Database) -> None:
         try:
             db.lock_schema()
             current = db.version()  # another run may have upgraded it meanwhile
+            # Asked under the lock: unlocked, another run's first commit could land between
+            # reading the version and listing the tables, and its catalog look foreign.
+            if current == 0 and db.tables():
+                raise db.foreign()
             for step in range(current + 1, SCHEMA_VERSION + 1):
                 for statement in _UPGRADES[step].split(";"):
                     if statement.strip():
