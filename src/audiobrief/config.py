@@ -82,6 +82,9 @@ class Settings:
     music_gain_db: float = -18.0
     max_article_words: int = 20_000
     """Longer articles are refused before any work starts (about 2 hours of speech)."""
+    queue_url: str = ""
+    """Redis URL of the work queue (`redis://host:6379/0`): speak and ingest enqueue one job
+    per article for `audiobrief worker`; "" renders in this process."""
 
 
 VALID_CHOICES: dict[str, tuple[str, ...]] = {
@@ -271,8 +274,21 @@ def _suggest(name: str, known: typing.Iterable[str], cutoff: float = 0.6) -> str
     return f"did you mean {close[0]!r}? " if close else ""
 
 
+def _check_queue_url(value: str) -> str:
+    url = value.strip()
+    if url and urlsplit(url).scheme not in QUEUE_SCHEMES:
+        raise _Invalid(
+            "is not a Redis URL",
+            f"use {' or '.join(s + '://' for s in QUEUE_SCHEMES)}..., "
+            'e.g. redis://127.0.0.1:6379/0, or "" to work in this process',
+        )
+    return url
+
+
+QUEUE_SCHEMES = ("redis", "rediss")
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "base_url": _check_base_url,
+    "queue_url": _check_queue_url,
     "owner_email": _check_email,
     "timezone": _check_timezone,
 }

@@ -1,0 +1,98 @@
+"""A real redis-server on a free loopback port for the queue tests (as pytest-redis does).
+
+Started from Debian's `redis-server` binary in a folder of its own; the tests that need it
+skip, naming the package, where it is not installed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+BINARY = shutil.which("redis-server")
+needs_redis = pytest.mark.skipif(
+    BINARY is None, reason="needs redis-server: apt-get install redis-server"
+)
+try:
+    import celery  # noqa: F401
+    import redis  # noqa: F401
+except ImportError:  # pragma: no cover - the dev extra brings them
+    needs_cluster = pytest.mark.skip(reason="needs pip install 'audiobrief[cluster]'")
+else:
+    needs_cluster = pytest.mark.skipif(False, reason="")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class RedisServer:
+    """One redis-server process; `restart` keeps its port and data folder."""
+
+    def __init__(self, folder: Path, *, appendonly: bool = True) -> None:
+        self.folder = folder
+        self.port = free_port()
+        self.appendonly = appendonly
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        command = [
+            str(BINARY), "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+            "--appendonly", "yes" if self.appendonly else "no", "--dir", str(self.folder),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, cwd=self.folder
+        )
+        deadline = time.monotonic() + 10
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.05)
+
+    def stop(self) -> None:
+        """SIGTERM: Redis writes its append-only file out and exits."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+        self.process = None
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def _answers(self) -> bool:
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as conn:
+                conn.sendall(b"PING\r\n")
+                return conn.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+
+@pytest.fixture
+def redis_server() -> Iterator[RedisServer]:
+    """A fresh append-only Redis for the test; stopped and its folder removed after."""
+    if BINARY is None:
+        pytest.skip("needs redis-server: apt-get install redis-server")
+    with tempfile.TemporaryDirectory(prefix="audiobrief-redis-") as folder:
+        server = RedisServer(Path(folder))
+        server.start()
+        try:
+            yield server
+        finally:
+            server.stop()
