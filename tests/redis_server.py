@@ -6,9 +6,13 @@ skip, naming the package, where it is not installed.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -96,3 +100,66 @@ def redis_server() -> Iterator[RedisServer]:
             yield server
         finally:
             server.stop()
+
+
+class Worker:
+    """`audiobrief worker` in a process group of its own (the pool processes are in it)."""
+
+    def __init__(self, cwd: Path, env: dict[str, str], *args: str) -> None:
+        code = f"from audiobrief.cli import cli\ncli({['worker', *args]!r})"
+        self.log = cwd / f"worker-{len(list(cwd.glob('worker-*.log')))}.log"
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code], cwd=cwd, env=env, stdout=out,
+                stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+
+    @property
+    def node(self) -> str:
+        """The Celery node name the worker gives itself, as jobs record it."""
+        return f"audiobrief-{self.process.pid}@{socket.gethostname()}"
+
+    def stop(self, timeout_s: float = 60) -> int:
+        """SIGTERM, as systemd stops it; the exit status (the group is killed if it hangs)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        return self.process.returncode
+
+    def kill(self) -> None:
+        """SIGKILL to the worker and its pool processes: a machine that vanished."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=30)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def worker_env(queue_url: str, cache: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDIOBRIEF_")}
+    env["AUDIOBRIEF_QUEUE_URL"] = queue_url
+    env["AUDIOBRIEF_CACHE_DIR"] = str(cache)
+    return env
+
+
+CITIES = (
+    "الرباط", "فاس", "طنجة", "مراكش", "أكادير", "وجدة", "مكناس", "تطوان", "القنيطرة", "الجديدة",
+    "آسفي", "الناظور", "بني ملال", "خريبكة", "تازة", "الحسيمة", "العيون", "الداخلة", "ورزازات",
+    "الصويرة",
+)  # fmt: skip
+
+
+def write_articles(folder: Path, count: int, *, paragraphs: int = 1) -> list[str]:
+    """*count* short articles, each its own headline and city; their paths."""
+    paths = []
+    for city in CITIES[:count]:
+        body = f"شهدت مدينة {city} أمطارا غزيرة صباح اليوم، وتدخلت السلطات لتصريف المياه."
+        text = f"أمطار في {city}\n\n" + "\n\n".join([body] * paragraphs) + "\n"
+        path = folder / f"{CITIES.index(city):02d}.txt"
+        path.write_text(text, encoding="utf-8")
+        paths.append(str(path))
+    return paths

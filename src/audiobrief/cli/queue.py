@@ -101,7 +101,8 @@ def _wait(obj: dict[str, Any], run: Any, ids: list[str]) -> int:
 
     def show(job: Any) -> None:
         if job.state == "failed":
-            click.echo(f"Error: {job.article}: {job.error}", err=True)
+            named = job.error.startswith(f"{job.article}: ")
+            click.echo(f"Error: {job.error if named else f'{job.article}: {job.error}'}", err=True)
         elif job.state == "done":
             click.echo(f"{job.id} {job.status}: {job.episode or job.article}")
         elif not obj["quiet"]:

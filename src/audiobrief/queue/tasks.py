@@ -85,6 +85,9 @@ def register(app: celery.Celery, client: redis.Redis, make_run: MakeRun) -> None
             state.mark(client, job_id, "failed", error=str(exc))
             logger.info("job %s failed after %d tries: %s", job_id, tries, exc)
             return
+        except Exception as exc:  # a bug: the job must not look "running" for ever
+            state.mark(client, job_id, "failed", error=f"internal error: {exc!r}")
+            raise  # Celery logs the traceback
         state.mark(client, job_id, "done", status=status, episode=episode, error="")
 
 
