@@ -105,8 +105,8 @@ def redis_server() -> Iterator[RedisServer]:
 class Worker:
     """`audiobrief worker` in a process group of its own (the pool processes are in it)."""
 
-    def __init__(self, cwd: Path, env: dict[str, str], *args: str) -> None:
-        code = f"from audiobrief.cli import cli\ncli({['worker', *args]!r})"
+    def __init__(self, cwd: Path, env: dict[str, str], *args: str, prelude: str = "") -> None:
+        code = f"{prelude}\nfrom audiobrief.cli import cli\ncli({['worker', *args]!r})"
         self.log = cwd / f"worker-{len(list(cwd.glob('worker-*.log')))}.log"
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(

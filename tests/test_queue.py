@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.server
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from click.testing import CliRunner, Result
 from audiobrief import queue
 from audiobrief.cli import cli
 from audiobrief.queue.tasks import is_transient
+from ingest_site import serve_site
 from redis_server import (
     RedisServer,
     Worker,
@@ -21,6 +23,7 @@ from redis_server import (
     write_articles,
 )
 from state_support import REPO, consistent
+from support import loopback_server
 
 __all__ = ["redis_server"]  # the fixture, used by name
 
@@ -45,8 +48,8 @@ def workers(workspace: Path, queue_url: str) -> Iterator[list[Worker]]:
     env = worker_env(queue_url, workspace / "cache")
     started = [Worker(workspace, env), Worker(workspace, env)]
     yield started
-    for worker in started:
-        assert worker.stop() == 0, worker.output()
+    codes = [worker.stop() for worker in started]
+    assert codes == [0, 0], [w.output() for w in started]
 
 
 def _speak(*args: str, code: int = 0) -> Result:
@@ -108,9 +111,61 @@ def test_a_poison_article_fails_once_and_retry_runs_it_again(
     (workspace / "voices" / "spare.toml").write_text(spare_voice, encoding="utf-8")
     retried = CliRunner().invoke(cli, ["jobs", "retry", spare.id])
     assert retried.exit_code == 0, retried.output
-    (done,) = queue.wait(queue_url, [spare.id], lambda _job: None)
+    (done,) = queue.wait(queue_url, [spare.id], lambda _job: None, timeout_s=120)
     assert (done.state, done.tries, done.status) == ("done", 1, "updated")
     assert len(consistent(workspace / "out")) == 1  # the same article, spoken again
+
+
+def test_ingest_enqueues_each_entry_and_a_second_run_speaks_nothing(
+    workspace: Path, queue_url: str, workers: list[Worker]
+) -> None:
+    with serve_site() as site:
+        feed = f"{site.base}/feed/"
+        first = CliRunner().invoke(cli, ["ingest", feed, "-o", "out", "--wait"])
+        assert first.exit_code == 0, first.output
+        assert first.output.count(" new: ") == 3
+        second = CliRunner().invoke(cli, ["ingest", feed, "-o", "out", "--wait"])
+    assert second.exit_code == 0, second.output
+    assert second.output.count(" not modified: ") == 3  # a URL's job runs again: pages change
+    assert sorted(site.not_modified.values()) == [1, 1, 1]
+    assert len(consistent(workspace / "out")) == 3
+
+
+def test_a_transient_failure_is_retried_with_backoff(workspace: Path, queue_url: str) -> None:
+    answers = iter([503, 503])
+
+    class Flaky(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            code = next(answers, 200)
+            body = _PAGE.encode("utf-8") if code == 200 else b"busy"
+            self.send_response(code)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args: object) -> None:
+            pass
+
+    fast = "import audiobrief.queue.tasks as t\nt.BACKOFF_S = (1, 1)"
+    worker = Worker(workspace, worker_env(queue_url, workspace / "cache"), prelude=fast)
+    seen: list[str] = []
+    try:
+        with loopback_server(Flaky) as base:
+            job_id = _speak(f"{base}/story", "-o", "out").output.split()[0]
+            (done,) = queue.wait(queue_url, [job_id], lambda j: seen.append(j.state), timeout_s=120)
+    finally:
+        assert worker.stop() == 0, worker.output()
+    assert (done.state, done.tries, done.status) == ("done", 3, "new")
+    assert "retrying" in seen
+    assert len(consistent(workspace / "out")) == 1
+
+
+_PAGE = """<!DOCTYPE html><html lang="ar" dir="rtl"><head><meta charset="utf-8">
+<title>افتتاح مكتبة</title></head><body><article><h1>افتتاح مكتبة</h1>
+<p>افتتحت الجماعة مكتبة عمومية جديدة قرب المحطة، وستفتح أبوابها كل يوم.</p>
+<p>وأكد مسؤول أن المكتبة تضم آلاف الكتب باللغتين.</p></article></body></html>
+"""
 
 
 def test_retry_of_a_job_that_did_not_fail_says_so(queue_url: str, workspace: Path) -> None:

@@ -139,10 +139,17 @@ def list_jobs(queue_url: str, states: Sequence[str] = state.STATES) -> list[Job]
         redis_client.close()
 
 
-def wait(queue_url: str, ids: Sequence[str], on_change: Callable[[Job], None]) -> list[Job]:
+def wait(
+    queue_url: str,
+    ids: Sequence[str],
+    on_change: Callable[[Job], None],
+    *,
+    timeout_s: float | None = None,
+) -> list[Job]:
     """Poll until every job has ended, calling *on_change* with each new state seen."""
     from audiobrief.queue.app import client
 
+    deadline = None if timeout_s is None else time.monotonic() + timeout_s
     redis_client = client(queue_url)
     last: dict[str, tuple[str, int]] = {}
     ended: dict[str, Job] = {}
@@ -159,6 +166,9 @@ def wait(queue_url: str, ids: Sequence[str], on_change: Callable[[Job], None]) -
                     on_change(job)
                 if job.ended:
                     ended[job_id] = job
+            if deadline is not None and time.monotonic() > deadline and len(ended) < len(set(ids)):
+                waiting = ", ".join(i for i in ids if i not in ended)
+                raise AudiobriefError(f"jobs still not ended after {timeout_s:g} s: {waiting}.")
             if len(ended) < len(set(ids)):
                 time.sleep(POLL_S)
     finally:
