@@ -63,6 +63,9 @@ class Job:
     """The MP3's path in the output, once published."""
     worker: str
     """The worker that ran it last (Celery node name: `audiobrief-PID@HOST`)."""
+    enqueued: float
+    started: float
+    """When its last try began (0 before): with `enqueued`, the queue's dispatch latency."""
     updated: float
     payload: dict[str, Any]
 
@@ -121,7 +124,7 @@ def start(client: redis.Redis, job_id: str, article: str, worker: str) -> tuple[
         pipe.hset(key(job_id), mapping={"id": job_id, "article": article})
         tries = int(pipe.execute()[0])
         if before != "done":  # a redelivered message of a finished job changes nothing
-            _write(client, job_id, {"state": "running", "worker": worker})
+            _write(client, job_id, {"state": "running", "worker": worker, "started": time.time()})
         return before, tries
 
     return patient(begin)
@@ -193,6 +196,8 @@ def _job(raw: dict[Any, Any]) -> Job:
         status=text.get("status", ""),
         episode=text.get("episode", ""),
         worker=text.get("worker", ""),
+        enqueued=float(text.get("enqueued", "0")),
+        started=float(text.get("started", "0")),
         updated=float(text.get("updated", "0")),
         payload=json.loads(text.get("payload") or "{}"),
     )
