@@ -202,6 +202,14 @@ def test_queue_url_must_be_redis(workspace: Path, monkeypatch: pytest.MonkeyPatc
     )
 
 
+def test_fail_fast_is_bad_usage_with_a_queue(workspace: Path, queue_url: str) -> None:
+    (path,) = write_articles(workspace, 1)
+    result = CliRunner().invoke(cli, ["speak", path, "--fail-fast"])
+    assert result.exit_code == 2
+    assert "--fail-fast does not go with queue_url" in result.output
+    assert queue.list_jobs(queue_url) == []
+
+
 def test_worker_without_queue_url_says_what_to_set() -> None:
     result = CliRunner().invoke(cli, ["worker"])
     assert result.exit_code == 1

@@ -110,3 +110,16 @@ def test_no_job_is_lost_when_redis_restarts_mid_run(
     assert [j.state for j in ended] == ["done"] * 5
     assert len(consistent(workspace / "out")) == 5
     assert worker.stop() == 0, worker.output()
+
+
+def test_sigterm_lets_the_running_job_finish(
+    workspace: Path, redis_server: RedisServer, spawn: Callable[[], Worker]
+) -> None:
+    worker = spawn()
+    (path,) = write_articles(workspace, 1, paragraphs=12)
+    (job_id,) = _enqueue([path])
+    assert _running(redis_server.url, job_id) is not None
+    assert worker.stop() == 0, worker.output()  # returns once the job is done
+    (job,) = [j for j in queue.list_jobs(redis_server.url) if j.id == job_id]
+    assert (job.state, job.tries) == ("done", 1)
+    assert len(consistent(workspace / "out")) == 1

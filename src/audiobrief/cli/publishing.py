@@ -58,6 +58,8 @@ def speak(
     stdin = sys.stdin.buffer.read() if "-" in sources else None
     run = run_of(obj, flags)
     if run.settings.queue_url:
+        if fail_fast:  # all-or-nothing needs the whole batch in one process
+            raise click.UsageError("--fail-fast does not go with queue_url: jobs publish alone.")
         return enqueue_speak(
             obj, run, flags, sources, stdin=stdin, republish=republish, wait=wait, as_json=as_json
         )
