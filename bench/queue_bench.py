@@ -98,7 +98,9 @@ def one_run(server: RedisServer, work: Path, paths: list[str], workers: int) -> 
         ids = [job.id for job in made]
         jobs = queue.wait(server.url, ids, lambda _job: None, timeout_s=1800)
         wall_s = time.perf_counter() - begin
-        commands = sum(int(v["calls"]) for v in stats.info("commandstats").values())
+        # The waiter's polling (HGETALL, which only it uses) is this bench's, not the queue's.
+        counted = stats.info("commandstats")
+        commands = sum(int(v["calls"]) for k, v in counted.items() if k != "cmdstat_hgetall")
         rss_kb = [peak_rss_kb(w.process.pid) for w in started]
     finally:
         for worker in started:
@@ -187,7 +189,8 @@ def main() -> int:
             f"{r['dispatch_ms']:>13.1f}{r['gap_ms']:>8.1f}{r['commands']:>12.1f}"
         )
     print("per job: enqueue and dispatch latency, gap between jobs on one worker, Redis")
-    print("commands (all clients, idle polling included); peak RSS of the worker process +")
+    print("commands (enqueue and workers, their idle polling included; not the waiting")
+    print("client's); peak RSS of the worker process +")
     print("its pool process (the one that renders), the largest of the workers")
     ratio = results[2]["wall_s"] / results[1]["wall_s"]
     verdict = "meets" if ratio <= TARGET else "misses"
