@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.server
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -74,6 +76,7 @@ def test_enqueued_articles_are_published_once_each(
 
 
 def test_the_same_content_enqueued_twice_is_one_job(workspace: Path, queue_url: str) -> None:
+    assert CliRunner().invoke(cli, ["jobs"]).output == "no jobs\n"
     (path,) = write_articles(workspace, 1)
     first = _speak(path, "-o", "out").output.split()[0]
     again = _speak(path, "-o", "out")
@@ -208,6 +211,29 @@ def test_fail_fast_is_bad_usage_with_a_queue(workspace: Path, queue_url: str) ->
     assert result.exit_code == 2
     assert "--fail-fast does not go with queue_url" in result.output
     assert queue.list_jobs(queue_url) == []
+
+
+def test_a_missing_cluster_extra_is_one_error_line_naming_it(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AUDIOBRIEF_QUEUE_URL", "redis://127.0.0.1:6379/0")
+    monkeypatch.setitem(sys.modules, "celery", None)  # import celery -> ImportError
+    (path,) = write_articles(workspace, 1)
+    result = CliRunner().invoke(cli, ["speak", path])
+    assert result.exit_code == 1
+    (line,) = result.output.strip().splitlines()
+    assert line.startswith("Error: queue_url is set, but the work queue's libraries are missing")
+    assert "pip install 'audiobrief[cluster]'" in line
+
+
+def test_the_cli_loads_no_queue_library_until_a_queue_is_used() -> None:
+    code = (
+        "import sys; from click.testing import CliRunner; from audiobrief.cli import cli; "
+        "r = CliRunner().invoke(cli, ['jobs', '--help']); assert r.exit_code == 0, r.output; "
+        "print(','.join(m for m in ('celery', 'kombu', 'redis') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
 
 
 def test_worker_without_queue_url_says_what_to_set() -> None:

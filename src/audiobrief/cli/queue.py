@@ -182,7 +182,10 @@ def jobs(ctx: click.Context, states: tuple[str, ...]) -> None:
     from audiobrief import queue
 
     url = _queue_url(ctx.obj)
-    for job in queue.list_jobs(url, states or JOB_STATES):
+    listed = queue.list_jobs(url, states or JOB_STATES)
+    if not listed:
+        click.echo("no jobs", err=True)
+    for job in listed:
         when = dt.datetime.fromtimestamp(job.updated, dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
         error = f"  {job.error}" if job.error else ""
         click.echo(f"{job.id}  {job.state:<8}  tries {job.tries}  {when}  {job.article}{error}")
