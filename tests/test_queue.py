@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import http.server
 import shutil
+import sqlite3
 import subprocess
 import sys
+import urllib.error
 from collections.abc import Iterator
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -247,6 +250,11 @@ def test_worker_without_queue_url_says_what_to_set() -> None:
     [
         (ConnectionRefusedError(111, "refused"), True),
         (TimeoutError("the page did not arrive within 30 s"), True),
+        (urllib.error.HTTPError("https://example.org/a", 503, "busy", Message(), None), True),
+        (urllib.error.HTTPError("https://example.org/a", 429, "slow down", Message(), None), True),
+        (urllib.error.HTTPError("https://example.org/a", 404, "gone", Message(), None), False),
+        (sqlite3.OperationalError("database is locked"), True),
+        (sqlite3.OperationalError("no such table: episodes"), False),
         (ValueError("no Arabic text"), False),
     ],
 )
