@@ -7,6 +7,7 @@ skip, naming the package, where it is not installed.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import os
 import shutil
 import signal
@@ -24,13 +25,10 @@ BINARY = shutil.which("redis-server")
 needs_redis = pytest.mark.skipif(
     BINARY is None, reason="needs redis-server: apt-get install redis-server"
 )
-try:
-    import celery  # noqa: F401
-    import redis  # noqa: F401
-except ImportError:  # pragma: no cover - the dev extra brings them
-    needs_cluster = pytest.mark.skip(reason="needs pip install 'audiobrief[cluster]'")
-else:
-    needs_cluster = pytest.mark.skipif(False, reason="")
+needs_cluster = pytest.mark.skipif(
+    importlib.util.find_spec("celery") is None or importlib.util.find_spec("redis") is None,
+    reason="needs Celery and redis-py: pip install 'audiobrief[cluster]'",
+)
 
 
 def free_port() -> int:
