@@ -90,6 +90,9 @@ class Settings:
     catalog_url: str = ""
     """PostgreSQL catalog shared by several machines (`postgresql://user@host/db`); ""
     keeps catalog.sqlite in the output folder."""
+    queue_url: str = ""
+    """Redis URL of the work queue (`redis://host:6379/0`): speak and ingest enqueue one job
+    per article for `audiobrief worker`; "" renders in this process."""
 
 
 VALID_CHOICES: dict[str, tuple[str, ...]] = {
@@ -309,6 +312,17 @@ def _check_endpoint_url(value: str) -> str:
     return url
 
 
+def _check_queue_url(value: str) -> str:
+    url = value.strip()
+    if url and urlsplit(url).scheme not in QUEUE_SCHEMES:
+        raise _Invalid(
+            "is not a Redis URL",
+            f"use {' or '.join(s + '://' for s in QUEUE_SCHEMES)}..., "
+            'e.g. redis://127.0.0.1:6379/0, or "" to work in this process',
+        )
+    return url
+
+
 def _check_catalog_url(value: str) -> str:
     url = value.strip()
     if url and (urlsplit(url).scheme not in CATALOG_SCHEMES or any(c.isspace() for c in url)):
@@ -320,6 +334,8 @@ def _check_catalog_url(value: str) -> str:
     return url
 
 
+QUEUE_SCHEMES = ("redis", "rediss")
+"""What queue_url accepts (Redis, and Redis over TLS)."""
 CATALOG_SCHEMES = ("postgresql", "postgres")
 """What catalog_url accepts (libpq's two spellings)."""
 _CHECKS: dict[str, Callable[[Any], Any]] = {
@@ -327,6 +343,7 @@ _CHECKS: dict[str, Callable[[Any], Any]] = {
     "catalog_url": _check_catalog_url,
     "output_url": _check_output_url,
     "s3_endpoint_url": _check_endpoint_url,
+    "queue_url": _check_queue_url,
     "owner_email": _check_email,
     "timezone": _check_timezone,
 }

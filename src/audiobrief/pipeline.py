@@ -12,7 +12,7 @@ from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from audiobrief.articles import check_length, load_article
+from audiobrief.articles import Entry, check_length, load_article
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, ArticleMeta, Episode, Script
@@ -169,10 +169,19 @@ def ingest(
     is skipped. A feed or page that fails is reported and the others go on.
     """
     from audiobrief import ingest as steps
-    from audiobrief.articles import fetch_articles
 
     outcomes: list[Outcome] = []
     entries = steps.entries(sources, run, since=since, limit=limit, outcomes=outcomes)
+    return ingest_entries(entries, run, dry_run=dry_run, outcomes=outcomes)
+
+
+def ingest_entries(
+    entries: list[Entry], run: Run, *, dry_run: bool = False, outcomes: list[Outcome]
+) -> list[Outcome]:
+    """`ingest` for entries already read from the feeds (a queue job carries one)."""
+    from audiobrief import ingest as steps
+    from audiobrief.articles import fetch_articles
+
     seen, gone = read_seen(run.settings, [e.url for e in entries])
     entries = steps.drop_unpublished(entries, gone, outcomes)
     if dry_run:

@@ -19,6 +19,7 @@ from audiobrief.cli.app import (
     summary,
     voice_option,
 )
+from audiobrief.cli.queue import enqueue_ingest, enqueue_speak, wait_option
 from audiobrief.errors import AudiobriefError
 
 
@@ -30,6 +31,7 @@ from audiobrief.errors import AudiobriefError
 @click.option("--fail-fast", is_flag=True, help="Publish nothing if any source fails.")
 @republish_option
 @json_option
+@wait_option
 @click.pass_obj
 def speak(
     obj: dict[str, Any],
@@ -38,12 +40,14 @@ def speak(
     fail_fast: bool,
     republish: bool,
     as_json: bool,
+    wait: bool,
     **flags: Any,
 ) -> None:
     """Speak each SOURCE (.txt, .html, .md, URL, or - for stdin) as an article episode.
 
     Each source is published on its own: one that fails is reported and the others
-    still publish (exit status 1 if any failed).
+    still publish (exit status 1 if any failed). With queue_url set, each source is a
+    job for `audiobrief worker` and speak returns (--wait waits for them).
 
     \b
     Example:
@@ -53,6 +57,12 @@ def speak(
 
     stdin = sys.stdin.buffer.read() if "-" in sources else None
     run = run_of(obj, flags)
+    if run.settings.queue_url:
+        if fail_fast:  # all-or-nothing needs the whole batch in one process
+            raise click.UsageError("--fail-fast does not go with queue_url: jobs publish alone.")
+        return enqueue_speak(
+            obj, run, flags, sources, stdin=stdin, republish=republish, wait=wait, as_json=as_json
+        )
     outcomes = pipeline.speak_each(
         sources, run, stdin=stdin, fail_fast=fail_fast, republish=republish
     )
@@ -82,6 +92,7 @@ def speak(
 @voice_option
 @base_url_option
 @json_option
+@wait_option
 @click.pass_obj
 def ingest(
     obj: dict[str, Any],
@@ -91,6 +102,7 @@ def ingest(
     limit: int | None,
     dry_run: bool,
     as_json: bool,
+    wait: bool,
     **flags: Any,
 ) -> None:
     """Speak every new or changed article of the site's feeds or sitemaps (SOURCE: URL or file).
@@ -106,6 +118,10 @@ def ingest(
 
     run = run_of(obj, flags)
     day = since.date() if since else None
+    if run.settings.queue_url and not dry_run:
+        return enqueue_ingest(
+            obj, run, flags, sources, since=day, limit=limit, wait=wait, as_json=as_json
+        )
     outcomes = pipeline.ingest(sources, run, since=day, limit=limit, dry_run=dry_run)
     if dry_run:
         for outcome in outcomes:
