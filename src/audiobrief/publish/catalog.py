@@ -242,6 +242,10 @@ class Catalog:
         sql = "SELECT 1 FROM episodes WHERE mp3 = ? OR mp3 GLOB ? LIMIT 1"
         return bool(self._query(sql, f"{stem}.mp3", f"{stem}.v[0-9]*.mp3"))
 
+    def rows(self, sql: str, *args: str | int) -> list[tuple[object, ...]]:
+        """Run the read-only query *sql* (`?` placeholders): for the listing helpers."""
+        return self._query(sql, *args)
+
     def pending(self) -> list[tuple[str, str | None]]:
         """Journaled file work: (final path, temporary name to move there, or None to delete)."""
         rows = self._query("SELECT path, tmp FROM pending ORDER BY path")
@@ -279,7 +283,7 @@ class Catalog:
         rows = [(path, tmp) for tmp, path in moves] + [(path, None) for path in drops]
         self._db.executemany("INSERT OR REPLACE INTO pending (path, tmp) VALUES (?, ?)", rows)
 
-    def _query(self, sql: str, *args: str) -> list[tuple[object, ...]]:
+    def _query(self, sql: str, *args: str | int) -> list[tuple[object, ...]]:
         try:
             return list(self._db.execute(sql, args))
         except sqlite3.DatabaseError as exc:

@@ -12,10 +12,10 @@ import jinja2
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.model import EpisodeKind
-from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
-from audiobrief.publish.files import delete as delete_file
+from audiobrief.publish.catalog import Catalog
 from audiobrief.publish.files import write_atomic
 from audiobrief.publish.images import publish_cover
+from audiobrief.publish.listing import newest
 from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, environment, rfc2822
 from audiobrief.publish.views import (
     ARTICLES_NAME,
@@ -24,7 +24,6 @@ from audiobrief.publish.views import (
     base_url,
     clean,
     episode_view,
-    page_path,
     site_url,
 )
 
@@ -65,7 +64,8 @@ def render_feeds(
 
     Both feeds are rendered before either is written, and each is replaced in one
     rename, so a failure leaves the previous feeds whole. Each lists the newest
-    settings.feed_keep episodes of its kind (0: all).
+    settings.feed_keep episodes of its kind (0: all); older ones stay on the site's
+    archive pages, their files untouched. Only those rows are read from the catalog.
 
     Raises:
         ConfigError: base_url, the description or the cover break a feed rule.
@@ -107,61 +107,13 @@ def render_feeds(
             build_date=rfc2822(now),
             new_feed_url=feed_url if catalog.site_value("moved_from") else None,
         )
-        records = kept(catalog, kind, settings.feed_keep)
+        records = newest(catalog, kind, settings.feed_keep)
         views = [episode_view(r, base=base) for r in records]
         rendered[output_dir / name] = _render(channel, views)
     for path, text in rendered.items():
         write_atomic(path, text)
         logger.info("wrote %s", path)
     return list(rendered)
-
-
-def kept(catalog: Catalog, kind: EpisodeKind, keep: int) -> list[EpisodeRecord]:
-    """The newest *keep* episodes of *kind* (all when keep is 0), newest first."""
-    records = catalog.episodes(kind)
-    return records[:keep] if keep > 0 else records
-
-
-def prune_files(catalog: Catalog, *, output_dir: Path, keep: int, delete: bool) -> list[Path]:
-    """Files of the episodes past the newest *keep* of each kind; deleted only if *delete*.
-
-    Only files the catalog records (MP3, captions, chapters, page) inside *output_dir*
-    are touched, never one a kept episode also uses; catalog rows stay.
-
-    Raises:
-        PublishError: a file could not be deleted.
-    """
-    if keep <= 0:
-        return []
-    kept_files: set[str] = set()
-    dropped: list[str] = []
-    for kind in KINDS:
-        records = catalog.episodes(kind)
-        kept_files.update(f for r in records[:keep] for f in _owned(r))
-        dropped.extend(f for r in records[keep:] for f in _owned(r))
-    root = output_dir.resolve()
-    found = []
-    for relpath in dict.fromkeys(dropped):
-        path = output_dir / relpath
-        if relpath in kept_files or not path.is_file():
-            continue
-        if not path.resolve().is_relative_to(root):
-            logger.warning("not deleting %s: it lies outside %s", path, output_dir)
-            continue
-        if delete:
-            delete_file(path)
-            logger.info("deleted %s", path)
-        found.append(path)
-    return found
-
-
-def prune(catalog: Catalog, *, settings: Settings, output_dir: Path) -> list[Path]:
-    """Delete the files of episodes no longer in the feeds (past settings.feed_keep)."""
-    return prune_files(catalog, output_dir=output_dir, keep=settings.feed_keep, delete=True)
-
-
-def _owned(record: EpisodeRecord) -> list[str]:
-    return [record.mp3, *record.files.values(), page_path(record)]
 
 
 def _render(channel: Channel, views: list[EpisodeView]) -> str:

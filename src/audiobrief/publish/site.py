@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import logging
 import posixpath
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,12 +16,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 from markupsafe import escape
 
+from audiobrief import __version__
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
-from audiobrief.publish.catalog import Catalog, EpisodeRecord
-from audiobrief.publish.feed import kept
+from audiobrief.publish.archive import PAGE_SIZE, ArchivePage, pages_to_render, series, stale_pages
+from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
 from audiobrief.publish.files import delete, write_if_changed
 from audiobrief.publish.images import publish_cover
+from audiobrief.publish.listing import Changes, each, newest_lean
 from audiobrief.publish.render import environment
 from audiobrief.publish.views import (
     ARTICLES_NAME,
@@ -35,6 +40,8 @@ from audiobrief.publish.views import (
 
 logger = logging.getLogger(__name__)
 
+RENDER_KEY = "render_key"
+"""Site value: the render key of the last full render (see `render_key`)."""
 PLAYER_HEIGHT_PX = 200
 """The embedded player's height: title, controls and links fit at 320 px wide."""
 
@@ -67,14 +74,22 @@ class Show:
 
 
 def render_site(
-    catalog: Catalog, *, settings: Settings, output_dir: Path, now: dt.datetime
+    catalog: Catalog,
+    *,
+    settings: Settings,
+    output_dir: Path,
+    now: dt.datetime,
+    changes: Changes | None = None,
 ) -> list[Path]:
-    """Write index.html, a page per listed episode and the cover; return their paths.
+    """Write index.html, the episode and archive pages and the cover; return their paths.
 
-    Pages list the same episodes as the feeds (settings.feed_keep). Each article also
-    gets its embeddable player (`<stem>.embed.html`); the player of an episode that left
-    the catalog (unpublished) is deleted. A page is only rewritten when its content
-    changed; every write is atomic.
+    Without *changes* (a full rebuild: `audiobrief feed --rebuild`, `move`) every page
+    is rendered. With them only the pages of the episodes published in this run, the
+    archive pages they touch and the index are: the cost does not grow with the archive.
+    A changed template, address, title, description or cover (the site's render key)
+    makes a full rebuild of its own. Each article also gets its embeddable player
+    (`<stem>.embed.html`); the player of an unpublished episode is deleted. A page is
+    only rewritten when its content changed; every write is atomic.
 
     Raises:
         ConfigError: base_url, the time zone or the cover is wrong.
@@ -91,41 +106,110 @@ def render_site(
             "Africa/Casablanca."
         ) from exc
     cover = publish_cover(settings.cover, output_dir)
-    briefings = kept(catalog, "briefing", settings.feed_keep)
-    articles = kept(catalog, "article", settings.feed_keep)
-    env = environment()
+    key = render_key(settings, base, cover)
+    if changes is not None and catalog.site_value(RENDER_KEY) != key:
+        logger.info("the pages' templates or settings changed: rendering every page")
+        changes = None
+    pages = _Pages(environment(), settings, base, cover, output_dir)
     written = [output_dir / cover.split("?", 1)[0]]
-    for record in [*briefings, *articles]:
-        view = episode_view(record, base=base)
-        show = _show(settings, base, cover, posixpath.dirname(view.page) or ".")
-        root = view.relative["root"]
-        code = embed_code(view)
-        html = _render(
-            env, "episode.html.j2", ep=view, show=show, root=root, embed_code=code,
-            player_height=PLAYER_HEIGHT_PX,
-        )  # fmt: skip
-        path = output_dir / view.page
-        _write(path, html)
-        written.append(path)
-        if embed := embed_path(record):
-            html = _render(env, "embed.html.j2", ep=view, show=show, root=root)
-            _write(output_dir / embed, html)
-            written.append(output_dir / embed)
-    _remove_stale_players(catalog, output_dir)
-    featured = briefings[0] if briefings else (articles[0] if articles else None)
-    html = _render(
-        env,
-        "index.html.j2",
-        show=_show(settings, base, cover, "."),
-        root="./",
-        featured=_index_view(catalog, featured, base) if featured else None,
-        briefings=[_index_view(catalog, r, base) for r in briefings],
-        articles=[_index_view(catalog, r, base) for r in articles],
-        updated=local_now,
-    )
-    _write(output_dir / INDEX_NAME, html)
-    written.append(output_dir / INDEX_NAME)
+    if changes is None:
+        wanted: set[str] = set()
+        for kind in KINDS:
+            for record in each(catalog, kind):
+                written += pages.episode(record)
+                wanted.add(embed_path(record) or "")
+        _remove_stale_players(wanted, output_dir)
+    else:
+        for record in changes.published.values():
+            written += pages.episode(record)
+        for record in changes.removed.values():
+            if player := embed_path(record):  # it would go on playing on other sites
+                delete(output_dir / player)
+    for page in pages_to_render(catalog, changes):
+        written.append(pages.archive(page))
+    for path in stale_pages(catalog, output_dir):
+        delete(path)
+        logger.info("deleted %s: the archive is shorter", path)
+    written.append(pages.index(catalog, local_now))
+    if changes is None:
+        catalog.set_site_value(RENDER_KEY, key)
     return written
+
+
+def render_key(settings: Settings, base: str, cover: str) -> str:
+    """What every page depends on besides its own episode: templates, address, show.
+
+    When it differs from the one stored at the last full render, all pages are stale.
+    """
+    templates = resources.files("audiobrief") / "templates"
+    digest = hashlib.sha256()
+    for item in sorted(templates.iterdir(), key=lambda item: item.name):
+        if item.is_file():
+            digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
+    shown = [__version__, base, settings.show_title, settings.description, cover]
+    shown += [str(PLAYER_HEIGHT_PX), str(PAGE_SIZE)]
+    digest.update(json.dumps(shown, ensure_ascii=False).encode())
+    return digest.hexdigest()
+
+
+class _Pages:
+    """Renders and writes the pages of one refresh (one Jinja environment for all)."""
+
+    def __init__(
+        self, env: jinja2.Environment, settings: Settings, base: str, cover: str, out: Path
+    ) -> None:
+        self.env, self.settings, self.base, self.cover, self.out = env, settings, base, cover, out
+
+    def episode(self, record: EpisodeRecord) -> list[Path]:
+        """The episode's page and, for an article, its embeddable player."""
+        view = episode_view(record, base=self.base)
+        show = _show(self.settings, self.base, self.cover, posixpath.dirname(view.page) or ".")
+        root = view.relative["root"]
+        html = _render(
+            self.env, "episode.html.j2", ep=view, show=show, root=root,
+            embed_code=embed_code(view), player_height=PLAYER_HEIGHT_PX,
+        )  # fmt: skip
+        written = [self.out / view.page]
+        _write(written[0], html)
+        if embed := embed_path(record):
+            html = _render(self.env, "embed.html.j2", ep=view, show=show, root=root)
+            _write(self.out / embed, html)
+            written.append(self.out / embed)
+        return written
+
+    def archive(self, page: ArchivePage) -> Path:
+        folder = posixpath.dirname(page.path)
+        html = _render(
+            self.env, "archive.html.j2", page=page, url=site_url(self.base, page.path),
+            show=_show(self.settings, self.base, self.cover, folder), root="../",
+            episodes=[episode_view(r, base=self.base, folder=folder) for r in page.records],
+        )  # fmt: skip
+        _write(self.out / page.path, html)
+        return self.out / page.path
+
+    def index(self, catalog: Catalog, local_now: dt.datetime) -> Path:
+        """The home page: the newest episode's player, the feeds' episodes, the archive."""
+        keep = self.settings.feed_keep
+        briefings = newest_lean(catalog, "briefing", keep)
+        articles = newest_lean(catalog, "article", keep)
+        lead = briefings[:1] or articles[:1]
+        featured = catalog.get(lead[0].guid) if lead else None  # its chapters need it whole
+        html = _render(
+            self.env,
+            "index.html.j2",
+            show=_show(self.settings, self.base, self.cover, "."),
+            root="./",
+            featured=self._listed(featured) if featured else None,
+            briefings=[self._listed(r) for r in briefings],
+            articles=[self._listed(r) for r in articles],
+            archive=series(catalog),
+            updated=local_now,
+        )
+        _write(self.out / INDEX_NAME, html)
+        return self.out / INDEX_NAME
+
+    def _listed(self, record: EpisodeRecord) -> EpisodeView:
+        return episode_view(record, base=self.base, folder=".")
 
 
 def embed_code(view: EpisodeView) -> str | None:
@@ -138,10 +222,6 @@ def embed_code(view: EpisodeView) -> str | None:
         f'<iframe src="{escape(url)}" title="{title}" width="100%" height="{PLAYER_HEIGHT_PX}" '
         'style="border:0;max-width:40rem" loading="lazy"></iframe>'
     )
-
-
-def _index_view(catalog: Catalog, record: EpisodeRecord, base: str) -> EpisodeView:
-    return episode_view(record, base=base, folder=".")
 
 
 def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:
@@ -161,10 +241,10 @@ def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:
     )  # fmt: skip
 
 
-def _remove_stale_players(catalog: Catalog, output_dir: Path) -> None:
+def _remove_stale_players(wanted: set[str], output_dir: Path) -> None:
     """Delete embed pages whose episode is gone: an unpublished story stops playing on
-    every site that embedded it. Only episode folders (`YYYY/...`) are looked at."""
-    wanted = {embed_path(record) for record in catalog.episodes()}
+    every site that embedded it. Only episode folders (`YYYY/...`) are looked at, and
+    only by a full rebuild: a publish deletes the players of what it unpublished."""
     for path in output_dir.glob(f"[0-9][0-9][0-9][0-9]/**/*{EMBED_SUFFIX}"):
         if path.relative_to(output_dir).as_posix() not in wanted:
             delete(path)
