@@ -243,3 +243,26 @@ def test_a_run_that_died_before_its_refresh_is_rendered_whole_by_the_next(
     assert not left.exists()
     with open_catalog(out / "catalog.sqlite") as catalog:
         assert catalog.site_value(RUNNING) == ""
+
+
+def test_archive_page_has_the_landmarks_headings_and_links_of_the_other_pages(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    _site(out, 4)
+    page = lxml.html.parse(str(out / "archive" / "articles-2.html")).getroot()
+    assert (page.get("lang"), page.get("dir")) == ("ar", "rtl")
+    body = page.find("body")
+    assert [el.tag for el in body if el.tag in ("header", "main", "footer")] == [
+        "header", "main", "footer",
+    ]  # fmt: skip
+    (h1,) = page.xpath("//main//h1")
+    assert "الصفحة 2" in h1.text_content()
+    assert page.xpath("//main//nav[@class='pages']/@aria-label")
+    assert page.xpath("//a[@rel='prev']/@href") == ["articles-1.html"]
+    assert not page.xpath("//a[@rel='next']")  # the newest page
+    (entry,) = page.xpath("//ol[@class='episodes']/li")
+    assert page.xpath("//ol/@start") == ["4"]  # numbered across the whole archive
+    assert (out / "archive" / entry.xpath("a/@href")[0]).resolve().is_file()
+    home = page.xpath("//header//a/@href")[0]
+    assert (out / "archive" / home).resolve() == (out / "index.html").resolve()
