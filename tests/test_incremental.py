@@ -266,3 +266,44 @@ def test_archive_page_has_the_landmarks_headings_and_links_of_the_other_pages(
     assert (out / "archive" / entry.xpath("a/@href")[0]).resolve().is_file()
     home = page.xpath("//header//a/@href")[0]
     assert (out / "archive" / home).resolve() == (out / "index.html").resolve()
+
+
+def test_feed_items_are_copied_from_the_previous_feed_until_their_inputs_change(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out"
+    episodes = _site(out, 3)
+    feed = out / "articles.xml"
+    old_title = f"<title>{episodes[0].info.title}</title>"
+    feed.write_text(feed.read_text(encoding="utf-8").replace(old_title, "<title>X</title>"))
+    new = _speak(out, 3, at=NOW + dt.timedelta(hours=1))
+    text = feed.read_text(encoding="utf-8")
+    assert "<title>X</title>" in text  # copied, not rendered again
+    assert f"<title>{new.info.title}</title>" in text
+    _speak(out, 4, at=NOW + dt.timedelta(hours=2), author="كاتب آخر")
+    text = feed.read_text(encoding="utf-8")
+    assert "<title>X</title>" not in text  # the author is in every item: all rendered
+    assert old_title in text
+
+
+def test_home_page_lists_the_newest_few_and_the_archive_the_rest(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(site, "HOME_LIST", 2)
+    out = tmp_path / "out"
+    episodes = _site(out, 4)
+    pages = [next(p.name for p in e.files if p.suffix == ".html") for e in episodes]
+    listed = (
+        lxml.html.parse(str(out / "index.html"))
+        .getroot()
+        .xpath("//ul[@class='episodes']/li/a/@href")
+    )
+    assert [Path(href).name for href in listed] == [pages[3], pages[2]]
+    _speak(out, 4, at=NOW + dt.timedelta(hours=1), feed_keep=1)
+    listed = (
+        lxml.html.parse(str(out / "index.html"))
+        .getroot()
+        .xpath("//ul[@class='episodes']/li/a/@href")
+    )
+    assert len(listed) == 1
+    assert [Path(p).name for p in _archive_entries(out)][:4] == pages

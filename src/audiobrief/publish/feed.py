@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
@@ -15,12 +17,12 @@ from audiobrief.model import EpisodeKind
 from audiobrief.publish.catalog import Catalog
 from audiobrief.publish.files import write_atomic
 from audiobrief.publish.images import publish_cover
-from audiobrief.publish.listing import newest
-from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, environment, rfc2822
+from audiobrief.publish.listing import Changes, newest_lean
+from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, RENDER_KEY, environment, rfc2822
+from audiobrief.publish.site import site_key
 from audiobrief.publish.views import (
     ARTICLES_NAME,
     FEED_NAME,
-    EpisodeView,
     base_url,
     clean,
     episode_view,
@@ -28,6 +30,11 @@ from audiobrief.publish.views import (
 )
 
 logger = logging.getLogger(__name__)
+
+# An item as feed_item.xml.j2 writes it: its own lines, no blank line or "</item>" in
+# its text (clean() folds every run of white space into one space).
+_ITEM = re.compile(r"^    <item>\n.*?^    </item>\n", re.MULTILINE | re.DOTALL)
+_GUID = re.compile(r'<guid isPermaLink="false">([^<]*)</guid>')
 
 ARTICLES_SUFFIX = "المقالات"
 """Added to the show title for the articles feed's channel."""
@@ -58,14 +65,21 @@ class Channel:
 
 
 def render_feeds(
-    catalog: Catalog, *, settings: Settings, output_dir: Path, now: dt.datetime
+    catalog: Catalog,
+    *,
+    settings: Settings,
+    output_dir: Path,
+    now: dt.datetime,
+    changes: Changes | None = None,
 ) -> list[Path]:
     """Write feed.xml and articles.xml from the catalog; return their paths.
 
     Both feeds are rendered before either is written, and each is replaced in one
     rename, so a failure leaves the previous feeds whole. Each lists the newest
     settings.feed_keep episodes of its kind (0: all); older ones stay on the site's
-    archive pages, their files untouched. Only those rows are read from the catalog.
+    archive pages, their files untouched. With *changes* (a publish), an item the
+    previous feed holds is copied from it unless its episode changed in this run or the
+    render key did, so only new items are read whole from the catalog and rendered.
 
     Raises:
         ConfigError: base_url, the description or the cover break a feed rule.
@@ -80,7 +94,11 @@ def render_feeds(
             f"description is {len(description.encode('utf-8'))} bytes; feeds allow "
             f"{MAX_DESCRIPTION_BYTES}. Shorten it in audiobrief.toml."
         )
-    cover_url = site_url(base, "") + publish_cover(settings.cover, output_dir)
+    cover = publish_cover(settings.cover, output_dir)
+    cover_url = site_url(base, "") + cover
+    if changes is not None and catalog.site_value(RENDER_KEY) != site_key(settings, base, cover):
+        changes = None  # the items written so far are stale
+    env = environment()
     rendered = {}
     feeds: tuple[tuple[EpisodeKind, str], ...] = (
         ("briefing", FEED_NAME),
@@ -107,19 +125,41 @@ def render_feeds(
             build_date=rfc2822(now),
             new_feed_url=feed_url if catalog.site_value("moved_from") else None,
         )
-        records = newest(catalog, kind, settings.feed_keep)
-        views = [episode_view(r, base=base) for r in records]
-        rendered[output_dir / name] = _render(channel, views)
+        kept = _previous_items(output_dir / name) if changes is not None else {}
+        for guid in changes.published if changes is not None else ():
+            kept.pop(guid, None)
+        items = []
+        for listed in newest_lean(catalog, kind, settings.feed_keep):
+            item = kept.get(listed.guid)
+            if item is None:
+                whole = catalog.get(listed.guid)  # the notes need its transcript
+                item = _render(
+                    env, "feed_item.xml.j2", channel, ep=episode_view(whole or listed, base=base)
+                )
+            items.append(Markup(item))
+        rendered[output_dir / name] = _render(env, "feed.xml.j2", channel, items=items)
     for path, text in rendered.items():
         write_atomic(path, text)
         logger.info("wrote %s", path)
     return list(rendered)
 
 
-def _render(channel: Channel, views: list[EpisodeView]) -> str:
+def _previous_items(path: Path) -> dict[str, str]:
+    """The items of the feed at *path* as written, by guid ({} if it cannot be read)."""
     try:
-        template = environment().get_template("feed.xml.j2")
-        return template.render(channel=channel, episodes=views)
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeError):
+        return {}
+    found = {}
+    for match in _ITEM.finditer(text):
+        if guid := _GUID.search(match.group()):
+            found[guid.group(1)] = match.group()
+    return found
+
+
+def _render(env: jinja2.Environment, name: str, channel: Channel, **context: object) -> str:
+    try:
+        return env.get_template(name).render(channel=channel, **context)
     except jinja2.TemplateError as exc:
         raise PublishError(
             f"cannot render {channel.feed_url} ({exc}); the previous feed is kept. "

@@ -259,7 +259,7 @@ class Publisher:
         s, out = self.settings, self.output_dir
         changes = None if rebuild or self.rebuild else self.changes
         written = [
-            *render_feeds(self.catalog, settings=s, output_dir=out, now=self.now),
+            *render_feeds(self.catalog, settings=s, output_dir=out, now=self.now, changes=changes),
             *render_site(self.catalog, settings=s, output_dir=out, now=self.now, changes=changes),
         ]
         collect_garbage(self.catalog, out)

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import logging
 import posixpath
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -16,7 +13,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import jinja2
 from markupsafe import escape
 
-from audiobrief import __version__
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.publish.archive import PAGE_SIZE, ArchivePage, pages_to_render, series, stale_pages
@@ -24,7 +20,7 @@ from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
 from audiobrief.publish.files import delete, write_if_changed
 from audiobrief.publish.images import publish_cover
 from audiobrief.publish.listing import Changes, each, newest_lean
-from audiobrief.publish.render import environment
+from audiobrief.publish.render import RENDER_KEY, environment, render_key
 from audiobrief.publish.views import (
     ARTICLES_NAME,
     EMBED_SUFFIX,
@@ -40,8 +36,9 @@ from audiobrief.publish.views import (
 
 logger = logging.getLogger(__name__)
 
-RENDER_KEY = "render_key"
-"""Site value: the render key of the last full render (see `render_key`)."""
+HOME_LIST = 50
+"""Episodes of each kind the home page lists (fewer if feed_keep is smaller); the
+archive pages it links list them all."""
 PLAYER_HEIGHT_PX = 200
 """The embedded player's height: title, controls and links fit at 320 px wide."""
 
@@ -106,7 +103,7 @@ def render_site(
             "Africa/Casablanca."
         ) from exc
     cover = publish_cover(settings.cover, output_dir)
-    key = render_key(settings, base, cover)
+    key = site_key(settings, base, cover)
     if changes is not None and catalog.site_value(RENDER_KEY) != key:
         logger.info("the pages' templates or settings changed: rendering every page")
         changes = None
@@ -131,25 +128,9 @@ def render_site(
         delete(path)
         logger.info("deleted %s: the archive is shorter", path)
     written.append(pages.index(catalog, local_now))
-    if changes is None:
+    if changes is None and catalog.site_value(RENDER_KEY) != key:
         catalog.set_site_value(RENDER_KEY, key)
     return written
-
-
-def render_key(settings: Settings, base: str, cover: str) -> str:
-    """What every page depends on besides its own episode: templates, address, show.
-
-    When it differs from the one stored at the last full render, all pages are stale.
-    """
-    templates = resources.files("audiobrief") / "templates"
-    digest = hashlib.sha256()
-    for item in sorted(templates.iterdir(), key=lambda item: item.name):
-        if item.is_file():
-            digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
-    shown = [__version__, base, settings.show_title, settings.description, cover]
-    shown += [str(PLAYER_HEIGHT_PX), str(PAGE_SIZE)]
-    digest.update(json.dumps(shown, ensure_ascii=False).encode())
-    return digest.hexdigest()
 
 
 class _Pages:
@@ -189,7 +170,7 @@ class _Pages:
 
     def index(self, catalog: Catalog, local_now: dt.datetime) -> Path:
         """The home page: the newest episode's player, the feeds' episodes, the archive."""
-        keep = self.settings.feed_keep
+        keep = min(self.settings.feed_keep or HOME_LIST, HOME_LIST)
         briefings = newest_lean(catalog, "briefing", keep)
         articles = newest_lean(catalog, "article", keep)
         lead = briefings[:1] or articles[:1]
@@ -210,6 +191,11 @@ class _Pages:
 
     def _listed(self, record: EpisodeRecord) -> EpisodeView:
         return episode_view(record, base=self.base, folder=".")
+
+
+def site_key(settings: Settings, base: str, cover: str) -> str:
+    """The render key of this site's pages and feed items (see render.render_key)."""
+    return render_key(settings, base, cover, PLAYER_HEIGHT_PX, PAGE_SIZE)
 
 
 def embed_code(view: EpisodeView) -> str | None:
