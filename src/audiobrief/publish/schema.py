@@ -50,8 +50,8 @@ CREATE TABLE seen (
 # are read in (published_us, guid) order and an episode is found by (kind, key): without
 # them each read walks every row, and a publish costs more the longer the archive.
 _VERSION_4 = """
-CREATE INDEX episodes_by_order ON episodes (kind, published_us, guid);
-CREATE INDEX episodes_by_key ON episodes (kind, key);
+CREATE INDEX IF NOT EXISTS episodes_by_order ON episodes (kind, published_us, guid);
+CREATE INDEX IF NOT EXISTS episodes_by_key ON episodes (kind, key);
 """
 _UPGRADES = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3, 4: _VERSION_4}
 TABLES = frozenset({"channel", "guids", "episodes", "pending", "tombstones", "articles", "seen"})
