@@ -27,7 +27,7 @@ test: install
 	$(BIN)/python -m pytest -q
 
 bench: install
-	for b in speak_bench brief_bench voices_bench stitch_bench serve_bench ingest_bench day_bench queue_bench diacritization frontend_report; do $(BIN)/python bench/$$b.py || exit 1; done
+	for b in speak_bench brief_bench voices_bench stitch_bench serve_bench ingest_bench day_bench queue_bench archive_bench diacritization frontend_report; do $(BIN)/python bench/$$b.py || exit 1; done
 
 ## Plant one-line bugs in the core modules and count the ones the tests miss (minutes).
 mutation: install

@@ -21,7 +21,7 @@ from audiobrief.errors import ConfigError, PublishError
 from audiobrief.publish import catalog as catalog_module
 from audiobrief.publish import render
 from audiobrief.publish.catalog import Catalog, podcast_guid
-from audiobrief.publish.feed import prune, prune_files, render_feeds
+from audiobrief.publish.feed import render_feeds
 from audiobrief.publish.render import cdata
 from publish_fixtures import BASE_URL, NOW, jpeg_header, publish_episode
 
@@ -291,73 +291,6 @@ def test_base_url_must_be_absolute_http(catalog: Catalog, output: Path, url: str
         _render(catalog, output, base_url=url)
 
 
-def test_prune_files_deletes_only_the_files_of_dropped_episodes(
-    catalog: Catalog, output: Path
-) -> None:
-    old = publish_episode(catalog, output, slug="old", url="https://x.example/old")
-    new = publish_episode(
-        catalog, output, slug="new", url="https://x.example/new",
-        published=NOW + dt.timedelta(hours=1),
-    )  # fmt: skip
-    (output / old.files["html"]).write_text("<p>page</p>", encoding="utf-8")
-    stranger = output / "2026" / "11" / "28" / "articles" / "notes.txt"
-    stranger.write_text("mine", encoding="utf-8")
-    dry = prune_files(catalog, output_dir=output, keep=1, delete=False)
-    assert sorted(p.name for p in dry) == sorted(
-        ["old.mp3", "old.vtt", "old.srt", "old.chapters.json", "old.html"]
-    )
-    assert all(p.exists() for p in dry)
-    assert prune_files(catalog, output_dir=output, keep=1, delete=True) == dry
-    assert not any(p.exists() for p in dry)
-    assert (output / new.mp3).exists()
-    assert stranger.exists()
-    assert len(catalog.episodes()) == 2  # rows stay
-
-
-def test_pruning_goes_on_past_missing_shared_and_outside_files(
-    catalog: Catalog, output: Path, tmp_path: Path
-) -> None:
-    # Three dropped episodes: one lost its MP3, one shares its captions with the kept
-    # episode, one has a file that leads outside the output folder. Each is skipped alone.
-    records = [
-        publish_episode(
-            catalog,
-            output,
-            slug=name,
-            url=f"https://x.example/{name}",
-            published=NOW + dt.timedelta(hours=hour),
-        )
-        for hour, name in enumerate(["lost", "shared", "outside", "kept"])
-    ]
-    lost, shared, outside, kept = records
-    (output / lost.mp3).unlink()
-    catalog.upsert(dataclasses.replace(shared, files={**shared.files, "vtt": kept.files["vtt"]}))
-    elsewhere = tmp_path / "elsewhere.srt"
-    elsewhere.write_text("", encoding="utf-8")
-    (output / outside.files["srt"]).unlink()
-    (output / outside.files["srt"]).symlink_to(elsewhere)  # resolves outside the folder
-
-    deleted = prune(catalog, settings=Settings(feed_keep=1), output_dir=output)
-
-    names = sorted(p.name for p in deleted)
-    assert names == sorted(
-        [
-            *("lost.vtt", "lost.srt", "lost.chapters.json"),
-            *("shared.mp3", "shared.srt", "shared.chapters.json"),
-            *("outside.mp3", "outside.vtt", "outside.chapters.json"),
-        ]
-    )
-    assert not any(p.exists() for p in deleted)
-    assert (output / kept.files["vtt"]).exists()
-    assert elsewhere.exists()
-
-
-def test_pruning_keeps_the_newest_episode_of_each_kind(catalog: Catalog, output: Path) -> None:
-    _publish_day(catalog, output)  # two articles, then the briefing (the newest of all)
-    deleted = prune_files(catalog, output_dir=output, keep=1, delete=False)
-    assert sorted({p.stem.split(".")[0] for p in deleted}) == ["one"]
-
-
 def test_feed_keep_1_lists_only_the_newest_episode(catalog: Catalog, output: Path) -> None:
     _publish_day(catalog, output)
     _render(catalog, output, feed_keep=1)
@@ -390,11 +323,6 @@ def test_explicit_is_written_when_set(catalog: Catalog, output: Path) -> None:
     channel = ET.parse(output / "feed.xml").getroot().find("channel")
     assert channel is not None
     assert channel.findtext("itunes:explicit", namespaces=NS) == "true"
-
-
-def test_prune_files_keeps_everything_when_keep_is_zero(catalog: Catalog, output: Path) -> None:
-    publish_episode(catalog, output)
-    assert prune_files(catalog, output_dir=output, keep=0, delete=True) == []
 
 
 def test_feeds_match_golden(

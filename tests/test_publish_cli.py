@@ -157,30 +157,20 @@ def test_later_feed_run_changes_only_the_build_date(clock: Clock) -> None:
     assert b"<lastBuildDate>Sat, 28 Nov 2026 10:30:00 GMT</lastBuildDate>" in after["feed.xml"]
 
 
-def test_prune_files_deletes_only_the_files_of_dropped_episodes(clock: Clock) -> None:
+def test_prune_files_keeps_the_files_the_archive_links(clock: Clock) -> None:
     shutil.copy(Path("short.txt"), Path("second.txt"))
     _ok(["speak", "second.txt", "-o", "out"])
     with open_catalog(Path("out/catalog.sqlite")) as catalog:
         old, new = sorted(catalog.episodes("article"), key=lambda r: r.published)
-        (briefing,) = catalog.episodes("briefing")
-    owned = {r.guid: [r.mp3, *r.files.values()] for r in (old, new, briefing)}
-    stranger = Path("out") / Path(old.mp3).parent / "notes.txt"
-    stranger.write_text("mine", encoding="utf-8")
     env = {"AUDIOBRIEF_FEED_KEEP": "1"}
-
-    result = CliRunner().invoke(cli, ["feed", "-o", "out"], env=env)
-    assert result.exit_code == 0, result.output
-    assert [item[0] for item in _items("articles.xml")] == [new.guid]
-    assert all((Path("out") / f).is_file() for f in owned[old.guid])  # no flag: no deletion
 
     result = CliRunner().invoke(cli, ["feed", "--prune-files", "-o", "out"], env=env)
     assert result.exit_code == 0, result.output
-    assert not any((Path("out") / f).exists() for f in owned[old.guid])
-    for guid in (new.guid, briefing.guid):
-        assert all((Path("out") / f).is_file() for f in owned[guid])
-    assert stranger.read_text(encoding="utf-8") == "mine"
-    with open_catalog(Path("out/catalog.sqlite")) as catalog:
-        assert {r.guid for r in catalog.episodes()} == {old.guid, new.guid, briefing.guid}
+    assert "--prune-files deletes nothing any more" in result.output
+    assert [item[0] for item in _items("articles.xml")] == [new.guid]
+    assert all((Path("out") / f).is_file() for f in [old.mp3, *old.files.values()])
+    archive = (Path("out") / "archive" / "articles-1.html").read_text(encoding="utf-8")
+    assert Path(old.files["html"]).name in archive  # still listed, so still there
 
 
 # --- bad input: one Error line with the fix, and the published output stays as it was -------

@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import itertools
 import os
+import posixpath
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -185,15 +186,23 @@ def test_index_features_the_latest_briefing_and_lists_every_episode(
     )  # decorative: the title is beside it
 
 
-def test_retention_limits_the_pages_too(catalog: Catalog, output: Path) -> None:
+def test_retention_limits_the_home_page_and_the_archive_keeps_the_rest(
+    catalog: Catalog, output: Path
+) -> None:
     for number in range(3):
         publish_episode(
             catalog, output, slug=f"a{number}", url=f"https://x.example/{number}",
             published=NOW + dt.timedelta(hours=number),
         )  # fmt: skip
     written = _render(catalog, output, feed_keep=2)
-    names = sorted(p.name for p in written if p.parent != output)
-    assert names == ["a1.embed.html", "a1.html", "a2.embed.html", "a2.html"]
+    names = sorted(p.name for p in written if p.parent.name == "articles")
+    assert names == [f"a{n}{suffix}" for n in range(3) for suffix in (".embed.html", ".html")]
+    listed = _page(output / "index.html").xpath("//ul[@class='episodes']/li/a/@href")
+    assert [posixpath.basename(href) for href in listed] == ["a2.html", "a1.html"]
+    archive = _page(output / "archive" / "articles-1.html")
+    entries = archive.xpath("//ol[@class='episodes']/li/a/@href")
+    assert [posixpath.basename(href) for href in entries] == ["a0.html", "a1.html", "a2.html"]
+    assert all((output / "archive" / href).is_file() for href in entries)
 
 
 def test_empty_catalog_still_gives_an_index(catalog: Catalog, output: Path) -> None:

@@ -104,6 +104,7 @@ def test_speak_and_brief_put_every_file_in_the_bucket_with_its_headers(site: S3)
     day = briefing.mp3.removesuffix(".mp3")
     expected = {
         "feed.xml", "articles.xml", "index.html", "cover.png",
+        "archive/articles-1.html", "archive/briefings-1.html",
         *(stem + s for s in (*EPISODE_FILES, ".html", ".embed.html")),
         *(day + s for s in (*EPISODE_FILES, ".html")),
     }  # fmt: skip
@@ -256,7 +257,7 @@ def test_speaking_an_unchanged_article_again_uploads_nothing(
     assert [e for e in events if e[0] == "delete" and not e[1].startswith(UPLOADS)] == []
 
 
-def test_prune_files_deletes_the_objects_of_episodes_past_feed_keep(
+def test_episodes_past_feed_keep_keep_their_objects_for_the_archive(
     site: S3, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     Path("edited.txt").write_text(EDITED, encoding="utf-8")
@@ -265,10 +266,14 @@ def test_prune_files_deletes_the_objects_of_episodes_past_feed_keep(
     freeze(monkeypatch, NOW + dt.timedelta(hours=1))  # the second article is the newest
     run(["speak", "edited.txt", "-o", "work"])
     monkeypatch.setenv("AUDIOBRIEF_FEED_KEEP", "1")
-    run(["feed", "--prune-files", "-o", "work"])
-    stored = site.names()
-    assert not {first + s for s in (*EPISODE_FILES, ".html")} & set(stored)
-    assert [n for n, _ in _enclosures(site, "articles.xml")] != []
+    run(["feed", "--prune-files", "-o", "work"])  # kept for old scripts: deletes nothing
+    stored = set(site.names())
+    assert {first + s for s in (*EPISODE_FILES, ".html")} <= stored
+    listed = [n for n, _ in _enclosures(site, "articles.xml")]
+    assert len(listed) == 1
+    assert not listed[0].startswith(first)
+    archive = site.get("archive/articles-1.html").decode("utf-8")
+    assert first.rsplit("/", 1)[-1] in archive
     _check_feeds_list_only_stored_objects(site)
 
 
@@ -282,7 +287,7 @@ def test_a_folder_site_copied_into_the_bucket_gets_its_headers_on_the_next_run(
         if path.is_file() and not name.startswith(("catalog.sqlite", ".")):
             site.client.put_object(Bucket=site.bucket, Key=site.key(name), Body=path.read_bytes())
     monkeypatch.setenv("AUDIOBRIEF_OUTPUT_URL", site.url)
-    run(["feed", "-o", "work"])
+    run(["feed", "--rebuild", "-o", "work"])  # every page, as after any copy of the site
     for name in ("feed.xml", "articles.xml", "index.html", _article_mp3()[:-4] + ".html"):
         head = site.head(name)
         assert (head["ContentType"], head["CacheControl"]) == headers(name), name

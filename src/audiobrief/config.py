@@ -69,8 +69,9 @@ class Settings:
     cache_max_mb: int = 500
     log_file: Path | None = None
     """Every run appends here; None means the user state folder (outside the site)."""
-    feed_keep: int = 0
-    """Episodes listed in each feed, newest first; 0 keeps all."""
+    feed_keep: int = 300
+    """Episodes listed in each feed, newest first; 0 keeps all. Older ones stay on the
+    archive pages, their files untouched."""
     briefing_order: str = "given"
     """Article order in a briefing: `given` (or catalog order) or `time`."""
     briefing_depth: str = "lede"

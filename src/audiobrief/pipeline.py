@@ -24,7 +24,6 @@ from audiobrief.publish import (
     episode_pages,
     find_refs,
     open_publisher,
-    prune,
     published_files,
     published_records,
     read_seen,
@@ -248,14 +247,11 @@ def brief(
         )
 
 
-def refresh(run: Run, *, prune_files: bool = False) -> list[Path]:
-    """Re-render feed.xml, articles.xml and the pages from the catalog alone."""
+def refresh(run: Run, *, rebuild: bool = False) -> list[Path]:
+    """Re-render the feeds and the index from the catalog (every page with *rebuild*)."""
     check_cover(run.settings.cover)
-    with open_publisher(run.settings, run.now, given=run.given) as publisher:
-        written = publisher.refresh()
-        if prune_files:  # after the feeds stop listing them
-            prune(publisher.catalog, settings=publisher.settings, output_dir=publisher.output_dir)
-    return written
+    with open_publisher(run.settings, run.now, given=run.given, sweep=True) as publisher:
+        return publisher.refresh(rebuild=rebuild)
 
 
 def unpublish(refs: Sequence[str], run: Run, *, keep_files: bool = False) -> list[EpisodeRecord]:
@@ -270,8 +266,8 @@ def unpublish(refs: Sequence[str], run: Run, *, keep_files: bool = False) -> lis
 
 def move(run: Run) -> list[Path]:
     """Publish the site at a new base_url: every URL is rewritten from the catalog."""
-    with open_publisher(run.settings, run.now, moving=True) as publisher:
-        return publisher.refresh()
+    with open_publisher(run.settings, run.now, moving=True, sweep=True) as publisher:
+        return publisher.refresh(rebuild=True)
 
 
 def say_forms(text: str, run: Run) -> tuple[str, str]:

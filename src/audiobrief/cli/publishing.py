@@ -214,21 +214,31 @@ def brief(
 @out_option
 @base_url_option
 @click.option(
-    "--prune-files",
+    "--rebuild",
     is_flag=True,
-    help="Delete the audio and side files of episodes past feed_keep.",
+    help="Render every episode and archive page too, not only the feeds and the index.",
 )
+@click.option("--prune-files", is_flag=True, hidden=True)
 @click.pass_obj
-def feed(obj: dict[str, Any], /, prune_files: bool, **flags: Any) -> None:
-    """Re-render feed.xml, articles.xml and the web pages from the catalog.
+def feed(obj: dict[str, Any], /, rebuild: bool, prune_files: bool, **flags: Any) -> None:
+    """Re-render feed.xml, articles.xml and the home page from the catalog.
+
+    Each publish renders only what it changed; --rebuild renders every page, e.g. after
+    editing the templates.
 
     \b
     Example:
-        audiobrief feed --base-url https://news.example.org/audio/
+        audiobrief feed --rebuild --base-url https://news.example.org/audio/
     """
     from audiobrief import pipeline
 
-    written = pipeline.refresh(run_of(obj, flags), prune_files=prune_files)
+    if prune_files:  # older cron lines: the archive pages link every episode now
+        click.echo(
+            "warning: --prune-files deletes nothing any more: the archive pages still link "
+            "the episodes past feed_keep. To delete an episode's files, unpublish it.",
+            err=True,
+        )
+    written = pipeline.refresh(run_of(obj, flags), rebuild=rebuild)
     click.echo(f"wrote {len(written)} files")
 
 

@@ -5,7 +5,6 @@ read published state back. Everything else here is the stage's own.
 """
 
 from audiobrief.publish.catalog import EpisodeRecord
-from audiobrief.publish.feed import prune
 from audiobrief.publish.files import write_atomic
 from audiobrief.publish.identity import article_key, canonical_url
 from audiobrief.publish.images import check_cover
@@ -33,7 +32,6 @@ __all__ = [
     "episode_pages",
     "find_refs",
     "open_publisher",
-    "prune",
     "published_files",
     "published_records",
     "read_seen",

@@ -217,6 +217,10 @@ class Catalog(SideTables):
         rows = [(path, tmp) for tmp, path in moves] + [(path, None) for path in drops]
         self._db.executemany(upsert_sql("pending", ["path", "tmp"], ["path"]), rows)
 
+    def rows(self, sql: str, *args: str | int) -> list[tuple[object, ...]]:
+        """Run the read-only query *sql* (`?` placeholders): for the listing helpers."""
+        return self._query(sql, *args)
+
     def _select(self, clause: str, args: list[str]) -> list[EpisodeRecord]:
         query = f"SELECT {', '.join(COLUMNS)} FROM episodes{clause}"
         try:

@@ -4,30 +4,37 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.model import EpisodeKind
-from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
+from audiobrief.publish.catalog import Catalog
 from audiobrief.publish.images import publish_cover
-from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, environment, rfc2822
+from audiobrief.publish.listing import Changes, newest_lean
+from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, RENDER_KEY, environment, rfc2822
+from audiobrief.publish.site import site_key
 from audiobrief.publish.storage import LocalFolder, Storage
 from audiobrief.publish.views import (
     ARTICLES_NAME,
     FEED_NAME,
-    EpisodeView,
     base_url,
     clean,
     episode_view,
-    page_path,
     site_url,
 )
 
 logger = logging.getLogger(__name__)
+
+# An item as feed_item.xml.j2 writes it: its own lines, no blank line or "</item>" in
+# its text (clean() folds every run of white space into one space).
+_ITEM = re.compile(r"^    <item>\n.*?^    </item>\n", re.MULTILINE | re.DOTALL)
+_GUID = re.compile(r'<guid isPermaLink="false">([^<]*)</guid>')
 
 ARTICLES_SUFFIX = "المقالات"
 """Added to the show title for the articles feed's channel."""
@@ -63,14 +70,18 @@ def render_feeds(
     settings: Settings,
     output_dir: Path,
     now: dt.datetime,
+    changes: Changes | None = None,
     storage: Storage | None = None,
 ) -> list[Path]:
     """Write feed.xml and articles.xml from the catalog; return their paths.
 
     Both feeds are rendered before either is written, and each is replaced in one
     rename, so a failure leaves the previous feeds whole. Each lists the newest
-    settings.feed_keep episodes of its kind (0: all). They go to *storage* (default: the
-    folder *output_dir*).
+    settings.feed_keep episodes of its kind (0: all); older ones stay on the site's
+    archive pages, their files untouched. With *changes* (a publish), an item the
+    previous feed holds is copied from it unless its episode changed in this run or the
+    render key did, so only new items are read whole from the catalog and rendered.
+    They go to *storage* (default: the folder *output_dir*).
 
     Raises:
         ConfigError: base_url, the description or the cover break a feed rule.
@@ -86,7 +97,11 @@ def render_feeds(
             f"{MAX_DESCRIPTION_BYTES}. Shorten it in audiobrief.toml."
         )
     storage = storage or LocalFolder(output_dir)
-    cover_url = site_url(base, "") + publish_cover(settings.cover, storage)
+    cover = publish_cover(settings.cover, storage)
+    cover_url = site_url(base, "") + cover
+    if changes is not None and catalog.site_value(RENDER_KEY) != site_key(settings, base, cover):
+        changes = None  # the items written so far are stale
+    env = environment()
     rendered = {}
     feeds: tuple[tuple[EpisodeKind, str], ...] = (
         ("briefing", FEED_NAME),
@@ -113,80 +128,41 @@ def render_feeds(
             build_date=rfc2822(now),
             new_feed_url=feed_url if catalog.site_value("moved_from") else None,
         )
-        records = kept(catalog, kind, settings.feed_keep)
-        views = [episode_view(r, base=base) for r in records]
-        rendered[output_dir / name] = _render(channel, views)
+        kept = _previous_items(storage, name) if changes is not None else {}
+        for guid in changes.published if changes is not None else ():
+            kept.pop(guid, None)
+        items = []
+        for listed in newest_lean(catalog, kind, settings.feed_keep):
+            item = kept.get(listed.guid)
+            if item is None:
+                whole = catalog.get(listed.guid)  # the notes need its transcript
+                item = _render(
+                    env, "feed_item.xml.j2", channel, ep=episode_view(whole or listed, base=base)
+                )
+            items.append(Markup(item))
+        rendered[output_dir / name] = _render(env, "feed.xml.j2", channel, items=items)
     for path, text in rendered.items():
         storage.put_bytes(path.name, text)
         logger.info("wrote %s/%s", storage.where, path.name)
     return list(rendered)
 
 
-def kept(catalog: Catalog, kind: EpisodeKind, keep: int) -> list[EpisodeRecord]:
-    """The newest *keep* episodes of *kind* (all when keep is 0), newest first."""
-    records = catalog.episodes(kind)
-    return records[:keep] if keep > 0 else records
-
-
-def prune_files(
-    catalog: Catalog,
-    *,
-    output_dir: Path,
-    keep: int,
-    delete: bool,
-    storage: Storage | None = None,
-) -> list[Path]:
-    """Files of the episodes past the newest *keep* of each kind; deleted only if *delete*.
-
-    Only files the catalog records (MP3, captions, chapters, page) inside *output_dir*
-    are touched, never one a kept episode also uses; catalog rows stay.
-
-    Raises:
-        PublishError: a file could not be deleted.
-    """
-    if keep <= 0:
-        return []
-    kept_files: set[str] = set()
-    dropped: list[str] = []
-    for kind in KINDS:
-        records = catalog.episodes(kind)
-        kept_files.update(f for r in records[:keep] for f in _owned(r))
-        dropped.extend(f for r in records[keep:] for f in _owned(r))
-    root = output_dir.resolve()
-    storage = storage or LocalFolder(output_dir)
-    found = []
-    for relpath in dict.fromkeys(dropped):
-        path = output_dir / relpath
-        if relpath in kept_files or not storage.exists(relpath):
-            continue
-        if not path.resolve().is_relative_to(root):
-            logger.warning("not deleting %s: it lies outside %s", path, output_dir)
-            continue
-        if delete:
-            storage.delete(relpath)
-            logger.info("deleted %s", path)
-        found.append(path)
+def _previous_items(storage: Storage, name: str) -> dict[str, str]:
+    """The items of the feed *name* as written, by guid ({} if it cannot be read)."""
+    try:
+        text = (storage.read(name) or b"").decode("utf-8")
+    except UnicodeError:
+        return {}
+    found = {}
+    for match in _ITEM.finditer(text):
+        if guid := _GUID.search(match.group()):
+            found[guid.group(1)] = match.group()
     return found
 
 
-def prune(catalog: Catalog, *, settings: Settings, output_dir: Path) -> list[Path]:
-    """Delete the files of episodes no longer in the feeds (past settings.feed_keep)."""
-    from audiobrief.publish.storage import open_storage
-
-    return prune_files(
-        catalog, output_dir=output_dir, keep=settings.feed_keep, delete=True,
-        storage=open_storage(settings),
-    )  # fmt: skip
-
-
-def _owned(record: EpisodeRecord) -> list[str]:
-    return [record.mp3, *record.files.values(), page_path(record)]
-
-
-def _render(channel: Channel, views: list[EpisodeView]) -> str:
+def _render(env: jinja2.Environment, name: str, channel: Channel, **context: object) -> str:
     try:
-        template = environment().get_template("feed.xml.j2")
-        return template.render(channel=channel, episodes=views)
+        return env.get_template(name).render(channel=channel, **context)
     except jinja2.TemplateError as exc:
         raise PublishError(
             f"cannot render {channel.feed_url} ({exc}); the previous feed is kept. "

@@ -25,12 +25,16 @@ from audiobrief.publish.journal import (
     remove_temporaries,
     upload_first,
 )
+from audiobrief.publish.listing import Changes
 from audiobrief.publish.records import article_to_json
 from audiobrief.publish.site_state import open_site, publishing_catalog
 from audiobrief.publish.storage import Storage, guard_bucket, open_storage
 from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, base_url, embed_path, page_path
 
 logger = logging.getLogger(__name__)
+
+RUNNING = "running"
+"""Site value: when the run holding the folder began; "" once it finished cleanly."""
 
 Title = Callable[[dt.date], str]
 """The episode title for the day the publisher settles on (the text stage words it)."""
@@ -60,6 +64,12 @@ class Publisher:
         self.now = now
         self.storage = storage or open_storage(settings)
         self.changed = False
+        self.changes = Changes()
+        """What this run published and unpublished: what `refresh` renders."""
+        self.rebuild = False
+        """Render every page at the next refresh (a run before this one stopped midway)."""
+        self.marked = False
+        """The catalog says a run is changing the site (RUNNING) until `refresh` ends."""
 
     @property
     def output_dir(self) -> Path:
@@ -137,11 +147,13 @@ class Publisher:
             record = self.catalog.get(guid)
             if record is None:
                 continue
+            self._mark()
             # With --keep-files the page still goes: it would play an unlisted episode.
             drops = [page_path(record)] if keep_files else _owned(record)
             # A bucket is never listed whole to find stale players: the player goes by name.
             drops += [player] if (player := embed_path(record)) else []
             removed.append(self.catalog.remove(guid, removed=self.now.isoformat(), drops=drops))
+            self.changes.unpublish(removed[-1])
             self.changed = True
         return removed
 
@@ -157,6 +169,7 @@ class Publisher:
     ) -> Episode:
         out = self.output_dir
         folder = (out / stem).parent
+        self._mark()
         feed = FEED_NAME if info.kind == "briefing" else ARTICLES_NAME
         staged = stage_episode(
             folder, mp3=mp3, info=info, timeline=timeline, script=script, show=self._show(feed)
@@ -194,6 +207,7 @@ class Publisher:
         self.changed = True
         if note is not None:
             storage.delete(note)
+        self.changes.publish(record, new=previous is None)
         if unchanged:
             for tmp in staged.values():
                 tmp.unlink(missing_ok=True)
@@ -256,19 +270,37 @@ class Publisher:
         s = self.settings
         return Show(s.show_title, s.author, cover, mime, f"{base_url(s)}{feed}")
 
-    def refresh(self) -> list[Path]:
-        """Both feeds and every page from the committed catalog, then old files go."""
+    def refresh(self, *, rebuild: bool = False) -> list[Path]:
+        """The feeds, the index and the pages this run changed, then old files go.
+
+        With *rebuild* (or after a run that stopped midway) every page is rendered.
+        """
         from audiobrief.publish.feed import render_feeds
         from audiobrief.publish.site import render_site
 
         s, out, to = self.settings, self.output_dir, self.storage
+        changes = None if rebuild or self.rebuild else self.changes
         written = [
-            *render_feeds(self.catalog, settings=s, output_dir=out, now=self.now, storage=to),
-            *render_site(self.catalog, settings=s, output_dir=out, now=self.now, storage=to),
+            *render_feeds(
+                self.catalog, settings=s, output_dir=out, now=self.now, changes=changes, storage=to
+            ),
+            *render_site(
+                self.catalog, settings=s, output_dir=out, now=self.now, changes=changes, storage=to
+            ),
         ]
         collect_garbage(self.catalog, to)
-        self.changed = False
+        if self.marked:
+            self.catalog.set_site_value(RUNNING, "")
+        self.changed = self.rebuild = self.marked = False
+        self.changes = Changes()
         return written
+
+    def _mark(self) -> None:
+        """Say in the catalog that the site is changing, before the first temporary file:
+        if this run dies before its refresh, the next one sweeps and renders everything."""
+        if not self.marked:
+            self.catalog.set_site_value(RUNNING, self.now.isoformat())
+            self.marked = True
 
 
 @contextmanager
@@ -278,11 +310,14 @@ def open_publisher(
     *,
     given: frozenset[str] = frozenset(),
     moving: bool = False,
+    sweep: bool = False,
 ) -> Iterator[Publisher]:
     """The site, locked for this run, its catalog checked and its unfinished work finished.
 
     On leaving, the feeds and pages are refreshed when anything was published, even if
-    a later step failed: they always show what the catalog committed.
+    a later step failed: they always show what the catalog committed. Temporary files
+    of dead runs are swept (a walk of the whole folder) with *sweep*, or when the last
+    run that changed the site stopped before its refresh.
 
     Raises:
         PublishError: the folder cannot be used, or its catalog is missing or damaged.
@@ -302,7 +337,12 @@ def open_publisher(
         settings = open_site(catalog, settings, given=given, moving=moving)
         publisher = Publisher(catalog, settings, now, storage)
         publisher.changed = finish_moves(catalog, storage, out)
-        remove_temporaries(catalog, out)
+        # A run that stopped midway may have left temporary files and pages it never
+        # rendered; only then is the whole folder walked and every page rendered.
+        if catalog.site_value(RUNNING):
+            publisher.changed = publisher.rebuild = publisher.marked = sweep = True
+        if sweep:
+            remove_temporaries(catalog, out)
         collect_orphans(catalog, storage)
         try:
             yield publisher

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import hashlib
+import json
+from importlib import resources
 from urllib.parse import urlsplit
 
 import jinja2
 from markupsafe import Markup
 
+from audiobrief import __version__
+from audiobrief.config import Settings
 from audiobrief.publish.views import (
     clean,
     clock,
@@ -21,6 +26,8 @@ from audiobrief.publish.views import (
 
 MAX_DESCRIPTION_BYTES = 4000
 """Apple's limit for channel and item descriptions."""
+RENDER_KEY = "render_key"
+"""Site value: the render key of the last full render (see `render_key`)."""
 
 
 def environment() -> jinja2.Environment:
@@ -71,3 +78,17 @@ def rfc2822(moment: dt.datetime) -> str:
 def whole_seconds(ms: int) -> str:
     """itunes:duration: whole seconds, rounded, at least 1 (Apple rejects 0 and padding)."""
     return str(max(1, (ms + 500) // 1000))
+
+
+def render_key(settings: Settings, base: str, cover: str, *sizes: int) -> str:
+    """What every page and feed item depends on besides its own episode: the templates,
+    the address, the show and the layout *sizes*. When it differs from the key stored at
+    the last full render, every page and item already written is stale."""
+    templates = resources.files("audiobrief") / "templates"
+    digest = hashlib.sha256()
+    for item in sorted(templates.iterdir(), key=lambda item: item.name):
+        if item.is_file():
+            digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
+    shown = [__version__, base, settings.show_title, settings.description, settings.author]
+    digest.update(json.dumps([*shown, cover, *sizes], ensure_ascii=False).encode())
+    return digest.hexdigest()

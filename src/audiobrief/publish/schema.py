@@ -10,7 +10,7 @@ from audiobrief.publish.database import Database
 
 logger = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _VERSION_1 = """
 CREATE TABLE channel (name TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -46,7 +46,14 @@ CREATE TABLE seen (
     status TEXT NOT NULL, checked TEXT NOT NULL
 );
 """
-_UPGRADES = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3}
+# Version 4: indexes for the lean queries of an incremental publish. Archive pages
+# are read in (published_us, guid) order and an episode is found by (kind, key): without
+# them each read walks every row, and a publish costs more the longer the archive.
+_VERSION_4 = """
+CREATE INDEX IF NOT EXISTS episodes_by_order ON episodes (kind, published_us, guid);
+CREATE INDEX IF NOT EXISTS episodes_by_key ON episodes (kind, key);
+"""
+_UPGRADES = {1: _VERSION_1, 2: _VERSION_2, 3: _VERSION_3, 4: _VERSION_4}
 TABLES = frozenset({"channel", "guids", "episodes", "pending", "tombstones", "articles", "seen"})
 
 

@@ -15,10 +15,11 @@ from markupsafe import escape
 
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
-from audiobrief.publish.catalog import Catalog, EpisodeRecord
-from audiobrief.publish.feed import kept
+from audiobrief.publish.archive import PAGE_SIZE, ArchivePage, pages_to_render, series, stale_pages
+from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
 from audiobrief.publish.images import publish_cover
-from audiobrief.publish.render import environment
+from audiobrief.publish.listing import Changes, each, newest_lean
+from audiobrief.publish.render import RENDER_KEY, environment, render_key
 from audiobrief.publish.storage import LocalFolder, Storage
 from audiobrief.publish.views import (
     ARTICLES_NAME,
@@ -35,6 +36,9 @@ from audiobrief.publish.views import (
 
 logger = logging.getLogger(__name__)
 
+HOME_LIST = 50
+"""Episodes of each kind the home page lists (fewer if feed_keep is smaller); the
+archive pages it links list them all."""
 PLAYER_HEIGHT_PX = 200
 """The embedded player's height: title, controls and links fit at 320 px wide."""
 
@@ -72,15 +76,19 @@ def render_site(
     settings: Settings,
     output_dir: Path,
     now: dt.datetime,
+    changes: Changes | None = None,
     storage: Storage | None = None,
 ) -> list[Path]:
-    """Write index.html, a page per listed episode and the cover; return their paths.
+    """Write index.html, the episode and archive pages and the cover; return their paths.
 
-    Pages list the same episodes as the feeds (settings.feed_keep). Each article also
-    gets its embeddable player (`<stem>.embed.html`); the player of an episode that left
-    the catalog (unpublished) is deleted. A page is only rewritten when its content
-    changed; every write is atomic. They go to *storage* (default: the folder
-    *output_dir*).
+    Without *changes* (a full rebuild: `audiobrief feed --rebuild`, `move`) every page
+    is rendered. With them only the pages of the episodes published in this run, the
+    archive pages they touch and the index are: the cost does not grow with the archive.
+    A changed template, address, title, description or cover (the site's render key)
+    makes a full rebuild of its own. Each article also gets its embeddable player
+    (`<stem>.embed.html`); the player of an unpublished episode is deleted. A page is
+    only rewritten when its content changed; every write is atomic. They go to
+    *storage* (default: the folder *output_dir*).
 
     Raises:
         ConfigError: base_url, the time zone or the cover is wrong.
@@ -98,41 +106,107 @@ def render_site(
         ) from exc
     storage = storage or LocalFolder(output_dir)
     cover = publish_cover(settings.cover, storage)
-    briefings = kept(catalog, "briefing", settings.feed_keep)
-    articles = kept(catalog, "article", settings.feed_keep)
-    env = environment()
+    key = site_key(settings, base, cover)
+    if changes is not None and catalog.site_value(RENDER_KEY) != key:
+        logger.info("the pages' templates or settings changed: rendering every page")
+        changes = None
+    pages = _Pages(environment(), settings, base, cover, output_dir, storage)
     written = [output_dir / cover.split("?", 1)[0]]
-    for record in [*briefings, *articles]:
-        view = episode_view(record, base=base)
-        show = _show(settings, base, cover, posixpath.dirname(view.page) or ".")
-        root = view.relative["root"]
-        code = embed_code(view)
-        html = _render(
-            env, "episode.html.j2", ep=view, show=show, root=root, embed_code=code,
-            player_height=PLAYER_HEIGHT_PX,
-        )  # fmt: skip
-        _write(storage, view.page, html)
-        written.append(output_dir / view.page)
-        if embed := embed_path(record):
-            html = _render(env, "embed.html.j2", ep=view, show=show, root=root)
-            _write(storage, embed, html)
-            written.append(output_dir / embed)
-    if isinstance(storage, LocalFolder):  # a bucket is not listed: unpublish drops its player
-        _remove_stale_players(catalog, storage)
-    featured = briefings[0] if briefings else (articles[0] if articles else None)
-    html = _render(
-        env,
-        "index.html.j2",
-        show=_show(settings, base, cover, "."),
-        root="./",
-        featured=_index_view(catalog, featured, base) if featured else None,
-        briefings=[_index_view(catalog, r, base) for r in briefings],
-        articles=[_index_view(catalog, r, base) for r in articles],
-        updated=local_now,
-    )
-    _write(storage, INDEX_NAME, html)
-    written.append(output_dir / INDEX_NAME)
+    if changes is None:
+        wanted: set[str] = set()
+        for kind in KINDS:
+            for record in each(catalog, kind):
+                written += pages.episode(record)
+                wanted.add(embed_path(record) or "")
+        if isinstance(storage, LocalFolder):  # a bucket is not listed: unpublish drops it
+            _remove_stale_players(wanted, storage)
+    else:
+        for record in changes.published.values():
+            written += pages.episode(record)
+        for record in changes.removed.values():
+            if player := embed_path(record):  # it would go on playing on other sites
+                storage.delete(player)
+    for page in pages_to_render(catalog, changes):
+        written.append(pages.archive(page))
+    for name in stale_pages(catalog, storage.exists):
+        storage.delete(name)
+        logger.info("deleted %s/%s: the archive is shorter", storage.where, name)
+    written.append(pages.index(catalog, local_now))
+    if changes is None and catalog.site_value(RENDER_KEY) != key:
+        catalog.set_site_value(RENDER_KEY, key)
     return written
+
+
+class _Pages:
+    """Renders and writes the pages of one refresh (one Jinja environment for all)."""
+
+    def __init__(
+        self,
+        env: jinja2.Environment,
+        settings: Settings,
+        base: str,
+        cover: str,
+        out: Path,
+        storage: Storage,
+    ) -> None:
+        self.env, self.settings, self.base, self.cover, self.out = env, settings, base, cover, out
+        self.storage = storage
+
+    def episode(self, record: EpisodeRecord) -> list[Path]:
+        """The episode's page and, for an article, its embeddable player."""
+        view = episode_view(record, base=self.base)
+        show = _show(self.settings, self.base, self.cover, posixpath.dirname(view.page) or ".")
+        root = view.relative["root"]
+        html = _render(
+            self.env, "episode.html.j2", ep=view, show=show, root=root,
+            embed_code=embed_code(view), player_height=PLAYER_HEIGHT_PX,
+        )  # fmt: skip
+        written = [self.out / view.page]
+        _write(self.storage, view.page, html)
+        if embed := embed_path(record):
+            html = _render(self.env, "embed.html.j2", ep=view, show=show, root=root)
+            _write(self.storage, embed, html)
+            written.append(self.out / embed)
+        return written
+
+    def archive(self, page: ArchivePage) -> Path:
+        folder = posixpath.dirname(page.path)
+        html = _render(
+            self.env, "archive.html.j2", page=page, url=site_url(self.base, page.path),
+            show=_show(self.settings, self.base, self.cover, folder), root="../",
+            episodes=[episode_view(r, base=self.base, folder=folder) for r in page.records],
+        )  # fmt: skip
+        _write(self.storage, page.path, html)
+        return self.out / page.path
+
+    def index(self, catalog: Catalog, local_now: dt.datetime) -> Path:
+        """The home page: the newest episode's player, the feeds' episodes, the archive."""
+        keep = min(self.settings.feed_keep or HOME_LIST, HOME_LIST)
+        briefings = newest_lean(catalog, "briefing", keep)
+        articles = newest_lean(catalog, "article", keep)
+        lead = briefings[:1] or articles[:1]
+        featured = catalog.get(lead[0].guid) if lead else None  # its chapters need it whole
+        html = _render(
+            self.env,
+            "index.html.j2",
+            show=_show(self.settings, self.base, self.cover, "."),
+            root="./",
+            featured=self._listed(featured) if featured else None,
+            briefings=[self._listed(r) for r in briefings],
+            articles=[self._listed(r) for r in articles],
+            archive=series(catalog),
+            updated=local_now,
+        )
+        _write(self.storage, INDEX_NAME, html)
+        return self.out / INDEX_NAME
+
+    def _listed(self, record: EpisodeRecord) -> EpisodeView:
+        return episode_view(record, base=self.base, folder=".")
+
+
+def site_key(settings: Settings, base: str, cover: str) -> str:
+    """The render key of this site's pages and feed items (see render.render_key)."""
+    return render_key(settings, base, cover, PLAYER_HEIGHT_PX, PAGE_SIZE)
 
 
 def embed_code(view: EpisodeView) -> str | None:
@@ -145,10 +219,6 @@ def embed_code(view: EpisodeView) -> str | None:
         f'<iframe src="{escape(url)}" title="{title}" width="100%" height="{PLAYER_HEIGHT_PX}" '
         'style="border:0;max-width:40rem" loading="lazy"></iframe>'
     )
-
-
-def _index_view(catalog: Catalog, record: EpisodeRecord, base: str) -> EpisodeView:
-    return episode_view(record, base=base, folder=".")
 
 
 def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:
@@ -168,10 +238,10 @@ def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:
     )  # fmt: skip
 
 
-def _remove_stale_players(catalog: Catalog, storage: LocalFolder) -> None:
+def _remove_stale_players(wanted: set[str], storage: LocalFolder) -> None:
     """Delete embed pages whose episode is gone: an unpublished story stops playing on
-    every site that embedded it. Only episode folders (`YYYY/...`) are looked at."""
-    wanted = {embed_path(record) for record in catalog.episodes()}
+    every site that embedded it. Only episode folders (`YYYY/...`) are looked at, and
+    only by a full rebuild: a publish deletes the players of what it unpublished."""
     output_dir = storage.root
     for path in output_dir.glob(f"[0-9][0-9][0-9][0-9]/**/*{EMBED_SUFFIX}"):
         if path.relative_to(output_dir).as_posix() not in wanted:
