@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from dataclasses import replace
@@ -239,7 +240,7 @@ def test_a_briefing_rebuilds_byte_identical_from_cold_caches(
     tone_settings: Settings, tmp_path: Path
 ) -> None:
     first, _ = _brief(tone_settings)
-    again, _ = _brief(Settings(**{**vars(tone_settings), "cache_dir": tmp_path / "cold"}))
+    again, _ = _brief(dataclasses.replace(tone_settings, cache_dir=tmp_path / "cold"))
 
     assert first.mp3 == again.mp3
     assert first.timeline == again.timeline

@@ -11,13 +11,26 @@ import tomllib
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from audiobrief.config_slices import (
+    AudioSettings,
+    BriefingSettings,
+    FrontEndSettings,
+    LocalSettings,
+    SiteSettings,
+    VoiceSettings,
+)
 from audiobrief.errors import ConfigError
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Slice = TypeVar("_Slice", bound="DataclassInstance")
 ENV_PREFIX = "AUDIOBRIEF_"
 FLAG_ORIGIN = "command line"
 """How errors name a value that came from a command flag."""
@@ -82,6 +95,47 @@ class Settings:
     music_gain_db: float = -18.0
     max_article_words: int = 20_000
     """Longer articles are refused before any work starts (about 2 hours of speech)."""
+
+    def __post_init__(self) -> None:
+        # The one place values are checked: however a Settings is built (loaded, replaced,
+        # made by a test), stages can use its values as they are.
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            try:
+                checked = _check(field.name, value)
+            except _Invalid as exc:
+                raise _BadValue(field.name, value, exc) from None
+            if checked is not value:
+                object.__setattr__(self, field.name, checked)  # normalized, e.g. base_url's "/"
+
+    # Slices, each built once from the fields above (config_slices.SLICES lists them).
+    @cached_property
+    def site(self) -> SiteSettings:
+        return _slice(self, SiteSettings)
+
+    @cached_property
+    def voices(self) -> VoiceSettings:
+        return _slice(self, VoiceSettings)
+
+    @cached_property
+    def front_end(self) -> FrontEndSettings:
+        return _slice(self, FrontEndSettings)
+
+    @cached_property
+    def audio(self) -> AudioSettings:
+        return _slice(self, AudioSettings)
+
+    @cached_property
+    def briefing(self) -> BriefingSettings:
+        return _slice(self, BriefingSettings)
+
+    @cached_property
+    def local(self) -> LocalSettings:
+        return _slice(self, LocalSettings)
+
+
+def _slice(settings: Settings, kind: type[_Slice]) -> _Slice:
+    return kind(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(kind)})
 
 
 VALID_CHOICES: dict[str, tuple[str, ...]] = {
@@ -170,12 +224,14 @@ def settings_from_mapping(
     parsed = {}
     for name, value in values.items():
         try:
-            parsed[name] = _check(name, _coerce(types_[name], value))
+            parsed[name] = _coerce(types_[name], value)
         except _Invalid as exc:
-            fix = exc.fix or _usage(name, types_[name])
-            where = (origins or {}).get(name, origin)
-            raise ConfigError(f"{where}: {name} = {_shown(value)} {exc}; {fix}.") from None
-    return Settings(**parsed)
+            raise _BadValue(name, value, exc, (origins or {}).get(name, origin)) from None
+    try:
+        return Settings(**parsed)
+    except _BadValue as exc:  # checked there; said again with where the value came from
+        where = (origins or {}).get(exc.name, origin)
+        raise _BadValue(exc.name, values[exc.name], exc.invalid, where) from None
 
 
 class _Invalid(ValueError):
@@ -184,6 +240,15 @@ class _Invalid(ValueError):
     def __init__(self, problem: str, fix: str | None = None) -> None:
         super().__init__(problem)
         self.fix = fix
+
+
+class _BadValue(ConfigError):
+    """Setting *name* = *value* is refused: one line with where it came from and the fix."""
+
+    def __init__(self, name: str, value: Any, invalid: _Invalid, where: str = "settings") -> None:
+        fix = invalid.fix or _usage(name, _field_types()[name])
+        super().__init__(f"{where}: {name} = {_shown(value)} {invalid}; {fix}.")
+        self.name, self.invalid = name, invalid
 
 
 def _usage(name: str, kind: Any) -> str:

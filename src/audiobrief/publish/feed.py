@@ -9,7 +9,7 @@ from pathlib import Path
 
 import jinja2
 
-from audiobrief.config import Settings
+from audiobrief.config_slices import SiteSettings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.model import EpisodeKind
 from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
@@ -21,7 +21,6 @@ from audiobrief.publish.views import (
     ARTICLES_NAME,
     FEED_NAME,
     EpisodeView,
-    base_url,
     clean,
     episode_view,
     page_path,
@@ -59,28 +58,28 @@ class Channel:
 
 
 def render_feeds(
-    catalog: Catalog, *, settings: Settings, output_dir: Path, now: dt.datetime
+    catalog: Catalog, *, site: SiteSettings, output_dir: Path, now: dt.datetime
 ) -> list[Path]:
     """Write feed.xml and articles.xml from the catalog; return their paths.
 
     Both feeds are rendered before either is written, and each is replaced in one
     rename, so a failure leaves the previous feeds whole. Each lists the newest
-    settings.feed_keep episodes of its kind (0: all).
+    site.feed_keep episodes of its kind (0: all).
 
     Raises:
-        ConfigError: base_url, the description or the cover break a feed rule.
+        ConfigError: the description or the cover break a feed rule.
         PublishError: rendering or writing failed (the old feeds stay).
     """
-    base = base_url(settings)
+    base = site.base_url  # config checked it: absolute http(s), one trailing slash
     if now.utcoffset() is None:
         raise PublishError("render_feeds needs a timezone-aware 'now'; pass datetime.now(UTC).")
-    description = clean(settings.description)
+    description = clean(site.description)
     if len(description.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
         raise ConfigError(
             f"description is {len(description.encode('utf-8'))} bytes; feeds allow "
             f"{MAX_DESCRIPTION_BYTES}. Shorten it in audiobrief.toml."
         )
-    cover_url = site_url(base, "") + publish_cover(settings.cover, output_dir)
+    cover_url = site_url(base, "") + publish_cover(site.cover, output_dir)
     rendered = {}
     feeds: tuple[tuple[EpisodeKind, str], ...] = (
         ("briefing", FEED_NAME),
@@ -88,26 +87,26 @@ def render_feeds(
     )
     for kind, name in feeds:
         feed_url = site_url(base, name)
-        title = settings.show_title
+        title = site.show_title
         channel = Channel(
             title=clean(title if kind == "briefing" else f"{title}: {ARTICLES_SUFFIX}"),
             link=base,
             feed_url=feed_url,
             description=description,
-            language=settings.language,
+            language=site.language,
             cover_url=cover_url,
-            category=settings.category,
-            subcategory=settings.subcategory,
-            explicit=settings.explicit,
-            locked=settings.locked,
-            author=clean(settings.author),
-            owner_email=settings.owner_email.strip(),
+            category=site.category,
+            subcategory=site.subcategory,
+            explicit=site.explicit,
+            locked=site.locked,
+            author=clean(site.author),
+            owner_email=site.owner_email.strip(),
             guid=catalog.channel_guid(feed_url),
             daily=kind == "briefing",
             build_date=rfc2822(now),
             new_feed_url=feed_url if catalog.site_value("moved_from") else None,
         )
-        records = kept(catalog, kind, settings.feed_keep)
+        records = kept(catalog, kind, site.feed_keep)
         views = [episode_view(r, base=base) for r in records]
         rendered[output_dir / name] = _render(channel, views)
     for path, text in rendered.items():
@@ -155,9 +154,9 @@ def prune_files(catalog: Catalog, *, output_dir: Path, keep: int, delete: bool) 
     return found
 
 
-def prune(catalog: Catalog, *, settings: Settings, output_dir: Path) -> list[Path]:
-    """Delete the files of episodes no longer in the feeds (past settings.feed_keep)."""
-    return prune_files(catalog, output_dir=output_dir, keep=settings.feed_keep, delete=True)
+def prune(catalog: Catalog, *, site: SiteSettings, output_dir: Path) -> list[Path]:
+    """Delete the files of episodes no longer in the feeds (past site.feed_keep)."""
+    return prune_files(catalog, output_dir=output_dir, keep=site.feed_keep, delete=True)
 
 
 def _owned(record: EpisodeRecord) -> list[str]:

@@ -24,7 +24,7 @@ from audiobrief.publish.journal import collect_garbage, finish_moves, remove_tem
 from audiobrief.publish.lock import output_lock
 from audiobrief.publish.records import article_to_json
 from audiobrief.publish.site_state import guard_catalog, open_site
-from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, base_url, page_path
+from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, page_path
 
 logger = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ class Publisher:
             script=script,
             files=tuple(out / f for f in files.values()),
             status="new" if previous is None else "unchanged" if unchanged else "updated",
-            base_url=base_url(self.settings),
+            base_url=self.settings.base_url,
         )
 
     def _version_stem(
@@ -232,7 +232,7 @@ class Publisher:
     def _show(self, feed: str) -> Show:
         cover, mime = check_cover(self.settings.cover)
         s = self.settings
-        return Show(s.show_title, s.author, cover, mime, f"{base_url(s)}{feed}")
+        return Show(s.show_title, s.author, cover, mime, f"{s.base_url}{feed}")
 
     def refresh(self) -> list[Path]:
         """Both feeds and every page from the committed catalog, then old files go."""
@@ -241,8 +241,8 @@ class Publisher:
 
         s, out = self.settings, self.output_dir
         written = [
-            *render_feeds(self.catalog, settings=s, output_dir=out, now=self.now),
-            *render_site(self.catalog, settings=s, output_dir=out, now=self.now),
+            *render_feeds(self.catalog, site=s.site, output_dir=out, now=self.now),
+            *render_site(self.catalog, site=s.site, output_dir=out, now=self.now),
         ]
         collect_garbage(self.catalog, out)
         self.changed = False

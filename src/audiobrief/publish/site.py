@@ -8,13 +8,12 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 from markupsafe import escape
 
-from audiobrief.config import Settings
-from audiobrief.errors import ConfigError, PublishError
+from audiobrief.config_slices import SiteSettings
+from audiobrief.errors import PublishError
 from audiobrief.publish.catalog import Catalog, EpisodeRecord
 from audiobrief.publish.feed import kept
 from audiobrief.publish.files import delete, write_if_changed
@@ -26,7 +25,6 @@ from audiobrief.publish.views import (
     FEED_NAME,
     INDEX_NAME,
     EpisodeView,
-    base_url,
     clean,
     embed_path,
     episode_view,
@@ -67,37 +65,31 @@ class Show:
 
 
 def render_site(
-    catalog: Catalog, *, settings: Settings, output_dir: Path, now: dt.datetime
+    catalog: Catalog, *, site: SiteSettings, output_dir: Path, now: dt.datetime
 ) -> list[Path]:
     """Write index.html, a page per listed episode and the cover; return their paths.
 
-    Pages list the same episodes as the feeds (settings.feed_keep). Each article also
+    Pages list the same episodes as the feeds (site.feed_keep). Each article also
     gets its embeddable player (`<stem>.embed.html`); the player of an episode that left
     the catalog (unpublished) is deleted. A page is only rewritten when its content
     changed; every write is atomic.
 
     Raises:
-        ConfigError: base_url, the time zone or the cover is wrong.
+        ConfigError: the cover is wrong.
         PublishError: a page could not be rendered or written.
     """
-    base = base_url(settings)
+    base = site.base_url  # config checked it and the time zone: both are used as they are
     if now.utcoffset() is None:
         raise PublishError("render_site needs a timezone-aware 'now'; pass datetime.now(UTC).")
-    try:
-        local_now = now.astimezone(ZoneInfo(settings.timezone))
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Africa" is a folder
-        raise ConfigError(
-            f"timezone {settings.timezone!r} is unknown; use an IANA name such as "
-            "Africa/Casablanca."
-        ) from exc
-    cover = publish_cover(settings.cover, output_dir)
-    briefings = kept(catalog, "briefing", settings.feed_keep)
-    articles = kept(catalog, "article", settings.feed_keep)
+    local_now = now.astimezone(site.zone)
+    cover = publish_cover(site.cover, output_dir)
+    briefings = kept(catalog, "briefing", site.feed_keep)
+    articles = kept(catalog, "article", site.feed_keep)
     env = environment()
     written = [output_dir / cover.split("?", 1)[0]]
     for record in [*briefings, *articles]:
         view = episode_view(record, base=base)
-        show = _show(settings, base, cover, posixpath.dirname(view.page) or ".")
+        show = _show(site, base, cover, posixpath.dirname(view.page) or ".")
         root = view.relative["root"]
         code = embed_code(view)
         html = _render(
@@ -116,7 +108,7 @@ def render_site(
     html = _render(
         env,
         "index.html.j2",
-        show=_show(settings, base, cover, "."),
+        show=_show(site, base, cover, "."),
         root="./",
         featured=_index_view(catalog, featured, base) if featured else None,
         briefings=[_index_view(catalog, r, base) for r in briefings],
@@ -144,7 +136,7 @@ def _index_view(catalog: Catalog, record: EpisodeRecord, base: str) -> EpisodeVi
     return episode_view(record, base=base, folder=".")
 
 
-def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:
+def _show(site: SiteSettings, base: str, cover: str, folder: str) -> Show:
     def relative(name: str) -> str:
         return quote(posixpath.relpath(name, folder))
 
@@ -156,7 +148,7 @@ def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:
     )
     name, version = cover.split("?", 1)
     return Show(
-        clean(settings.show_title), clean(settings.description), f"{relative(name)}?{version}",
+        clean(site.show_title), clean(site.description), f"{relative(name)}?{version}",
         feeds, f"{site_url(base, name)}?{version}", site_url(base, INDEX_NAME),
     )  # fmt: skip
 

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 from audiobrief.config import Settings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.publish.catalog import Catalog, open_catalog
-from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, INDEX_NAME, base_url
+from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, INDEX_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ def open_site(
         elif value != kept:
             kept_value: Any = kept
             settings = replace(settings, **{name: kept_value})
-    wanted = base_url(settings)
+    wanted = settings.base_url  # checked and normalized by config, like the stored one
     stored = catalog.site_value("base_url")
     asked = "base_url" in given
     if stored is None or moving or (asked and wanted != stored and _is_local(stored)):
