@@ -40,6 +40,45 @@ FLAG_ORIGIN = "command line"
 class Settings:
     """Everything a run can be told; each field is also `AUDIOBRIEF_<FIELD>` and a TOML key."""
 
+    def __post_init__(self) -> None:
+        # The one place values are checked: however a Settings is built (loaded, replaced,
+        # made by a test), stages can use its values as they are.
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            try:
+                checked = _check(field.name, value)
+            except _Invalid as exc:
+                raise _BadValue(field.name, value, exc) from None
+            if checked is not value:
+                object.__setattr__(self, field.name, checked)  # normalized, e.g. base_url's "/"
+
+    # Slices, each built once from the fields below (config_slices.SLICES lists them).
+    @cached_property
+    def site(self) -> SiteSettings:
+        return _slice(self, SiteSettings)
+
+    @cached_property
+    def voices(self) -> VoiceSettings:
+        return _slice(self, VoiceSettings)
+
+    @cached_property
+    def front_end(self) -> FrontEndSettings:
+        return _slice(self, FrontEndSettings)
+
+    @cached_property
+    def audio(self) -> AudioSettings:
+        return _slice(self, AudioSettings)
+
+    @cached_property
+    def briefing(self) -> BriefingSettings:
+        return _slice(self, BriefingSettings)
+
+    @cached_property
+    def local(self) -> LocalSettings:
+        return _slice(self, LocalSettings)
+
+    # The settings themselves; new ones go at the end.
+
     show_title: str = "موجز الأخبار"
     """Show name: spoken in briefings, ID3 TALB, feed channel title."""
     author: str = "audiobrief"
@@ -95,43 +134,6 @@ class Settings:
     music_gain_db: float = -18.0
     max_article_words: int = 20_000
     """Longer articles are refused before any work starts (about 2 hours of speech)."""
-
-    def __post_init__(self) -> None:
-        # The one place values are checked: however a Settings is built (loaded, replaced,
-        # made by a test), stages can use its values as they are.
-        for field in dataclasses.fields(self):
-            value = getattr(self, field.name)
-            try:
-                checked = _check(field.name, value)
-            except _Invalid as exc:
-                raise _BadValue(field.name, value, exc) from None
-            if checked is not value:
-                object.__setattr__(self, field.name, checked)  # normalized, e.g. base_url's "/"
-
-    # Slices, each built once from the fields above (config_slices.SLICES lists them).
-    @cached_property
-    def site(self) -> SiteSettings:
-        return _slice(self, SiteSettings)
-
-    @cached_property
-    def voices(self) -> VoiceSettings:
-        return _slice(self, VoiceSettings)
-
-    @cached_property
-    def front_end(self) -> FrontEndSettings:
-        return _slice(self, FrontEndSettings)
-
-    @cached_property
-    def audio(self) -> AudioSettings:
-        return _slice(self, AudioSettings)
-
-    @cached_property
-    def briefing(self) -> BriefingSettings:
-        return _slice(self, BriefingSettings)
-
-    @cached_property
-    def local(self) -> LocalSettings:
-        return _slice(self, LocalSettings)
 
 
 def _slice(settings: Settings, kind: type[_Slice]) -> _Slice:
@@ -230,6 +232,8 @@ def settings_from_mapping(
     try:
         return Settings(**parsed)
     except _BadValue as exc:  # checked there; said again with where the value came from
+        if exc.name not in values:  # a default: the message cannot name a better origin
+            raise
         where = (origins or {}).get(exc.name, origin)
         raise _BadValue(exc.name, values[exc.name], exc.invalid, where) from None
 
