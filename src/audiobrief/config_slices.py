@@ -68,6 +68,7 @@ class AudioSettings:
     """Everything besides the script and voice that decides an episode's audio.
 
     The episode-cache key holds this slice whole: a setting added here is in the key.
+    The music bed file is the briefing's: render() is handed it and keys its path, size, time.
     """
 
     bitrate_kbps: int
