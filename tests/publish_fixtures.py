@@ -171,6 +171,6 @@ def build_site(output: Path) -> Path:
             title="موجز الأخبار: السبت 28 نونبر 2026", sections=BRIEFING,
             published=NOW + dt.timedelta(hours=1), audio=mp3_bytes(25_000),
         )  # fmt: skip
-        render_feeds(catalog, settings=settings, output_dir=output, now=NOW)
-        render_site(catalog, settings=settings, output_dir=output, now=NOW)
+        render_feeds(catalog, site=settings.site, output_dir=output, now=NOW)
+        render_site(catalog, site=settings.site, output_dir=output, now=NOW)
     return output

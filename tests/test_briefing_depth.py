@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -51,27 +52,72 @@ def _article_file(folder: Path, index: int, paragraphs: int = 20) -> Path:
     return path
 
 
-@pytest.fixture
-def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
-    (tmp_path / "voices").mkdir()
-    (tmp_path / "voices" / "fake.toml").write_text(FAKE_VOICE, encoding="utf-8")
-    # About eSpeak NG's Arabic pace (~14 characters a second), so that speech and pauses
-    # weigh what they weigh in a real episode; 8 kHz keeps the MP3 encoding quick.
-    engine = FakeEngine(ms_per_char=70, sample_rate_hz=8000)
-    monkeypatch.setitem(engines._extra, "fake", lambda **_: engine)
+def _fake_settings(root: Path) -> Settings:
+    (root / "voices").mkdir()
+    (root / "voices" / "fake.toml").write_text(FAKE_VOICE, encoding="utf-8")
     # No loudness pass: it only scales samples and the fake voice speaks silence.
     return Settings(
-        voices_dir=tmp_path / "voices", voice="fake", output_dir=tmp_path / "out",
-        cache_dir=tmp_path / "cache", normalize_loudness=False, base_url=BASE,
+        voices_dir=root / "voices", voice="fake", output_dir=root / "out",
+        cache_dir=root / "cache", normalize_loudness=False, base_url=BASE,
         sample_rate_hz=8000,
     )  # fmt: skip
 
 
-def _day(settings: Settings, count: int) -> list[Episode]:
-    folder = settings.output_dir.parent / "articles"
-    folder.mkdir(exist_ok=True)
-    sources = [str(_article_file(folder, index)) for index in range(count)]
-    return pipeline.speak(sources, pipeline.Run(settings, MORNING))
+def _fake_engine() -> FakeEngine:
+    # About eSpeak NG's Arabic pace (~14 characters a second), so that speech and pauses
+    # weigh what they weigh in a real episode; 8 kHz keeps the MP3 encoding quick.
+    return FakeEngine(ms_per_char=70, sample_rate_hz=8000)
+
+
+@pytest.fixture
+def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    engine = _fake_engine()
+    monkeypatch.setitem(engines._extra, "fake", lambda **_: engine)
+    return _fake_settings(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def spoken_days(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Path, list[Episode]]]:
+    """Days of 3 and of 10 real-size articles, spoken once for the tests that brief them
+    (speaking is most of this module's time): the first three are spoken, kept as the
+    day of 3, then seven more a minute later. A test copies a day's output folder and
+    cache, so its briefings find what its own speak run would have left."""
+    days: dict[int, tuple[Path, list[Episode]]] = {}
+    root = tmp_path_factory.mktemp("day")
+    settings = _fake_settings(root)
+    (root / "articles").mkdir()
+    sources = [str(_article_file(root / "articles", i)) for i in range(10)]
+    with pytest.MonkeyPatch.context() as patch:
+        engine = _fake_engine()
+        patch.setitem(engines._extra, "fake", lambda **_: engine)
+        patch.chdir(root)
+        first = pipeline.speak(sources[:3], pipeline.Run(settings, MORNING))
+        three = tmp_path_factory.mktemp("day-of-3")
+        for name in ("out", "cache"):
+            shutil.copytree(root / name, three / name)
+        days[3] = three, [_moved(e, root / "out", three / "out") for e in first]
+        later = MORNING + dt.timedelta(minutes=1)
+        days[10] = root, first + pipeline.speak(sources[3:], pipeline.Run(settings, later))
+    return days
+
+
+def _moved(episode: Episode, old: Path, new: Path) -> Episode:
+    """*episode* with its files' paths in the copy *new* of its output folder *old*."""
+    return replace(
+        episode,
+        mp3_path=new / episode.mp3_path.relative_to(old),
+        files=tuple(new / f.relative_to(old) for f in episode.files),
+    )
+
+
+def _day(
+    settings: Settings, count: int, spoken_days: dict[int, tuple[Path, list[Episode]]]
+) -> list[Episode]:
+    """The articles of a spoken day of *count* (3 or 10), published in *settings*' folder."""
+    root, episodes = spoken_days[count]
+    shutil.copytree(root / "out", settings.output_dir)
+    shutil.copytree(root / "cache", settings.cache_dir or root / "unused")
+    return [_moved(episode, root / "out", settings.output_dir) for episode in episodes]
 
 
 def _brief(settings: Settings, **changes: object) -> Episode:
@@ -137,16 +183,20 @@ def test_the_depth_is_checked_with_the_other_settings() -> None:
 # --- a day of ten real-size stories
 
 
-def test_a_ten_story_day_at_lede_is_well_under_a_tenth_of_full(fake: Settings) -> None:
-    _day(fake, 10)
+def test_a_ten_story_day_at_lede_is_well_under_a_tenth_of_full(
+    fake: Settings, spoken_days: dict[int, tuple[Path, list[Episode]]]
+) -> None:
+    _day(fake, 10, spoken_days)
     full = _brief(fake, briefing_depth="full").duration_ms
     lede = _brief(fake, briefing_depth="lede").duration_ms
     headline = _brief(fake, briefing_depth="headline").duration_ms
     assert headline < lede < full / 10, (headline, lede, full)
 
 
-def test_each_story_links_its_full_episode_in_json_id3_and_the_page(fake: Settings) -> None:
-    articles = _day(fake, 3)
+def test_each_story_links_its_full_episode_in_json_id3_and_the_page(
+    fake: Settings, spoken_days: dict[int, tuple[Path, list[Episode]]]
+) -> None:
+    articles = _day(fake, 3, spoken_days)
     episode = _brief(fake)
     pages = [_page_url(fake, article) for article in articles]
     story_urls = [c.url for c in episode.timeline.chapters[1:-1]]
@@ -167,8 +217,10 @@ def test_each_story_links_its_full_episode_in_json_id3_and_the_page(fake: Settin
         assert (fake.output_dir / page.removeprefix(BASE)).is_file()
 
 
-def test_each_shortened_story_ends_by_pointing_to_the_full_episode(fake: Settings) -> None:
-    _day(fake, 2)
+def test_each_shortened_story_ends_by_pointing_to_the_full_episode(
+    fake: Settings, spoken_days: dict[int, tuple[Path, list[Episode]]]
+) -> None:
+    _day(fake, 3, spoken_days)
     episode = _brief(fake)
     for section in episode.script.sections[1:-1]:
         assert section.segments[-1].written == strip_marks(POINTER)
@@ -189,8 +241,10 @@ def test_files_never_spoken_keep_their_source_link_and_no_pointer(fake: Settings
     assert story.segments[-1].written != strip_marks(POINTER)
 
 
-def test_briefing_max_stories_keeps_the_first_in_order_and_counts_them(fake: Settings) -> None:
-    articles = _day(fake, 5)
+def test_briefing_max_stories_keeps_the_first_in_order_and_counts_them(
+    fake: Settings, spoken_days: dict[int, tuple[Path, list[Episode]]]
+) -> None:
+    articles = _day(fake, 10, spoken_days)
     episode = _brief(fake, briefing_max_stories=3)
     titles = [c.title for c in episode.timeline.chapters[1:-1]]
     assert titles == [a.script.title for a in articles[:3]]

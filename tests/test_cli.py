@@ -113,8 +113,9 @@ def test_one_bad_file_in_a_batch_is_reported_and_the_others_publish(
 def test_fail_fast_publishes_nothing_when_one_source_fails(
     runner: CliRunner, voices: Path, tmp_path: Path
 ) -> None:
-    args = ["speak", str(DATA / "seed_article.txt"), "nope.txt", "-o", "out", "--fail-fast"]
-    _error(runner, args)
+    # A one-sentence article: the first source speaks and only the second one fails.
+    (tmp_path / "rain.txt").write_text("مطر في فاس\n\nتهاطلت أمطار غزيرة على المدينة.\n", "utf-8")
+    _error(runner, ["speak", "rain.txt", "nope.txt", "-o", "out", "--fail-fast"])
     assert not (tmp_path / "out").exists()
 
 

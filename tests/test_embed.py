@@ -25,7 +25,7 @@ TRICKY = 'عاجل & <تحديث> "اقتباس"'
 
 
 def _render(catalog: Catalog, output: Path, base: str = BASE_URL) -> list[Path]:
-    return render_site(catalog, settings=Settings(base_url=base), output_dir=output, now=NOW)
+    return render_site(catalog, site=Settings(base_url=base).site, output_dir=output, now=NOW)
 
 
 def _page(path: Path) -> lxml.html.HtmlElement:

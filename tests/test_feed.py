@@ -52,7 +52,7 @@ def _publish_day(catalog: Catalog, output: Path, audio: bytes | None = None) -> 
 
 def _render(catalog: Catalog, output: Path, **settings: object) -> list[Path]:
     chosen = Settings(**{"base_url": BASE_URL, **settings})  # type: ignore[arg-type]
-    return render_feeds(catalog, settings=chosen, output_dir=output, now=NOW)
+    return render_feeds(catalog, site=chosen.site, output_dir=output, now=NOW)
 
 
 @pytest.mark.parametrize(("name", "count"), [("feed.xml", 1), ("articles.xml", 2)])
@@ -301,7 +301,7 @@ def test_feed_keep_1_lists_only_the_newest_episode(catalog: Catalog, output: Pat
 def test_a_naive_now_is_refused(catalog: Catalog, output: Path) -> None:
     with pytest.raises(PublishError, match="needs a timezone-aware 'now'"):
         render_feeds(
-            catalog, settings=Settings(base_url=BASE_URL), output_dir=output,
+            catalog, site=Settings(base_url=BASE_URL).site, output_dir=output,
             now=NOW.replace(tzinfo=None),
         )  # fmt: skip
 

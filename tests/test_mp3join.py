@@ -156,14 +156,28 @@ def test_audio_without_an_info_frame_is_unusable(tmp_path: Path) -> None:
 # --- a briefing joined from rendered article episodes, with a speech-like engine
 
 
+def _tone_settings(root: Path) -> Settings:
+    voices = root / "voices"
+    voices.mkdir()
+    (voices / "tone.toml").write_text('engine = "tone"\ndiacritize = false\n', encoding="utf-8")
+    return Settings(voices_dir=voices, voice="tone", cache_dir=root / "cache")
+
+
 @pytest.fixture
 def tone_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
     engine = ToneEngine(ms_per_char=40)
     monkeypatch.setitem(engines._extra, "tone", lambda **_: engine)
-    voices = tmp_path / "voices"
-    voices.mkdir()
-    (voices / "tone.toml").write_text('engine = "tone"\ndiacritize = false\n', encoding="utf-8")
-    return Settings(voices_dir=voices, voice="tone", cache_dir=tmp_path / "cache")
+    return _tone_settings(tmp_path)
+
+
+@pytest.fixture(scope="module")
+def joined(tmp_path_factory: pytest.TempPathFactory) -> tuple[Rendered, list[Rendered]]:
+    """A briefing joined from three articles, built once from cold caches for the checks
+    that only read it; the rebuild test builds it a second time and compares."""
+    with pytest.MonkeyPatch.context() as patch:
+        engine = ToneEngine(ms_per_char=40)
+        patch.setitem(engines._extra, "tone", lambda **_: engine)
+        return _brief(_tone_settings(tmp_path_factory.mktemp("joined")))
 
 
 def _article(k: int, sentences: int) -> Script:
@@ -206,8 +220,10 @@ def _true_peak_dbtp(samples: NDArray[np.float64]) -> float:
     return float(20 * np.log10(np.max(np.abs(up))))
 
 
-def test_a_joined_briefing_decodes_and_meets_loudness_and_peak(tone_settings: Settings) -> None:
-    briefing, spoken = _brief(tone_settings)
+def test_a_joined_briefing_decodes_and_meets_loudness_and_peak(
+    joined: tuple[Rendered, list[Rendered]],
+) -> None:
+    briefing, spoken = joined
 
     decoded = _decode(briefing.mp3_path) / 32768.0
     assert MP3(briefing.mp3_path).info.length == pytest.approx(decoded.size / RATE_HZ, abs=1e-6)
@@ -236,10 +252,10 @@ def test_a_joined_briefing_decodes_and_meets_loudness_and_peak(tone_settings: Se
 
 
 def test_a_briefing_rebuilds_byte_identical_from_cold_caches(
-    tone_settings: Settings, tmp_path: Path
+    joined: tuple[Rendered, list[Rendered]], tone_settings: Settings
 ) -> None:
-    first, _ = _brief(tone_settings)
-    again, _ = _brief(Settings(**{**vars(tone_settings), "cache_dir": tmp_path / "cold"}))
+    first, _ = joined
+    again, _ = _brief(tone_settings)  # another folder, its own empty caches
 
     assert first.mp3 == again.mp3
     assert first.timeline == again.timeline

@@ -22,10 +22,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from audiobrief.cli import cli
-from audiobrief.config import Settings
-from audiobrief.errors import ConfigError
 from audiobrief.publish.catalog import open_catalog
-from audiobrief.publish.site import render_site
 from publish_fixtures import png_cover
 from state_support import Clock, freeze
 
@@ -288,12 +285,3 @@ def test_corrupt_catalog_is_one_error_line_and_nothing_changes(
         "restore catalog.sqlite from your backup" in line or "restore it from your backup" in line
     )
     assert _files(Path("out")) == before
-
-
-def test_time_zone_that_names_a_folder_is_a_config_error_in_render_site(tmp_path: Path) -> None:
-    settings = Settings(timezone="Africa")  # built directly: load_settings would refuse it
-    with (
-        open_catalog(tmp_path / "catalog.sqlite") as catalog,
-        pytest.raises(ConfigError, match="timezone 'Africa' is unknown"),
-    ):
-        render_site(catalog, settings=settings, output_dir=tmp_path, now=NOW)

@@ -39,7 +39,7 @@ def _briefing(catalog: Catalog, output: Path) -> EpisodeRecord:
 
 def _render(catalog: Catalog, output: Path, **settings: object) -> list[Path]:
     chosen = Settings(**{"base_url": BASE_URL, **settings})  # type: ignore[arg-type]
-    return render_site(catalog, settings=chosen, output_dir=output, now=NOW)
+    return render_site(catalog, site=chosen.site, output_dir=output, now=NOW)
 
 
 def _page(path: Path) -> lxml.html.HtmlElement:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -15,6 +16,7 @@ from audiobrief.cli import cli
 from audiobrief.config import Settings
 from audiobrief.model import Pauses
 from audiobrief.text.script import build_script
+from audiobrief.voice import profiles
 from audiobrief.voice.factory import front_end
 from support import DATA
 
@@ -34,18 +36,32 @@ def article(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def spoken_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """SHORT spoken once by the CLI (its MP3 and what it printed), for the checks that
+    only read what it wrote."""
+    root = tmp_path_factory.mktemp("spoken")
+    shutil.copytree(REPO / "voices", root / "voices")
+    (root / "short.txt").write_text(SHORT, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as patch:  # what conftest's _in_tmp_path does per test
+        patch.chdir(root)
+        patch.setenv("XDG_CACHE_HOME", str(root / "xdg-cache"))
+        patch.setattr(profiles, "BUILTIN_VOICES", root / "no-builtin-voices")
+        for name in [n for n in os.environ if n.startswith("AUDIOBRIEF_")]:
+            patch.delenv(name)
+        result = CliRunner().invoke(cli, ["speak", "short.txt", "-o", "out"])
+    assert result.exit_code == 0, result.output
+    (mp3,) = (root / "out").rglob("*.mp3")
+    return mp3, result.output
+
+
 @pytest.fixture
-def spoken(article: Path) -> Path:
-    result = CliRunner().invoke(cli, ["speak", str(article), "-o", "out"])
-    assert result.exit_code == 0, result.output
-    (mp3,) = Path("out").rglob("*.mp3")
-    return mp3
+def spoken(spoken_run: tuple[Path, str]) -> Path:
+    return spoken_run[0]
 
 
-def test_speak_prints_file_duration_and_sentences(article: Path) -> None:
-    result = CliRunner().invoke(cli, ["speak", str(article), "-o", "out"])
-    assert result.exit_code == 0, result.output
-    line = result.output.strip()
+def test_speak_prints_file_duration_and_sentences(spoken_run: tuple[Path, str]) -> None:
+    line = spoken_run[1].strip()
     assert line.startswith("out/")
     assert line.endswith("4 sentences)")
     assert "/articles/short.mp3 (" in line
@@ -96,8 +112,9 @@ def test_side_files_and_feeds_are_written(spoken: Path) -> None:
     stem = spoken.with_suffix("")
     for suffix in (".vtt", ".srt", ".chapters.json", ".html"):
         assert Path(f"{stem}{suffix}").is_file(), suffix
+    out = next(folder for folder in spoken.parents if folder.name == "out")
     for name in ("articles.xml", "feed.xml", "index.html", "catalog.sqlite"):
-        assert (Path("out") / name).is_file(), name
+        assert (out / name).is_file(), name
 
 
 def test_the_seed_s_script_never_says_its_noise() -> None:

@@ -66,17 +66,20 @@ def test_stitching_peaks_alike_for_10_and_60_minutes(tmp_path: Path) -> None:
 
 
 def test_loudness_and_encoding_peak_alike_for_10_and_60_minutes(tmp_path: Path) -> None:
-    def pcm_file(minutes: int) -> Path:
-        path = tmp_path / f"{minutes}.pcm"
-        with path.open("wb") as out:
+    # The input is written before measuring: only master() is traced, and the seven
+    # distinct clips are made once (making 60 minutes of noise took longer than most tests).
+    clips = [_speech_like_block(k).tobytes() for k in range(7)]
+    pcm = {}
+    for minutes in (1, 10, 60):
+        pcm[minutes] = tmp_path / f"{minutes}.pcm"
+        with pcm[minutes].open("wb") as out:
             for k in range(minutes * 60 // CLIP_S):
-                out.write(_speech_like_block(k % 7).tobytes())
-        return path
+                out.write(clips[k % 7])
 
     def encode(minutes: int) -> Path:
         timeline = Timeline((), (), minutes * 60_000, RATE_HZ)
         mp3 = tmp_path / f"{minutes}.mp3"
-        master(pcm_file(minutes), timeline, mp3, channels=1, bitrate_kbps=16)
+        master(pcm[minutes], timeline, mp3, channels=1, bitrate_kbps=16)
         return mp3
 
     encode(1)

@@ -11,13 +11,27 @@ import tomllib
 import typing
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
+from audiobrief.config_slices import (
+    AudioSettings,
+    BriefingSettings,
+    DeploySettings,
+    FrontEndSettings,
+    LocalSettings,
+    SiteSettings,
+    VoiceSettings,
+)
 from audiobrief.errors import ConfigError
 
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+_Slice = TypeVar("_Slice", bound="DataclassInstance")
 ENV_PREFIX = "AUDIOBRIEF_"
 FLAG_ORIGIN = "command line"
 """How errors name a value that came from a command flag."""
@@ -26,6 +40,49 @@ FLAG_ORIGIN = "command line"
 @dataclass(frozen=True)
 class Settings:
     """Everything a run can be told; each field is also `AUDIOBRIEF_<FIELD>` and a TOML key."""
+
+    def __post_init__(self) -> None:
+        # The one place values are checked: however a Settings is built (loaded, replaced,
+        # made by a test), stages can use its values as they are.
+        for field in dataclasses.fields(self):
+            value = getattr(self, field.name)
+            try:
+                checked = _check(field.name, value)
+            except _Invalid as exc:
+                raise _BadValue(field.name, value, exc) from None
+            if checked is not value:
+                object.__setattr__(self, field.name, checked)  # normalized, e.g. base_url's "/"
+
+    # Slices, each built once from the fields below (config_slices.SLICES lists them).
+    @cached_property
+    def site(self) -> SiteSettings:
+        return _slice(self, SiteSettings)
+
+    @cached_property
+    def voices(self) -> VoiceSettings:
+        return _slice(self, VoiceSettings)
+
+    @cached_property
+    def front_end(self) -> FrontEndSettings:
+        return _slice(self, FrontEndSettings)
+
+    @cached_property
+    def audio(self) -> AudioSettings:
+        return _slice(self, AudioSettings)
+
+    @cached_property
+    def briefing(self) -> BriefingSettings:
+        return _slice(self, BriefingSettings)
+
+    @cached_property
+    def local(self) -> LocalSettings:
+        return _slice(self, LocalSettings)
+
+    @cached_property
+    def deploy(self) -> DeploySettings:
+        return _slice(self, DeploySettings)
+
+    # The settings themselves; new ones go at the end.
 
     show_title: str = "موجز الأخبار"
     """Show name: spoken in briefings, ID3 TALB, feed channel title."""
@@ -94,6 +151,10 @@ class Settings:
     queue_url: str = ""
     """Redis URL of the work queue (`redis://host:6379/0`): speak and ingest enqueue one job
     per article for `audiobrief worker`; "" renders in this process."""
+
+
+def _slice(settings: Settings, kind: type[_Slice]) -> _Slice:
+    return kind(**{f.name: getattr(settings, f.name) for f in dataclasses.fields(kind)})
 
 
 VALID_CHOICES: dict[str, tuple[str, ...]] = {
@@ -182,12 +243,16 @@ def settings_from_mapping(
     parsed = {}
     for name, value in values.items():
         try:
-            parsed[name] = _check(name, _coerce(types_[name], value))
+            parsed[name] = _coerce(types_[name], value)
         except _Invalid as exc:
-            fix = exc.fix or _usage(name, types_[name])
-            where = (origins or {}).get(name, origin)
-            raise ConfigError(f"{where}: {name} = {_shown(value)} {exc}; {fix}.") from None
-    return Settings(**parsed)
+            raise _BadValue(name, value, exc, (origins or {}).get(name, origin)) from None
+    try:
+        return Settings(**parsed)
+    except _BadValue as exc:  # checked there; said again with where the value came from
+        if exc.name not in values:  # a default: the message cannot name a better origin
+            raise
+        where = (origins or {}).get(exc.name, origin)
+        raise _BadValue(exc.name, values[exc.name], exc.invalid, where) from None
 
 
 class _Invalid(ValueError):
@@ -196,6 +261,15 @@ class _Invalid(ValueError):
     def __init__(self, problem: str, fix: str | None = None) -> None:
         super().__init__(problem)
         self.fix = fix
+
+
+class _BadValue(ConfigError):
+    """Setting *name* = *value* is refused: one line with where it came from and the fix."""
+
+    def __init__(self, name: str, value: Any, invalid: _Invalid, where: str = "settings") -> None:
+        fix = invalid.fix or _usage(name, _field_types()[name])
+        super().__init__(f"{where}: {name} = {_shown(value)} {invalid}; {fix}.")
+        self.name, self.invalid = name, invalid
 
 
 def _usage(name: str, kind: Any) -> str:

@@ -11,7 +11,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 from functools import partial
-from zoneinfo import ZoneInfo
 
 from audiobrief.articles import Entry, Fetched, check_length, content_hash, read_entries
 from audiobrief.errors import AudiobriefError
@@ -47,7 +46,7 @@ def entries(
 ) -> list[Entry]:
     """The feeds' entries, each page once (by canonical URL), from *since* on, newest
     first, at most *limit* of them."""
-    zone = ZoneInfo(run.settings.timezone)
+    zone = run.settings.site.zone
     found: dict[str, Entry] = {}
     for source in sources:
         logger.info("reading %s", source)

@@ -10,7 +10,6 @@ from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from audiobrief.articles import Entry, check_length, load_article
 from audiobrief.config import Settings
@@ -18,7 +17,6 @@ from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, ArticleMeta, Episode, Script
 from audiobrief.publish import (
     EpisodeRecord,
-    base_url,
     check_cover,
     day_articles,
     episode_pages,
@@ -58,7 +56,7 @@ class Run:
 
     @property
     def today(self) -> dt.date:
-        return self.now.astimezone(ZoneInfo(self.settings.timezone)).date()
+        return self.now.astimezone(self.settings.site.zone).date()
 
 
 @dataclass(frozen=True)
@@ -221,7 +219,7 @@ def brief(
     # Each story's chapter links its full episode, found in the catalog (read only); a
     # briefing joins that episode's audio instead of speaking the article again.
     spoken = published_records(settings, articles, days=(day, run.today))
-    pages = episode_pages(settings, spoken, base=base_url(settings))
+    pages = episode_pages(settings, spoken, base=settings.base_url)
     voice = open_voice(settings)
     depth = settings.briefing_depth
     bodies = [build_script(shortened(a, depth), **voice.text_options) for a in articles]
@@ -259,7 +257,7 @@ def unpublish(refs: Sequence[str], run: Run, *, keep_files: bool = False) -> lis
     files = [r for r in refs if Path(r).is_file() and Path(r).suffix in (".txt", ".md", ".html")]
     sources = {ref: load_article(ref) for ref in files}
     with open_publisher(run.settings, run.now, given=run.given) as publisher:
-        out, base = publisher.output_dir, base_url(publisher.settings)
+        out, base = publisher.output_dir, publisher.settings.base_url
         guids = find_refs(publisher.catalog, list(refs), output_dir=out, base=base, sources=sources)
         return publisher.unpublish(guids, keep_files=keep_files)
 

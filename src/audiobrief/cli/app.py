@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import sys
@@ -114,7 +115,7 @@ def run_of(obj: dict[str, Any], flags: dict[str, Any]) -> Any:
 
     settings = load_settings(obj["config"], flags, os.environ)
     if settings.cache_dir is None:
-        settings = type(settings)(**{**settings.__dict__, "cache_dir": default_cache()})
+        settings = dataclasses.replace(settings, cache_dir=default_cache())
     # -q/-v may come after the subcommand: the terminal is set up again, the log opened.
     obj["tally"] = logs.configure(verbosity=verbosity(obj), debug=obj["debug"])
     log_file = settings.log_file or logs.default_log_file(os.environ, Path.home())

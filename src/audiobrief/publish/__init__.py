@@ -18,14 +18,12 @@ from audiobrief.publish.lookup import (
 from audiobrief.publish.publisher import Publisher, open_publisher
 from audiobrief.publish.seen import Seen
 from audiobrief.publish.storage import published_files
-from audiobrief.publish.views import base_url
 
 __all__ = [
     "EpisodeRecord",
     "Publisher",
     "Seen",
     "article_key",
-    "base_url",
     "canonical_url",
     "check_cover",
     "day_articles",

@@ -11,7 +11,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from audiobrief.config import Settings
+from audiobrief.config_slices import SiteSettings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.model import EpisodeKind
 from audiobrief.publish.catalog import Catalog
@@ -23,7 +23,6 @@ from audiobrief.publish.storage import LocalFolder, Storage
 from audiobrief.publish.views import (
     ARTICLES_NAME,
     FEED_NAME,
-    base_url,
     clean,
     episode_view,
     site_url,
@@ -67,7 +66,7 @@ class Channel:
 def render_feeds(
     catalog: Catalog,
     *,
-    settings: Settings,
+    site: SiteSettings,
     output_dir: Path,
     now: dt.datetime,
     changes: Changes | None = None,
@@ -77,29 +76,29 @@ def render_feeds(
 
     Both feeds are rendered before either is written, and each is replaced in one
     rename, so a failure leaves the previous feeds whole. Each lists the newest
-    settings.feed_keep episodes of its kind (0: all); older ones stay on the site's
+    site.feed_keep episodes of its kind (0: all); older ones stay on the site's
     archive pages, their files untouched. With *changes* (a publish), an item the
     previous feed holds is copied from it unless its episode changed in this run or the
     render key did, so only new items are read whole from the catalog and rendered.
     They go to *storage* (default: the folder *output_dir*).
 
     Raises:
-        ConfigError: base_url, the description or the cover break a feed rule.
+        ConfigError: the description or the cover break a feed rule.
         PublishError: rendering or writing failed (the old feeds stay).
     """
-    base = base_url(settings)
+    base = site.base_url  # config checked it: absolute http(s), one trailing slash
     if now.utcoffset() is None:
         raise PublishError("render_feeds needs a timezone-aware 'now'; pass datetime.now(UTC).")
-    description = clean(settings.description)
+    description = clean(site.description)
     if len(description.encode("utf-8")) > MAX_DESCRIPTION_BYTES:
         raise ConfigError(
             f"description is {len(description.encode('utf-8'))} bytes; feeds allow "
             f"{MAX_DESCRIPTION_BYTES}. Shorten it in audiobrief.toml."
         )
     storage = storage or LocalFolder(output_dir)
-    cover = publish_cover(settings.cover, storage)
+    cover = publish_cover(site.cover, storage)
     cover_url = site_url(base, "") + cover
-    if changes is not None and catalog.site_value(RENDER_KEY) != site_key(settings, base, cover):
+    if changes is not None and catalog.site_value(RENDER_KEY) != site_key(site, base, cover):
         changes = None  # the items written so far are stale
     env = environment()
     rendered = {}
@@ -109,20 +108,20 @@ def render_feeds(
     )
     for kind, name in feeds:
         feed_url = site_url(base, name)
-        title = settings.show_title
+        title = site.show_title
         channel = Channel(
             title=clean(title if kind == "briefing" else f"{title}: {ARTICLES_SUFFIX}"),
             link=base,
             feed_url=feed_url,
             description=description,
-            language=settings.language,
+            language=site.language,
             cover_url=cover_url,
-            category=settings.category,
-            subcategory=settings.subcategory,
-            explicit=settings.explicit,
-            locked=settings.locked,
-            author=clean(settings.author),
-            owner_email=settings.owner_email.strip(),
+            category=site.category,
+            subcategory=site.subcategory,
+            explicit=site.explicit,
+            locked=site.locked,
+            author=clean(site.author),
+            owner_email=site.owner_email.strip(),
             guid=catalog.channel_guid(feed_url),
             daily=kind == "briefing",
             build_date=rfc2822(now),
@@ -132,7 +131,7 @@ def render_feeds(
         for guid in changes.published if changes is not None else ():
             kept.pop(guid, None)
         items = []
-        for listed in newest_lean(catalog, kind, settings.feed_keep):
+        for listed in newest_lean(catalog, kind, site.feed_keep):
             item = kept.get(listed.guid)
             if item is None:
                 whole = catalog.get(listed.guid)  # the notes need its transcript

@@ -29,7 +29,7 @@ from audiobrief.publish.listing import Changes
 from audiobrief.publish.records import article_to_json
 from audiobrief.publish.site_state import open_site, publishing_catalog
 from audiobrief.publish.storage import Storage, guard_bucket, open_storage
-from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, base_url, embed_path, page_path
+from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, embed_path, page_path
 
 logger = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ class Publisher:
             script=script,
             files=tuple(out / f for f in files.values()),
             status="new" if previous is None else "unchanged" if unchanged else "updated",
-            base_url=base_url(self.settings),
+            base_url=self.settings.base_url,
         )
 
     def _version_stem(
@@ -268,7 +268,7 @@ class Publisher:
     def _show(self, feed: str) -> Show:
         cover, mime = check_cover(self.settings.cover)
         s = self.settings
-        return Show(s.show_title, s.author, cover, mime, f"{base_url(s)}{feed}")
+        return Show(s.show_title, s.author, cover, mime, f"{s.base_url}{feed}")
 
     def refresh(self, *, rebuild: bool = False) -> list[Path]:
         """The feeds, the index and the pages this run changed, then old files go.
@@ -282,10 +282,10 @@ class Publisher:
         changes = None if rebuild or self.rebuild else self.changes
         written = [
             *render_feeds(
-                self.catalog, settings=s, output_dir=out, now=self.now, changes=changes, storage=to
+                self.catalog, site=s.site, output_dir=out, now=self.now, changes=changes, storage=to
             ),
             *render_site(
-                self.catalog, settings=s, output_dir=out, now=self.now, changes=changes, storage=to
+                self.catalog, site=s.site, output_dir=out, now=self.now, changes=changes, storage=to
             ),
         ]
         collect_garbage(self.catalog, to)

@@ -13,7 +13,7 @@ import jinja2
 from markupsafe import Markup
 
 from audiobrief import __version__
-from audiobrief.config import Settings
+from audiobrief.config_slices import SiteSettings
 from audiobrief.publish.views import (
     clean,
     clock,
@@ -80,7 +80,7 @@ def whole_seconds(ms: int) -> str:
     return str(max(1, (ms + 500) // 1000))
 
 
-def render_key(settings: Settings, base: str, cover: str, *sizes: int) -> str:
+def render_key(site: SiteSettings, base: str, cover: str, *sizes: int) -> str:
     """What every page and feed item depends on besides its own episode: the templates,
     the address, the show and the layout *sizes*. When it differs from the key stored at
     the last full render, every page and item already written is stale."""
@@ -89,6 +89,6 @@ def render_key(settings: Settings, base: str, cover: str, *sizes: int) -> str:
     for item in sorted(templates.iterdir(), key=lambda item: item.name):
         if item.is_file():
             digest.update(item.name.encode() + b"\0" + item.read_bytes() + b"\0")
-    shown = [__version__, base, settings.show_title, settings.description, settings.author]
+    shown = [__version__, base, site.show_title, site.description, site.author]
     digest.update(json.dumps([*shown, cover, *sizes], ensure_ascii=False).encode())
     return digest.hexdigest()

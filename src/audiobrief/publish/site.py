@@ -8,13 +8,12 @@ import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import jinja2
 from markupsafe import escape
 
-from audiobrief.config import Settings
-from audiobrief.errors import ConfigError, PublishError
+from audiobrief.config_slices import SiteSettings
+from audiobrief.errors import PublishError
 from audiobrief.publish.archive import PAGE_SIZE, ArchivePage, pages_to_render, series, stale_pages
 from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
 from audiobrief.publish.images import publish_cover
@@ -27,7 +26,6 @@ from audiobrief.publish.views import (
     FEED_NAME,
     INDEX_NAME,
     EpisodeView,
-    base_url,
     clean,
     embed_path,
     episode_view,
@@ -73,7 +71,7 @@ class Show:
 def render_site(
     catalog: Catalog,
     *,
-    settings: Settings,
+    site: SiteSettings,
     output_dir: Path,
     now: dt.datetime,
     changes: Changes | None = None,
@@ -91,26 +89,20 @@ def render_site(
     *storage* (default: the folder *output_dir*).
 
     Raises:
-        ConfigError: base_url, the time zone or the cover is wrong.
+        ConfigError: the cover is wrong.
         PublishError: a page could not be rendered or written.
     """
-    base = base_url(settings)
+    base = site.base_url  # config checked it: absolute http(s), one trailing slash
     if now.utcoffset() is None:
         raise PublishError("render_site needs a timezone-aware 'now'; pass datetime.now(UTC).")
-    try:
-        local_now = now.astimezone(ZoneInfo(settings.timezone))
-    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: "Africa" is a folder
-        raise ConfigError(
-            f"timezone {settings.timezone!r} is unknown; use an IANA name such as "
-            "Africa/Casablanca."
-        ) from exc
+    local_now = now.astimezone(site.zone)  # config checked the name
     storage = storage or LocalFolder(output_dir)
-    cover = publish_cover(settings.cover, storage)
-    key = site_key(settings, base, cover)
+    cover = publish_cover(site.cover, storage)
+    key = site_key(site, base, cover)
     if changes is not None and catalog.site_value(RENDER_KEY) != key:
         logger.info("the pages' templates or settings changed: rendering every page")
         changes = None
-    pages = _Pages(environment(), settings, base, cover, output_dir, storage)
+    pages = _Pages(environment(), site, base, cover, output_dir, storage)
     written = [output_dir / cover.split("?", 1)[0]]
     if changes is None:
         wanted: set[str] = set()
@@ -143,19 +135,19 @@ class _Pages:
     def __init__(
         self,
         env: jinja2.Environment,
-        settings: Settings,
+        site: SiteSettings,
         base: str,
         cover: str,
         out: Path,
         storage: Storage,
     ) -> None:
-        self.env, self.settings, self.base, self.cover, self.out = env, settings, base, cover, out
+        self.env, self.site, self.base, self.cover, self.out = env, site, base, cover, out
         self.storage = storage
 
     def episode(self, record: EpisodeRecord) -> list[Path]:
         """The episode's page and, for an article, its embeddable player."""
         view = episode_view(record, base=self.base)
-        show = _show(self.settings, self.base, self.cover, posixpath.dirname(view.page) or ".")
+        show = _show(self.site, self.base, self.cover, posixpath.dirname(view.page) or ".")
         root = view.relative["root"]
         html = _render(
             self.env, "episode.html.j2", ep=view, show=show, root=root,
@@ -173,7 +165,7 @@ class _Pages:
         folder = posixpath.dirname(page.path)
         html = _render(
             self.env, "archive.html.j2", page=page, url=site_url(self.base, page.path),
-            show=_show(self.settings, self.base, self.cover, folder), root="../",
+            show=_show(self.site, self.base, self.cover, folder), root="../",
             episodes=[episode_view(r, base=self.base, folder=folder) for r in page.records],
         )  # fmt: skip
         _write(self.storage, page.path, html)
@@ -181,7 +173,7 @@ class _Pages:
 
     def index(self, catalog: Catalog, local_now: dt.datetime) -> Path:
         """The home page: the newest episode's player, the feeds' episodes, the archive."""
-        keep = min(self.settings.feed_keep or HOME_LIST, HOME_LIST)
+        keep = min(self.site.feed_keep or HOME_LIST, HOME_LIST)
         briefings = newest_lean(catalog, "briefing", keep)
         articles = newest_lean(catalog, "article", keep)
         lead = briefings[:1] or articles[:1]
@@ -189,7 +181,7 @@ class _Pages:
         html = _render(
             self.env,
             "index.html.j2",
-            show=_show(self.settings, self.base, self.cover, "."),
+            show=_show(self.site, self.base, self.cover, "."),
             root="./",
             featured=self._listed(featured) if featured else None,
             briefings=[self._listed(r) for r in briefings],
@@ -204,9 +196,9 @@ class _Pages:
         return episode_view(record, base=self.base, folder=".")
 
 
-def site_key(settings: Settings, base: str, cover: str) -> str:
+def site_key(site: SiteSettings, base: str, cover: str) -> str:
     """The render key of this site's pages and feed items (see render.render_key)."""
-    return render_key(settings, base, cover, PLAYER_HEIGHT_PX, PAGE_SIZE)
+    return render_key(site, base, cover, PLAYER_HEIGHT_PX, PAGE_SIZE)
 
 
 def embed_code(view: EpisodeView) -> str | None:
@@ -221,7 +213,7 @@ def embed_code(view: EpisodeView) -> str | None:
     )
 
 
-def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:
+def _show(site: SiteSettings, base: str, cover: str, folder: str) -> Show:
     def relative(name: str) -> str:
         return quote(posixpath.relpath(name, folder))
 
@@ -233,7 +225,7 @@ def _show(settings: Settings, base: str, cover: str, folder: str) -> Show:
     )
     name, version = cover.split("?", 1)
     return Show(
-        clean(settings.show_title), clean(settings.description), f"{relative(name)}?{version}",
+        clean(site.show_title), clean(site.description), f"{relative(name)}?{version}",
         feeds, f"{site_url(base, name)}?{version}", site_url(base, INDEX_NAME),
     )  # fmt: skip
 

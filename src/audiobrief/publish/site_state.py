@@ -15,7 +15,7 @@ from audiobrief.errors import ConfigError, PublishError
 from audiobrief.publish.catalog import Catalog, find_catalog, open_catalog
 from audiobrief.publish.lock import output_lock, site_lock
 from audiobrief.publish.migrate import copy_catalog
-from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, INDEX_NAME, base_url
+from audiobrief.publish.views import ARTICLES_NAME, FEED_NAME, INDEX_NAME
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def open_site(
         elif value != kept:
             kept_value: Any = kept
             settings = replace(settings, **{name: kept_value})
-    wanted = base_url(settings)
+    wanted = settings.base_url  # checked and normalized by config, like the stored one
     stored = catalog.site_value("base_url")
     asked = "base_url" in given
     if stored is None or moving or (asked and wanted != stored and _is_local(stored)):

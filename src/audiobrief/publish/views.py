@@ -10,8 +10,6 @@ from urllib.parse import quote, urlsplit
 
 from markupsafe import Markup, escape
 
-from audiobrief.config import Settings
-from audiobrief.errors import ConfigError
 from audiobrief.model import Cue
 from audiobrief.publish.records import EpisodeRecord
 
@@ -70,18 +68,6 @@ class EpisodeView:
     relative: dict[str, str]
     """The same files relative to the page (and `root`, the output folder)."""
     sections: tuple[SectionView, ...]
-
-
-def base_url(settings: Settings) -> str:
-    """settings.base_url with one trailing slash; ConfigError unless it is http(s)."""
-    url = settings.base_url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigError(
-            f"base_url {settings.base_url!r} must be an absolute http(s) URL of the output "
-            "folder, e.g. https://news.example.org/audio/."
-        )
-    return url.rstrip("/") + "/"
 
 
 def site_url(base: str, relpath: str) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from audiobrief.audio import episode_cache
 from audiobrief.cache import open_cache
 from audiobrief.config import Settings
+from audiobrief.config_slices import AudioSettings
 from audiobrief.errors import AudioError
 from audiobrief.model import Script, Section, Timeline
 from audiobrief.voice.factory import Voice
@@ -71,7 +72,7 @@ def render_briefing(
         again = 0
         for index, (section, encoded) in enumerate(zip(sections[1:-1], reuse, strict=True), 1):
             head, body = section.segments[0], section.segments[1:]
-            plan = _plan(encoded, section, settings) if encoded is not None else None
+            plan = _plan(encoded, section, settings.audio) if encoded is not None else None
             if encoded is None or plan is None:
                 again += 1
                 part(index, section, section.segments[-1].pause_after_ms, progress=progress)
@@ -87,7 +88,7 @@ def render_briefing(
             if used < len(body):
                 gap_ms -= _PRIMING_MS
             if gap_ms > _PRIMING_MS:
-                parts.append(_silence(work, index, gap_ms, settings))
+                parts.append(_silence(work, index, gap_ms, settings.audio))
             if used < len(body):  # what the episode does not say: rendered on its own
                 rest = Section(title=section.title, segments=body[used:], url=section.url)
                 part(index, rest, body[-1].pause_after_ms)
@@ -109,7 +110,7 @@ def render_briefing(
 
 
 def _plan(
-    encoded: Encoded, section: Section, settings: Settings
+    encoded: Encoded, section: Section, audio: AudioSettings
 ) -> tuple[int, int | None, int] | None:
     """How to reuse *encoded* for *section*: (segments it says, frames to take or None for
     all, ms of pause already heard after them), or None when it cannot be reused."""
@@ -119,7 +120,7 @@ def _plan(
     used = 0
     while used < min(len(cues), len(body)) and cues[used].written == body[used].written:
         used += 1
-    if used == 0 or encoded.timeline.sample_rate_hz != settings.sample_rate_hz:
+    if used == 0 or encoded.timeline.sample_rate_hz != audio.sample_rate_hz:
         logger.warning(
             "%s: its text changed since it was spoken; rendering it again", section.title
         )
@@ -127,9 +128,9 @@ def _plan(
     try:
         stream = read_stream(
             encoded.mp3_path,
-            sample_rate_hz=settings.sample_rate_hz,
-            channels=settings.channels,
-            bitrate_kbps=settings.bitrate_kbps,
+            sample_rate_hz=audio.sample_rate_hz,
+            channels=audio.channels,
+            bitrate_kbps=audio.bitrate_kbps,
         )
     except UnusableAudioError as exc:
         logger.warning("%s: %s; rendering it again", section.title, exc)
@@ -138,7 +139,7 @@ def _plan(
         return used, None, _ARTICLE_TAIL_MS
     if stream.first.samples_per_frame != _FRAME_SAMPLES:
         return None
-    return _cut(encoded.timeline, used, settings.sample_rate_hz, section.title)
+    return _cut(encoded.timeline, used, audio.sample_rate_hz, section.title)
 
 
 def _cut(timeline: Timeline, used: int, rate_hz: int, title: str) -> tuple[int, int, int] | None:
@@ -158,15 +159,15 @@ def _cut(timeline: Timeline, used: int, rate_hz: int, title: str) -> tuple[int, 
     return used, frames, heard_ms
 
 
-def _silence(work: Path, index: int, ms: int, settings: Settings) -> Part:
+def _silence(work: Path, index: int, ms: int, audio: AudioSettings) -> Part:
     from audiobrief.audio.mp3join import Part, silence_mp3
 
     path = silence_mp3(
         work / f"pause-{index}.mp3",
         ms=ms,
-        sample_rate_hz=settings.sample_rate_hz,
-        channels=settings.channels,
-        bitrate_kbps=settings.bitrate_kbps,
+        sample_rate_hz=audio.sample_rate_hz,
+        channels=audio.channels,
+        bitrate_kbps=audio.bitrate_kbps,
     )
-    empty = Timeline(cues=(), chapters=(), duration_ms=ms, sample_rate_hz=settings.sample_rate_hz)
+    empty = Timeline(cues=(), chapters=(), duration_ms=ms, sample_rate_hz=audio.sample_rate_hz)
     return Part(path, empty, index)

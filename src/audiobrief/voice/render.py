@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import shutil
 import weakref
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from audiobrief.audio import episode_cache
 from audiobrief.cache import open_cache
 from audiobrief.config import Settings
+from audiobrief.config_slices import AudioSettings
 from audiobrief.engines.batch import synthesize_all
 from audiobrief.engines.cache import CachedEngine
 from audiobrief.errors import EngineError
@@ -66,7 +68,7 @@ def render(
     the silence after the last segment (default 80 ms).
     """
     texts = [seg.spoken for section in script.sections for seg in section.segments]
-    key = _episode_key(script, voice, settings, music, tail_ms)
+    key = _episode_key(script, voice, settings.audio, music, tail_ms)
     cache = open_cache(settings.cache_dir, settings.cache_max_mb)
     if key and cache and (hit := episode_cache.load(cache, key)):
         logger.info("%s: unchanged, audio taken from the episode cache", label)
@@ -151,7 +153,7 @@ def _speak(
 
 
 def _episode_key(
-    script: Script, voice: Voice, settings: Settings, music: Path | None, tail_ms: int | None
+    script: Script, voice: Voice, audio: AudioSettings, music: Path | None, tail_ms: int | None
 ) -> str | None:
     """Everything that decides the audio; None when the engine gives no clip keys."""
     if not isinstance(voice.engine, CachedEngine):
@@ -180,13 +182,8 @@ def _episode_key(
                 for seg in section.segments
             ],
             "sections": [[s.title, s.url, len(s.segments)] for s in script.sections],
-            "audio": [
-                settings.sample_rate_hz,
-                settings.channels,
-                settings.bitrate_kbps,
-                settings.normalize_loudness,
-                settings.music_gain_db,
-            ],
+            # The whole slice: an audio setting added to it cannot be left out of the key.
+            "audio": dataclasses.asdict(audio),
             "music": music_id,
             "tail_ms": tail_ms,
         }
@@ -219,7 +216,7 @@ def cached_encoded(script: Script, voice: Voice, settings: Settings) -> Encoded 
 
     A hit proves the same voice, text and audio settings: the briefing can join it as is.
     """
-    key = _episode_key(script, voice, settings, None, None)
+    key = _episode_key(script, voice, settings.audio, None, None)
     cache = open_cache(settings.cache_dir, settings.cache_max_mb)
     if key and cache and (hit := episode_cache.load(cache, key)):
         return Encoded(*hit)
