@@ -53,3 +53,33 @@ def test_failure_crosses_processes_with_its_fields() -> None:
     assert str(rebuilt) == "x.txt: no text"
     with pytest.raises(ArticleError):
         raise rebuilt
+
+
+def test_a_warm_rerun_starts_no_worker_and_gives_the_same_audio(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(REPO / "voices", tmp_path / "voices")
+    settings = Settings(voices_dir=tmp_path / "voices", cache_dir=tmp_path / "cache")
+    sources = [
+        _news(tmp_path, "a", "الخبر الأول عن المدينة"),
+        str(tmp_path / "missing.txt"),
+        _news(tmp_path, "b", "الخبر الثاني عن الجهة"),
+    ]
+    voice = open_voice(settings)
+    folder = tmp_path / "made"
+    folder.mkdir()
+    cold = dict(render_pool.render_sources(sources, voice, settings, folder=folder))
+    started: list[object] = []
+    monkeypatch.setattr(render_pool, "ProcessPoolExecutor", lambda *a, **k: started.append(a))
+
+    warm = dict(render_pool.render_sources(sources, voice, settings, folder=folder))
+
+    assert started == []
+    assert isinstance(warm[1], ArticleError)
+    for index in (0, 2):
+        before, after = cold[index], warm[index]
+        assert not isinstance(before, Exception)
+        assert not isinstance(after, Exception)
+        assert after[2].mp3_path.read_bytes() == before[2].mp3_path.read_bytes()
+        assert after[2].timeline == before[2].timeline
+        assert after[0].title == before[0].title
