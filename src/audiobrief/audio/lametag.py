@@ -330,8 +330,8 @@ def crc16(data: bytes | bytearray) -> int:
 def _zero_tables(count: int) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
     """_shift_tables for a power of two *count*, by doubling: shift 2k = shift k twice."""
     if count == 1:
-        low, high = _shift_tables(1)
-        return np.array(low, dtype=np.uint32), np.array(high, dtype=np.uint32)
+        one = _shift_tables(1)
+        return np.array(one[0], dtype=np.uint32), np.array(one[1], dtype=np.uint32)
     low, high = _zero_tables(count // 2)
     values = np.arange(256, dtype=np.uint32)
 
@@ -339,4 +339,4 @@ def _zero_tables(count: int) -> tuple[NDArray[np.uint32], NDArray[np.uint32]]:
         once = low[crc & 0xFF] ^ high[crc >> 8]
         return np.asarray(low[once & 0xFF] ^ high[once >> 8], dtype=np.uint32)
 
-    return twice(values), twice(values << 8)
+    return twice(values), twice(np.asarray(values << 8, dtype=np.uint32))
