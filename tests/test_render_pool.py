@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import shutil
+from concurrent.futures import Future
 from pathlib import Path
+from typing import Any, ClassVar
 
 import pytest
 
@@ -83,3 +85,44 @@ def test_a_warm_rerun_starts_no_worker_and_gives_the_same_audio(
         assert after[2].mp3_path.read_bytes() == before[2].mp3_path.read_bytes()
         assert after[2].timeline == before[2].timeline
         assert after[0].title == before[0].title
+
+
+class _InlinePool:
+    """A pool that runs each job at once, in this process, and notes the order given."""
+
+    submitted: ClassVar[list[int]] = []
+
+    def __init__(self, workers: int, *, mp_context: object, initializer: Any, initargs: Any):
+        initializer(*initargs)
+        _InlinePool.submitted = []
+
+    def submit(self, job: Any, index: int, *args: Any) -> Future[Any]:
+        _InlinePool.submitted.append(index)
+        done: Future[Any] = Future()
+        done.set_result(job(index, *args))
+        return done
+
+    def shutdown(self, wait: bool, cancel_futures: bool) -> None:
+        pass
+
+
+def test_the_longest_articles_go_to_the_workers_first_and_come_back_in_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(REPO / "voices", tmp_path / "voices")
+    settings = Settings(voices_dir=tmp_path / "voices", cache_dir=tmp_path / "cache")
+    monkeypatch.setattr(render_pool, "ProcessPoolExecutor", _InlinePool)
+    sources = [_news(tmp_path, "a", "الخبر الأول")]
+    for name, words in (("short", 3), ("long", 40), ("mid", 12)):
+        path = tmp_path / f"{name}.txt"
+        path.write_text(f"خبر {name}\n\n" + " ".join(["كلمة"] * words) + ".\n", encoding="utf-8")
+        sources.append(str(path))
+    folder = tmp_path / "made"
+    folder.mkdir()
+
+    results = list(
+        render_pool.render_sources(sources, open_voice(settings), settings, folder=folder)
+    )
+
+    assert _InlinePool.submitted == [0, 2, 3, 1]  # the first (scripted here), then by size
+    assert [index for index, _ in results] == [0, 1, 2, 3]

@@ -87,9 +87,12 @@ def render_sources(
     )
     try:
         futures = {first: pool.submit(_worker_render, first, missed, stdin, folder)}
-        for index in range(first + 1, len(sources)):
+        # Longest first (by file size, where a source is a file): the last article to
+        # finish is then a short one, and neither core idles long at the end.
+        for index in sorted(range(first + 1, len(sources)), key=lambda i: -_size(sources[i])):
             futures[index] = pool.submit(_worker_render, index, sources[index], stdin, folder)
-        for index, future in futures.items():
+        for index in range(first, len(sources)):
+            future = futures[index]
             try:
                 yield index, _result(future, sources[index], voice, settings, stdin)
             except AudiobriefError as exc:
@@ -98,6 +101,13 @@ def render_sources(
                 tick(1)
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _size(source: str) -> int:
+    try:
+        return os.stat(source).st_size
+    except (OSError, ValueError):  # a URL, stdin's "-", a name too long for a path
+        return 0
 
 
 def speak_source(
