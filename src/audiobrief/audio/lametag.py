@@ -71,6 +71,16 @@ def parse_header(data: bytes, offset: int) -> FrameHeader:
     if offset + 4 > len(data):
         raise AudioError(f"MP3 data ends inside a frame header at byte {offset}; re-encode.")
     (word,) = struct.unpack_from(">I", data, offset)
+    header = _header(word)
+    if header is None:
+        raise AudioError(f"no MP3 Layer III frame at byte {offset}; re-encode the audio.")
+    return header
+
+
+@functools.lru_cache(maxsize=64)
+def _header(word: int) -> FrameHeader | None:
+    """The header a 32-bit word holds, or None. A stream repeats two words (padding or
+    not), so each is decoded once: scanning an hour's 140,000 frames stays cheap."""
     version, layer = (word >> 19) & 3, (word >> 17) & 3
     bitrate_index, rate_index = (word >> 12) & 15, (word >> 10) & 3
     if (
@@ -80,7 +90,7 @@ def parse_header(data: bytes, offset: int) -> FrameHeader:
         or bitrate_index in (0, 15)
         or rate_index == 3
     ):
-        raise AudioError(f"no MP3 Layer III frame at byte {offset}; re-encode the audio.")
+        return None
     table = _BITRATES_KBPS[_MPEG1 if version == _MPEG1 else _MPEG2]
     return FrameHeader(
         word=word,
