@@ -43,9 +43,11 @@ def test_workers_keep_the_order_and_each_source_s_error(tmp_path: Path) -> None:
         assert not isinstance(made, Exception)
         article, _, rendered = made
         assert article.title.startswith(title)
-        assert rendered.mp3_path.parent == folder  # the worker is gone; its file is not
         assert rendered.mp3_path.stat().st_size > 1000
         assert rendered.timeline.duration_ms > 1000
+    second = results[2][1]
+    assert not isinstance(second, Exception)
+    assert second[2].mp3_path.parent == folder  # the worker is gone; its file is not
 
 
 def test_failure_crosses_processes_with_its_fields() -> None:
@@ -124,5 +126,28 @@ def test_the_longest_articles_go_to_the_workers_first_and_come_back_in_order(
         render_pool.render_sources(sources, open_voice(settings), settings, folder=folder)
     )
 
-    assert _InlinePool.submitted == [0, 2, 3, 1]  # the first (scripted here), then by size
+    assert _InlinePool.submitted == [2, 3, 1]  # by size; the first is rendered here
     assert [index for index, _ in results] == [0, 1, 2, 3]
+
+
+def test_one_new_article_after_rendered_ones_is_rendered_without_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(REPO / "voices", tmp_path / "voices")
+    settings = Settings(voices_dir=tmp_path / "voices", cache_dir=tmp_path / "cache")
+    voice = open_voice(settings)
+    old = _news(tmp_path, "a", "الخبر الأول عن المدينة")
+    folder = tmp_path / "made"
+    folder.mkdir()
+    list(render_pool.render_sources([old], voice, settings, folder=folder))
+    started: list[object] = []
+    monkeypatch.setattr(render_pool, "ProcessPoolExecutor", lambda *a, **k: started.append(a))
+    new = _news(tmp_path, "b", "الخبر الثاني عن الجهة")
+
+    results = dict(render_pool.render_sources([old, new], voice, settings, folder=folder))
+
+    assert started == []
+    made = results[1]
+    assert not isinstance(made, Exception)
+    assert made[0].title.startswith("الخبر الثاني")
+    assert made[2].timeline.duration_ms > 1000

@@ -6,8 +6,8 @@ server that has imported this module and nothing else: a plain fork of a process
 already ran the diacritizer's ONNX session hangs in the child (its thread pool does not
 survive the fork), and spawning would import everything once per worker. Each worker
 opens its own voice and copies its MP3 into a folder the command owns, so the file
-outlives the worker. Sources the episode cache already holds are taken in the command,
-and no worker starts unless one needs synthesis.
+outlives the worker. Sources the episode cache already holds are taken in the command;
+the first that needs synthesis is rendered there too while the workers start on the rest.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def render_sources(
         return
     # Sources already rendered (a warm re-run) come from the episode cache here: starting
     # the workers would cost more than they save (1.1 s against 0.7 s for the corpus).
-    # The first one that needs synthesis hands its script and the rest to the workers.
+    # The first one that needs synthesis is rendered here too, once the workers have the
+    # rest: this core works while they start, and no worker starts for nothing after it.
     first = len(sources)
     missed: tuple[Article, Script] | None = None
     for index, source in enumerate(sources):
@@ -74,33 +75,44 @@ def render_sources(
         yield index, (article, script, Rendered(hit.mp3_path, hit.timeline))
     if missed is None:
         return
-    rest = len(sources) - first
+    later = range(first + 1, len(sources))
     # One bar for the call: a worker's own bars would fight over the terminal.
-    tick = progress(f"speaking {rest} articles", rest) if progress else None
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    pool = ProcessPoolExecutor(
-        min(workers, rest),
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(settings, os.getcwd()),
-    )
+    tick = progress(f"speaking {len(later) + 1} articles", len(later) + 1) if progress else None
+    pool: ProcessPoolExecutor | None = None
+    if later:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        pool = ProcessPoolExecutor(
+            min(workers, len(later)),
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(settings, os.getcwd()),
+        )
     try:
-        futures = {first: pool.submit(_worker_render, first, missed, stdin, folder)}
+        futures = {}
         # Longest first (by file size, where a source is a file): the last article to
         # finish is then a short one, and neither core idles long at the end.
-        for index in sorted(range(first + 1, len(sources)), key=lambda i: -_size(sources[i])):
-            futures[index] = pool.submit(_worker_render, index, sources[index], stdin, folder)
-        for index in range(first, len(sources)):
-            future = futures[index]
+        for index in sorted(later, key=lambda i: -_size(sources[i])):
+            if pool is not None:  # there is one whenever there are later sources
+                futures[index] = pool.submit(_worker_render, index, sources[index], stdin, folder)
+        article, script = missed
+        try:
+            label = article.meta.url or article.meta.source
+            yield first, (article, script, render(script, voice, settings, label=label))
+        except AudiobriefError as exc:
+            yield first, exc
+        if tick is not None:
+            tick(1)
+        for index in later:
             try:
-                yield index, _result(future, sources[index], voice, settings, stdin)
+                yield index, _result(futures[index], sources[index], voice, settings, stdin)
             except AudiobriefError as exc:
                 yield index, exc
             if tick is not None:
                 tick(1)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _size(source: str) -> int:
@@ -145,19 +157,13 @@ def _start_worker(settings: Settings, cwd: str) -> None:
 
 
 def _worker_render(
-    index: int, source: str | tuple[Article, Script], stdin: bytes | None, folder: Path
+    index: int, source: str, stdin: bytes | None, folder: Path
 ) -> tuple[Article, Script, Path, Timeline] | _Failure | None:
-    """Render a source, or an article the command has already scripted."""
     voice, settings = _worker["voice"], _worker["settings"]
     if voice is None:
         return None
     try:
-        if isinstance(source, str):
-            article, script, rendered = speak_source(source, voice, settings, stdin=stdin)
-        else:
-            article, script = source
-            label = article.meta.url or article.meta.source
-            rendered = render(script, voice, settings, label=label)
+        article, script, rendered = speak_source(source, voice, settings, stdin=stdin)
     except AudiobriefError as exc:
         return _Failure(exc)
     kept = folder / f"{index}.mp3"
