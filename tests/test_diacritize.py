@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import unicodedata
@@ -161,6 +162,27 @@ def test_a_real_model_adds_marks_and_keeps_letters_and_words(model: str) -> None
     marked = [w for w in result.split() if strip_marks(w) != w]
     assert len(marked) >= 9  # all but a few of the 11 Arabic words
     assert not re.search("[\u064b-\u0650]\u0651", result)  # shadda first, always
+
+
+@needs_piper
+def test_the_model_runs_on_one_onnx_thread_and_leaves_the_environment_as_it_was(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import onnxruntime
+
+    threads: list[int] = []
+    session = onnxruntime.InferenceSession
+
+    def spied(path: object, sess_options: onnxruntime.SessionOptions, **kwargs: object) -> object:
+        threads.append(sess_options.intra_op_num_threads)
+        return session(path, sess_options=sess_options, **kwargs)
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", spied)
+    monkeypatch.setenv("TT_ORT_THREADS", "7")
+    Diacritizer("piper-tashkeel")("ذهب الولد")
+
+    assert threads == [1]  # no pool spinning between calls beside speak's other worker
+    assert os.environ["TT_ORT_THREADS"] == "7"
 
 
 def test_piper_maps_that_text2tashkeel_cannot_decode_are_refused(

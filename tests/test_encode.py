@@ -92,6 +92,13 @@ def test_crc16_matches_the_standard_check_value_and_a_bitwise_crc() -> None:
     assert crc16(data) == _bitwise_crc16(data)
 
 
+@pytest.mark.parametrize("size", [255, 256, 257, 1000, 3 * 256 + 1, 4097, 65_537])
+def test_crc16_of_any_length_matches_a_bitwise_crc(size: int) -> None:
+    # Blocks side by side, an odd count of them at some fold, data not a whole block.
+    data = os.urandom(size)
+    assert crc16(data) == _bitwise_crc16(data)
+
+
 def test_encoding_is_deterministic() -> None:
     track = _tone_track(1.5)
     assert encode_mp3(track) == encode_mp3(track)

@@ -9,7 +9,16 @@ import pytest
 from scipy.signal import lfilter
 
 import bs1770
-from audiobrief.audio.loudness import Limiter, measure, normalize, to_float
+from audiobrief.audio.loudness import (
+    Limiter,
+    _box,
+    _running_min,
+    measure,
+    normalize,
+    to_float,
+    to_int16,
+)
+from audiobrief.audio.meter import peak_envelope
 from audiobrief.errors import AudioError
 from audiobrief.model import Track
 from bs1770 import pcm_floats
@@ -131,3 +140,28 @@ def test_the_limiter_gives_the_same_samples_however_the_input_is_cut() -> None:
     assert limited(1000) == whole == limited(70_001)
     assert len(whole) == len(track.pcm)
     assert np.max(np.abs(np.frombuffer(whole, dtype="<i2"))) <= 0.5 * 32768
+
+
+def test_the_limiter_curve_is_the_whole_signal_curve_worked_out_near_peaks_only() -> None:
+    rate_hz, ceiling, gain = 22050, 0.5, 1.0
+    rng = np.random.default_rng(11)
+    samples = (rng.normal(0.0, 0.05, 3 * 65536 + 5000)).astype(np.float32)
+    # Peaks over the ceiling: alone, in a cluster, on the first frame, across a window
+    # boundary (65536) and on the last frame: each gets its own gain dip, nothing else.
+    for at in (0, 9000, 30_000, 30_300, 31_000, 65_530, 65_540, 150_000, samples.size - 1):
+        samples[at] = 0.8 if at % 2 else -0.8
+    column = samples[:, np.newaxis]
+    limiter = Limiter(gain=gain, ceiling=ceiling, rate_hz=rate_hz, channels=1)
+    out = np.concatenate([*limiter.add(column), *limiter.finish()])[:, 0]
+
+    # The curve of the whole signal at once, as the limiter defines it.
+    half = rate_hz * 20 // 1000
+    box = 2 * (half // 2) + 1
+    envelope = peak_envelope(column)
+    needed = np.minimum(1.0, ceiling / np.maximum(envelope, 1e-12))
+    curve = _box(_box(_running_min(needed, 2 * half + 1), box), box)
+    expected = to_int16((samples * curve.astype(np.float32))[:, np.newaxis])[:, 0]
+
+    assert np.count_nonzero(curve < 1.0) > 0
+    assert np.max(np.abs(out.astype(int) - expected.astype(int))) <= 1
+    assert np.count_nonzero(out != expected) <= 5  # rounding ties at most

@@ -72,23 +72,38 @@ def test_true_peak_in_blocks_equals_the_whole_signal_figure() -> None:
     assert whole > 0.9
 
 
-def test_only_spans_near_the_floor_are_oversampled(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[int] = []
+def test_only_frames_near_the_floor_are_oversampled(monkeypatch: pytest.MonkeyPatch) -> None:
+    counted: list[int] = []
 
-    def counted(samples: np.ndarray) -> np.ndarray:
-        calls.append(samples.shape[0])
-        return peak_envelope(samples)
+    def interpolated(samples: np.ndarray, chosen: np.ndarray) -> np.ndarray:
+        counted.append(chosen.size)
+        return meter_interpolated(samples, chosen)
 
-    monkeypatch.setattr(meter, "peak_envelope", counted)
+    meter_interpolated = meter._interpolated_peaks
+    monkeypatch.setattr(meter, "_interpolated_peaks", interpolated)
     quiet = _signal(22050, 1, 10.0) * 0.1  # peaks far under half of full scale
-    quiet[50_000] = 0.6  # one block comes close
+    quiet[50_000] = 0.6  # one click comes close
     peak = TruePeakMeter(1, floor=0.5)
     for start in range(0, quiet.shape[0], 4096):
         peak.add(quiet[start : start + 4096])
 
     assert peak.result() >= 0.6
-    # The span of 2048 frames holding the click, and its neighbours: not ten seconds.
-    assert 0 < sum(calls) <= 3 * (2048 + 2 * meter.CONTEXT_FRAMES)
+    # The click and the frames its interpolation reaches: not ten seconds.
+    assert 0 < sum(counted) <= 2 * meter.CONTEXT_FRAMES + 1
+
+
+@pytest.mark.parametrize("level", [0.05, 0.3, 0.6, 0.9, 1.3])
+def test_envelope_above_a_level_is_the_envelope_wherever_either_reaches_it(level: float) -> None:
+    rng = np.random.default_rng(5)
+    speechlike = _signal(22050, 2, 2.0) * 4.0
+    alternating = np.where(rng.random((3000, 1)) < 0.5, -0.6, 0.6).astype(np.float32)
+    for samples in (speechlike, alternating):
+        whole = peak_envelope(samples)
+        above = meter.envelope_above(samples, level)
+        differs = np.abs(above - whole) > 1e-6
+        assert not np.any(whole[differs] >= level)
+        assert not np.any(above[differs] >= level)
+        assert np.all(above <= whole + 1e-6)  # elsewhere the sample peak, never more
 
 
 def test_measuring_normalizing_and_encoding_import_no_scipy() -> None:

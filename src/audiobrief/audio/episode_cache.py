@@ -23,7 +23,7 @@ from audiobrief.store import canonical_json, digest, timeline_from_json, timelin
 logger = logging.getLogger(__name__)
 
 KIND = "episodes"
-_VERSION = 2  # raise when stitching, loudness or encoding change their output
+_VERSION = 3  # raise when stitching, loudness or encoding change their output
 
 
 def episode_key(parts: Mapping[str, Any]) -> str:

@@ -247,19 +247,40 @@ class Limiter:
         core = slice(start - lo, stop - lo)
         limited = scaled[core]
         if float(np.max(np.abs(scaled), initial=0.0)) * OVERSHOOT > self._ceiling:
-            # The gain each frame may have, the lowest of those within +/-half, then two
-            # centred moving averages half as wide: each average mixes only gains at or
-            # under the one needed where it lands, so the smooth curve never overshoots.
             envelope = envelope_above(scaled, self._ceiling)
-            needed = np.minimum(1.0, self._ceiling / np.maximum(envelope, 1e-12))
-            held = _running_min(needed, 2 * self._half + 1)
-            smooth = _box(_box(held, self._box), self._box)
-            limited = limited * smooth[core, np.newaxis].astype(np.float32)
+            over = np.flatnonzero(envelope > self._ceiling)
+            if over.size:
+                smooth = self._gain_curve(envelope, over)
+                limited = limited * smooth[core, np.newaxis].astype(np.float32)
         self._next = stop
         keep_from = max(0, stop - self._margin)  # the next window's look-behind
         self._buffer = buffer[keep_from - base :]
         self._buffer_start = keep_from
         return to_int16(limited)
+
+    def _gain_curve(self, envelope: NDArray[np.float32], over: NDArray[np.intp]) -> Gains:
+        """The gain per frame: 1 but within 2 x half of the frames *over* the ceiling.
+
+        The gain each frame may have, the lowest of those within +/-half, then two centred
+        moving averages half as wide: each average mixes only gains at or under the one
+        needed where it lands, so the smooth curve never overshoots. Frames farther than
+        2 x half from every frame over the ceiling keep 1, so the curve is worked out
+        only around each cluster of them (a few in a minute of speech), not on the whole
+        window: the same curve, since 1s pad a cluster's range as they surround it.
+        """
+        reach = 2 * self._half  # half + 2 * (box // 2): how far a frame over reaches
+        curve = np.ones(envelope.shape[0])
+        cut = np.flatnonzero(np.diff(over) > 2 * reach) + 1
+        firsts, lasts = over[np.r_[0, cut]].tolist(), over[np.r_[cut - 1, over.size - 1]].tolist()
+        for first, last in zip(firsts, lasts, strict=True):
+            lo, hi = max(0, first - reach), min(envelope.shape[0], last + reach + 1)
+            needed = np.minimum(1.0, self._ceiling / np.maximum(envelope[lo:hi], 1e-12))
+            held = _running_min(needed, 2 * self._half + 1)
+            curve[lo:hi] = _box(_box(held, self._box), self._box)
+        return curve
+
+
+Gains = NDArray[np.float64]
 
 
 def _running_min(values: NDArray[np.floating], size: int) -> NDArray[np.float64]:

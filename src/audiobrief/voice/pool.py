@@ -6,7 +6,8 @@ server that has imported this module and nothing else: a plain fork of a process
 already ran the diacritizer's ONNX session hangs in the child (its thread pool does not
 survive the fork), and spawning would import everything once per worker. Each worker
 opens its own voice and copies its MP3 into a folder the command owns, so the file
-outlives the worker.
+outlives the worker. Sources the episode cache already holds are taken in the command;
+the first that needs synthesis is rendered there too while the workers start on the rest.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, Script, Timeline
 from audiobrief.text.script import build_script
 from audiobrief.voice.factory import Voice, open_voice
-from audiobrief.voice.render import Progress, Rendered, render
+from audiobrief.voice.render import Progress, Rendered, cached_encoded, render
 
 WORKERS = 2
 """Processes for a call with several sources: the two cores this tool is sized for."""
@@ -56,30 +57,69 @@ def render_sources(
             except AudiobriefError as exc:
                 yield index, exc
         return
+    # Sources already rendered (a warm re-run) come from the episode cache here: starting
+    # the workers would cost more than they save (1.1 s against 0.7 s for the corpus).
+    # The first one that needs synthesis is rendered here too, once the workers have the
+    # rest: this core works while they start, and no worker starts for nothing after it.
+    first = len(sources)
+    missed: tuple[Article, Script] | None = None
+    for index, source in enumerate(sources):
+        try:
+            article, script = _scripted(source, voice, settings, stdin)
+        except AudiobriefError as exc:
+            yield index, exc
+            continue
+        if (hit := cached_encoded(script, voice, settings)) is None:
+            first, missed = index, (article, script)
+            break
+        yield index, (article, script, Rendered(hit.mp3_path, hit.timeline))
+    if missed is None:
+        return
+    later = range(first + 1, len(sources))
     # One bar for the call: a worker's own bars would fight over the terminal.
-    tick = progress(f"speaking {len(sources)} articles", len(sources)) if progress else None
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    pool = ProcessPoolExecutor(
-        workers,
-        mp_context=context,
-        initializer=_start_worker,
-        initargs=(settings, os.getcwd()),
-    )
+    tick = progress(f"speaking {len(later) + 1} articles", len(later) + 1) if progress else None
+    pool: ProcessPoolExecutor | None = None
+    if later:
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload([__name__])
+        pool = ProcessPoolExecutor(
+            min(workers, len(later)),
+            mp_context=context,
+            initializer=_start_worker,
+            initargs=(settings, os.getcwd()),
+        )
     try:
-        futures = [
-            pool.submit(_worker_render, index, source, stdin, folder)
-            for index, source in enumerate(sources)
-        ]
-        for index, future in enumerate(futures):
+        futures = {}
+        # Longest first (by file size, where a source is a file): the last article to
+        # finish is then a short one, and neither core idles long at the end.
+        for index in sorted(later, key=lambda i: -_size(sources[i])):
+            if pool is not None:  # there is one whenever there are later sources
+                futures[index] = pool.submit(_worker_render, index, sources[index], stdin, folder)
+        article, script = missed
+        try:
+            label = article.meta.url or article.meta.source
+            yield first, (article, script, render(script, voice, settings, label=label))
+        except AudiobriefError as exc:
+            yield first, exc
+        if tick is not None:
+            tick(1)
+        for index in later:
             try:
-                yield index, _result(future, sources[index], voice, settings, stdin)
+                yield index, _result(futures[index], sources[index], voice, settings, stdin)
             except AudiobriefError as exc:
                 yield index, exc
             if tick is not None:
                 tick(1)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _size(source: str) -> int:
+    try:
+        return os.stat(source).st_size
+    except (OSError, ValueError):  # a URL, stdin's "-", a name too long for a path
+        return 0
 
 
 def speak_source(
@@ -91,10 +131,16 @@ def speak_source(
     progress: Progress | None = None,
 ) -> Made:
     """Load one source, build its script and render it."""
-    article = check_length(load_article(source, stdin=stdin), settings.max_article_words)
-    script = build_script(article, **voice.text_options)
+    article, script = _scripted(source, voice, settings, stdin)
     label = article.meta.url or article.meta.source
     return article, script, render(script, voice, settings, label=label, progress=progress)
+
+
+def _scripted(
+    source: str, voice: Voice, settings: Settings, stdin: bytes | None
+) -> tuple[Article, Script]:
+    article = check_length(load_article(source, stdin=stdin), settings.max_article_words)
+    return article, build_script(article, **voice.text_options)
 
 
 # In a worker process: the voice it opened, and the settings.
@@ -113,12 +159,11 @@ def _start_worker(settings: Settings, cwd: str) -> None:
 def _worker_render(
     index: int, source: str, stdin: bytes | None, folder: Path
 ) -> tuple[Article, Script, Path, Timeline] | _Failure | None:
-    if _worker["voice"] is None:
+    voice, settings = _worker["voice"], _worker["settings"]
+    if voice is None:
         return None
     try:
-        article, script, rendered = speak_source(
-            source, _worker["voice"], _worker["settings"], stdin=stdin
-        )
+        article, script, rendered = speak_source(source, voice, settings, stdin=stdin)
     except AudiobriefError as exc:
         return _Failure(exc)
     kept = folder / f"{index}.mp3"
