@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import shutil
 import subprocess
 import sys
 import types
@@ -21,6 +22,8 @@ from audiobrief.cli import cli
 from audiobrief.publish.catalog import open_catalog
 
 REPO = Path(__file__).resolve().parents[1]
+RAIN = "أمطار في فاس\n\nتهاطلت أمطار غزيرة على المدينة صباح اليوم.\n"
+MARKET = "سوق الخضر\n\nانخفضت أسعار الطماطم في السوق المركزي.\n"
 BASE = "http://127.0.0.1:8000/"
 FEEDS = ("feed.xml", "articles.xml")
 
@@ -42,6 +45,17 @@ def freeze(monkeypatch: pytest.MonkeyPatch, now: dt.datetime) -> Clock:
 
     monkeypatch.setattr(cli_module, "dt", types.SimpleNamespace(datetime=Frozen, UTC=dt.UTC))
     return clock
+
+
+def workspace(
+    folder: Path, cache: Path, monkeypatch: pytest.MonkeyPatch, now: dt.datetime
+) -> Clock:
+    """The voices, rain.txt and market.txt in *folder*, the shared *cache*, the clock at *now*."""
+    shutil.copytree(REPO / "voices", folder / "voices")
+    (folder / "rain.txt").write_text(RAIN, encoding="utf-8")
+    (folder / "market.txt").write_text(MARKET, encoding="utf-8")
+    monkeypatch.setenv("AUDIOBRIEF_CACHE_DIR", str(cache))
+    return freeze(monkeypatch, now)
 
 
 def run(args: list[str], code: int = 0) -> Result:

@@ -3,8 +3,8 @@ PostgreSQL site, and a server lost in the middle of a publish (real voice, real 
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-import shutil
 from pathlib import Path
 
 import pytest
@@ -13,11 +13,17 @@ from audiobrief.publish.catalog import Catalog, open_catalog
 from audiobrief.publish.lock import site_lock
 from ingest_site import serve_site
 from pg_server import PgServer, pg_server, pg_url, running_server, wait_until  # noqa: F401
-from state_support import REPO, Clock, error, freeze, items, run, start_cli, subprocess_env
+from state_support import (
+    Clock,
+    error,
+    items,
+    run,
+    start_cli,
+    subprocess_env,
+    workspace,
+)
 from support import FakeEngine
 
-RAIN = "أمطار في فاس\n\nتهاطلت أمطار غزيرة على المدينة صباح اليوم.\n"
-MARKET = "سوق الخضر\n\nانخفضت أسعار الطماطم في السوق المركزي.\n"
 FAKE_VOICE = 'engine = "fake"\ndiacritize = false\n'
 RAIN_PAGE = "/2026/11/28/rain/"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -31,13 +37,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def clock(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Clock:
-    import datetime as dt
-
-    shutil.copytree(REPO / "voices", tmp_path / "voices")
-    (tmp_path / "rain.txt").write_text(RAIN, encoding="utf-8")
-    (tmp_path / "market.txt").write_text(MARKET, encoding="utf-8")
-    monkeypatch.setenv("AUDIOBRIEF_CACHE_DIR", str(cache))
-    return freeze(monkeypatch, dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC))
+    return workspace(tmp_path, cache, monkeypatch, dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC))
 
 
 def _anonymous(path: Path) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import http.server
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,20 +14,18 @@ from mutagen.id3 import ID3
 from audiobrief.errors import PublishError
 from audiobrief.publish.catalog import Catalog, open_catalog
 from state_support import (
-    REPO,
+    RAIN,
     Clock,
     consistent,
     error,
-    freeze,
     items,
     run,
     temporaries,
+    workspace,
 )
 from support import loopback_server
 
 NOW = dt.datetime(2026, 11, 28, 9, 30, tzinfo=dt.UTC)
-RAIN = "أمطار في فاس\n\nتهاطلت أمطار غزيرة على المدينة صباح اليوم.\n"
-MARKET = "سوق الخضر\n\nانخفضت أسعار الطماطم في السوق المركزي.\n"
 PUBLIC = "https://news.example.org/audio/"
 
 
@@ -40,11 +37,7 @@ def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def clock(tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> Clock:
-    shutil.copytree(REPO / "voices", tmp_path / "voices")
-    (tmp_path / "rain.txt").write_text(RAIN, encoding="utf-8")
-    (tmp_path / "market.txt").write_text(MARKET, encoding="utf-8")
-    monkeypatch.setenv("AUDIOBRIEF_CACHE_DIR", str(cache))
-    return freeze(monkeypatch, NOW)
+    return workspace(tmp_path, cache, monkeypatch, NOW)
 
 
 def _guids(out: Path = Path("out")) -> dict[str, str]:
