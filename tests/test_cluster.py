@@ -1,0 +1,255 @@
+"""The cluster end to end: workers on two "machines" sharing Redis, PostgreSQL and a bucket.
+
+Each worker runs in a folder of its own (its own output_dir, voices and synthesis cache),
+as on separate machines; what they share is the queue (real redis-server), the catalog
+(real PostgreSQL) and the site (moto's S3 server). The checks read the site the way a
+listener's app does: the feeds from the bucket, then a HEAD for everything they list.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import podcastparser
+import pytest
+from click.testing import CliRunner
+
+import s3_server
+from audiobrief import queue
+from audiobrief.cli import cli
+from audiobrief.publish.catalog import open_catalog
+from audiobrief.publish.journal import UPLOADS
+from pg_server import PgServer, pg_server, pg_url, running_server  # noqa: F401
+from redis_server import Worker, needs_cluster, redis_server, worker_env, write_articles
+from s3_server import S3
+from state_support import REPO
+
+s3_endpoint, s3 = s3_server.s3_endpoint, s3_server.s3  # the fixtures, by name
+__all__ = ["redis_server"]
+
+pytestmark = [needs_cluster, pytest.mark.slow]
+
+BASE = "http://127.0.0.1:8000/"  # the default base_url
+FEEDS = ("feed.xml", "articles.xml")
+EPISODE_FILES = (".mp3", ".vtt", ".srt", ".chapters.json")
+"""What goes up before the catalog commit: the files an orphan would be made of."""
+VISIBILITY_S = "3"
+"""Seconds before a vanished worker's job goes to another: short, for the test."""
+WAIT_S = 120
+FAST_BACKOFF = "import audiobrief.queue.tasks as tasks\ntasks.BACKOFF_S = (1, 4)\n"
+"""Worker prelude: retries after 1, 2, 4, 4... s instead of 5, 10, 20... (the pool
+processes are forked from the worker, so they inherit the patched module)."""
+HANG_BEFORE_COMMIT = """
+import pathlib, time
+from audiobrief.publish.catalog import Catalog
+def _hang(self, *args, **kwargs):
+    pathlib.Path("uploaded").touch()  # the episode's files are in the bucket now
+    time.sleep(600)
+Catalog.upsert = _hang
+"""
+"""Worker prelude: stop between the upload and the catalog commit, where a kill -9
+leaves uploaded files that no catalog row owns."""
+
+
+@pytest.fixture(scope="module")
+def caches(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each machine's synthesis cache, kept for the module: sentences render once per machine."""
+    return tmp_path_factory.mktemp("machine-caches")
+
+
+@dataclass
+class Cluster:
+    """The shared services, the folder `speak` enqueues from, and the workers started."""
+
+    folder: Path
+    queue_url: str
+    catalog_url: str
+    bucket: S3
+    caches: Path
+    workers: list[Worker] = field(default_factory=list)
+
+    def worker(self, machine: str, prelude: str = "") -> Worker:
+        """A worker in *machine*'s own folder (voices, output_dir, cache), started."""
+        home = self.folder / machine
+        if not home.exists():
+            shutil.copytree(REPO / "voices", home / "voices")
+        env = worker_env(self.queue_url, self.caches / machine)
+        env["AUDIOBRIEF_CATALOG_URL"] = self.catalog_url
+        env["AUDIOBRIEF_OUTPUT_URL"] = self.bucket.url
+        env["AUDIOBRIEF_S3_ENDPOINT_URL"] = self.bucket.endpoint
+        self.workers.append(
+            Worker(home, env, "--visibility-timeout", VISIBILITY_S, prelude=prelude)
+        )
+        return self.workers[-1]
+
+    def enqueue(self, count: int, *, paragraphs: int = 1) -> list[str]:
+        """*count* articles through `speak` (no -o: each worker publishes from its own)."""
+        paths = write_articles(self.folder, count, paragraphs=paragraphs)
+        result = CliRunner().invoke(cli, ["speak", *paths])
+        assert result.exit_code == 0, result.output
+        ids = [line.split()[0] for line in result.output.splitlines() if " queued: " in line]
+        assert len(ids) == count, result.output
+        return ids
+
+    def wait(self, ids: list[str]) -> list[queue.Job]:
+        return queue.wait(self.queue_url, ids, lambda _job: None, timeout_s=WAIT_S)
+
+
+@pytest.fixture
+def cluster(
+    tmp_path: Path,
+    redis_server: object,
+    s3: S3,
+    caches: Path,
+    pg_url: str,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[Cluster]:
+    """The three services set for `speak` here; every worker is killed at the end."""
+    queue_url: str = redis_server.url  # type: ignore[attr-defined]
+    shutil.copytree(REPO / "voices", tmp_path / "voices")
+    monkeypatch.setenv("AUDIOBRIEF_QUEUE_URL", queue_url)
+    monkeypatch.setenv("AUDIOBRIEF_CATALOG_URL", pg_url)
+    found = Cluster(tmp_path, queue_url, pg_url, s3, caches)
+    try:
+        yield found
+    finally:
+        for worker in found.workers:
+            worker.kill()
+
+
+@pytest.fixture
+def private_pg() -> Iterator[PgServer]:
+    """A PostgreSQL server of this test's own: the test stops it."""
+    with running_server() as server:
+        yield server
+
+
+def ready(queue_url: str, *workers: Worker, timeout_s: float = 60) -> None:
+    """Wait until each worker answers a Celery ping, so each can take the first jobs."""
+    from audiobrief.queue.app import make_app
+
+    app = make_app(queue_url)
+    try:
+        names = {w.node for w in workers}
+        deadline = time.monotonic() + timeout_s
+        while not names <= {n for reply in app.control.ping(timeout=0.5) for n in reply}:
+            for worker in workers:
+                assert worker.process.poll() is None, worker.output()
+            assert time.monotonic() < deadline, "a worker never answered"
+    finally:
+        app.close()
+
+
+def until(check: Callable[[], bool], what: str, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not check():
+        assert time.monotonic() < deadline, f"still not {what} after {timeout_s} s"
+        time.sleep(0.1)
+
+
+def site(bucket: S3, catalog_url: str) -> dict[str, str]:
+    """Check the published site whole and in step; return {guid: MP3} of the feeds.
+
+    Both feeds parse; every enclosure is stored with the length the feed gives, and every
+    page or side file they link is stored; the feeds list exactly the catalog's episodes,
+    one guid per article; no episode file is stored that no catalog row owns, and no
+    upload note of a dead run is left.
+    """
+    stored = bucket.names()
+    with open_catalog(catalog_url) as catalog:
+        records = catalog.episodes()
+    assert len({(r.kind, r.key) for r in records}) == len(records)  # once per article
+    listed: dict[str, str] = {}
+    for feed in FEEDS:
+        data = bucket.get(feed)
+        for item in podcastparser.parse(BASE + feed, io.BytesIO(data))["episodes"]:
+            enclosure = item["enclosures"][0]
+            name = str(enclosure["url"]).removeprefix(BASE)
+            assert bucket.head(name)["ContentLength"] == enclosure["file_size"], name
+            assert str(item["link"]).startswith(BASE)
+            bucket.head(str(item["link"]).removeprefix(BASE))  # the page: raises if missing
+            assert str(item["guid"]) not in listed, f"{item['guid']} listed twice"
+            listed[str(item["guid"])] = name
+        linked = re.findall(r'(?:url|href)="' + re.escape(BASE) + r'([^"?]+)', data.decode())
+        for name in linked:
+            assert name in stored, f"{feed} links {name}, which is not in the bucket"
+    assert listed == {r.guid: r.mp3 for r in records}
+    owned = {name for r in records for name in (r.mp3, *r.files.values())}
+    orphans = [n for n in stored if n.endswith(EPISODE_FILES) and n not in owned]
+    assert not orphans, f"stored but in no catalog row: {orphans}"
+    assert not [n for n in stored if n.startswith(UPLOADS)], "an upload note is left"
+    return listed
+
+
+def test_two_machines_publish_every_article_once_to_one_site(cluster: Cluster) -> None:
+    machines = {w.node: w for w in (cluster.worker("machine-a"), cluster.worker("machine-b"))}
+    ready(cluster.queue_url, *machines.values())
+    ids = cluster.enqueue(6)
+    jobs = cluster.wait(ids)
+
+    assert [j.state for j in jobs] == ["done"] * 6, [j.error for j in jobs]
+    assert {j.worker for j in jobs} == set(machines)  # both machines took jobs
+    listed = site(cluster.bucket, cluster.catalog_url)
+    assert len(listed) == 6
+    assert sorted(listed.values()) == sorted(j.episode for j in jobs)
+    for home in ("machine-a", "machine-b"):  # a work folder keeps nothing a listener gets
+        assert not list((cluster.folder / home / "output").rglob("*.mp3"))
+    for worker in machines.values():
+        assert worker.stop() == 0, worker.output()
+
+
+def test_a_machine_killed_between_upload_and_commit_leaves_nothing_behind(
+    cluster: Cluster,
+) -> None:
+    doomed = cluster.worker("machine-a", prelude=HANG_BEFORE_COMMIT)
+    ready(cluster.queue_url, doomed)
+    ids = cluster.enqueue(4)
+    marker = cluster.folder / "machine-a" / "uploaded"
+    until(marker.exists, "uploaded by machine-a")
+    (taken,) = [j for j in queue.list_jobs(cluster.queue_url) if j.state == "running"]
+    uploaded = cluster.bucket.names()
+    assert [n for n in uploaded if n.startswith(UPLOADS)]  # the note of the upload in flight
+    assert [n for n in uploaded if n.endswith(".mp3")]
+    doomed.kill()  # kill -9, mid-publish: the catalog never commits
+    survivor = cluster.worker("machine-b")
+    jobs = cluster.wait(ids)
+
+    assert [j.state for j in jobs] == ["done"] * 4, [j.error for j in jobs]
+    (again,) = [j for j in jobs if j.id == taken.id]
+    assert (again.tries, again.worker) == (2, survivor.node)
+    assert len(site(cluster.bucket, cluster.catalog_url)) == 4  # the orphans were collected
+    assert survivor.stop() == 0, survivor.output()
+
+
+def test_jobs_wait_out_a_stopped_catalog_server_and_then_publish_once(
+    cluster: Cluster, private_pg: PgServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cluster.catalog_url = private_pg.new_database()  # a server this test may stop
+    monkeypatch.setenv("AUDIOBRIEF_CATALOG_URL", cluster.catalog_url)
+    machines = [cluster.worker(m, prelude=FAST_BACKOFF) for m in ("machine-a", "machine-b")]
+    private_pg.stop()
+    ids = cluster.enqueue(3)
+
+    def retried() -> bool:
+        jobs = queue.list_jobs(cluster.queue_url)
+        return all(j.state == "retrying" and j.tries >= 2 for j in jobs)
+
+    until(retried, "retrying, each tried twice")
+    listing = CliRunner().invoke(cli, ["jobs", "--state", "retrying"])
+    assert listing.output.count("  retrying  tries ") == 3, listing.output
+    assert "lost the catalog's server" in listing.output or "catalog" in listing.output
+    assert cluster.bucket.names() == {}  # nothing went up without its catalog row
+    private_pg.start()
+    jobs = cluster.wait(ids)
+
+    assert [j.state for j in jobs] == ["done"] * 3, [j.error for j in jobs]
+    assert all(j.tries >= 2 for j in jobs)
+    assert len(site(cluster.bucket, cluster.catalog_url)) == 3
+    for worker in machines:
+        assert worker.stop() == 0, worker.output()
