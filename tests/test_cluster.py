@@ -26,7 +26,14 @@ from audiobrief.cli import cli
 from audiobrief.publish.catalog import open_catalog
 from audiobrief.publish.journal import UPLOADS
 from pg_server import PgServer, pg_server, pg_url, running_server  # noqa: F401
-from redis_server import Worker, needs_cluster, redis_server, worker_env, write_articles
+from redis_server import (
+    RedisServer,
+    Worker,
+    needs_cluster,
+    redis_server,
+    worker_env,
+    write_articles,
+)
 from s3_server import S3
 from state_support import REPO
 
@@ -46,16 +53,23 @@ FAST_BACKOFF = "import audiobrief.queue.tasks as t\nt.BACKOFF_S, t.RETRIES = (1,
 """Worker prelude: retries after 1, 2, 2... s instead of 5, 10, 20..., for about as long
 as the real ones wait (the pool processes are forked from the worker, so they inherit
 the patched module; `register` reads RETRIES when the worker starts)."""
-HANG_BEFORE_COMMIT = """
-import pathlib, time
-from audiobrief.publish.catalog import Catalog
+HANG = """
+import importlib, pathlib, time
+owner = getattr(importlib.import_module("{module}"), "{cls}")
 def _hang(self, *args, **kwargs):
-    pathlib.Path("uploaded").touch()  # the episode's files are in the bucket now
+    pathlib.Path("stopped").touch()
     time.sleep(600)
-Catalog.upsert = _hang
+setattr(owner, "{method}", _hang)
 """
-"""Worker prelude: stop between the upload and the catalog commit, where a kill -9
-leaves uploaded files that no catalog row owns."""
+"""Worker prelude: stop for good at a method (where a kill -9 then lands)."""
+KILL_POINTS = {
+    # After the upload, before the catalog commit: files in the bucket no row owns.
+    "before-commit": HANG.format(module="audiobrief.publish.catalog", cls="Catalog",
+                                 method="upsert"),
+    # After the commit, before the feeds are rendered: a row no feed lists yet.
+    "before-feeds": HANG.format(module="audiobrief.publish.publisher", cls="Publisher",
+                                method="refresh"),
+}  # fmt: skip
 GATE_BEFORE_COMMIT = """
 import pathlib, time
 from audiobrief.publish.catalog import Catalog
@@ -104,9 +118,9 @@ class Cluster:
         )
         return self.workers[-1]
 
-    def enqueue(self, count: int, *, paragraphs: int = 1) -> list[str]:
+    def enqueue(self, count: int) -> list[str]:
         """*count* articles through `speak` (no -o: each worker publishes from its own)."""
-        paths = write_articles(self.folder, count, paragraphs=paragraphs)
+        paths = write_articles(self.folder, count)
         result = CliRunner().invoke(cli, ["speak", *paths])
         assert result.exit_code == 0, result.output
         ids = re.findall(r"^([0-9a-f]{16}) \w+: ", result.output, flags=re.MULTILINE)
@@ -120,14 +134,14 @@ class Cluster:
 @pytest.fixture
 def cluster(
     tmp_path: Path,
-    redis_server: object,
+    redis_server: RedisServer,
     s3: S3,
     caches: Path,
     pg_url: str,  # noqa: F811
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[Cluster]:
     """The three services set for `speak` here; every worker is killed at the end."""
-    queue_url: str = redis_server.url  # type: ignore[attr-defined]
+    queue_url = redis_server.url
     shutil.copytree(REPO / "voices", tmp_path / "voices")
     monkeypatch.setenv("AUDIOBRIEF_QUEUE_URL", queue_url)
     monkeypatch.setenv("AUDIOBRIEF_CATALOG_URL", pg_url)
@@ -225,27 +239,26 @@ def test_two_machines_publish_every_article_once_to_one_site(cluster: Cluster) -
         assert worker.stop() == 0, worker.output()
 
 
-def test_a_machine_killed_between_upload_and_commit_leaves_nothing_behind(
-    cluster: Cluster,
-) -> None:
-    doomed = cluster.worker("machine-a", prelude=HANG_BEFORE_COMMIT)
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_a_machine_killed_mid_publish_leaves_nothing_behind(cluster: Cluster, point: str) -> None:
+    doomed = cluster.worker("machine-a", prelude=KILL_POINTS[point])
     survivor = cluster.worker("machine-b")
     ready(cluster.queue_url, doomed, survivor)
     ids = cluster.enqueue(4)
-    marker = cluster.folder / "machine-a" / "uploaded"
-    until(marker.exists, "uploaded by machine-a")
+    until((cluster.folder / "machine-a" / "stopped").exists, f"{point} on machine-a")
     jobs = queue.list_jobs(cluster.queue_url)
     (taken,) = [j for j in jobs if j.state == "running" and j.worker == doomed.node]
     uploaded = cluster.bucket.names()
-    assert [n for n in uploaded if n.startswith(UPLOADS)]  # the note of the upload in flight
     assert [n for n in uploaded if n.endswith(".mp3")]
-    doomed.kill()  # kill -9 mid-publish: its catalog transaction never commits
+    if point == "before-commit":  # the note that names the upload in flight
+        assert [n for n in uploaded if n.startswith(UPLOADS)]
+    doomed.kill()  # kill -9, holding the site: the survivor waits, then goes on
     jobs = cluster.wait(ids)
 
     assert [j.state for j in jobs] == ["done"] * 4, [j.error for j in jobs]
     (again,) = [j for j in jobs if j.id == taken.id]
     assert (again.tries, again.worker) == (2, survivor.node)
-    assert len(site(cluster.bucket, cluster.catalog_url)) == 4  # the orphans were collected
+    assert len(site(cluster.bucket, cluster.catalog_url)) == 4  # orphans collected, no twins
     assert survivor.stop() == 0, survivor.output()
 
 
@@ -316,4 +329,20 @@ def test_a_catalog_server_lost_mid_publish_leaves_the_site_as_it_was_until_it_re
     assert [j.tries for j in jobs if j.id == cut.id] == [2]
     assert len(site(cluster.bucket, cluster.catalog_url)) == 3  # the orphans were collected
     for worker in (gated, other):
+        assert worker.stop() == 0, worker.output()
+
+
+def test_no_job_is_lost_when_redis_restarts_while_two_machines_publish(
+    cluster: Cluster, redis_server: RedisServer
+) -> None:
+    machines = [cluster.worker("machine-a"), cluster.worker("machine-b")]
+    ready(cluster.queue_url, *machines)
+    ids = cluster.enqueue(5)
+    until(lambda: any(j.state == "running" for j in queue.list_jobs(cluster.queue_url)), "running")
+    redis_server.restart()  # append-only: the queued jobs come back with it
+    jobs = cluster.wait(ids)
+
+    assert [j.state for j in jobs] == ["done"] * 5, [j.error for j in jobs]
+    assert len(site(cluster.bucket, cluster.catalog_url)) == 5
+    for worker in machines:
         assert worker.stop() == 0, worker.output()
