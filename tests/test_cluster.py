@@ -277,6 +277,7 @@ def test_jobs_wait_out_a_stopped_catalog_server_and_then_publish_once(
 
     def retried() -> bool:
         jobs = [j for j in queue.list_jobs(cluster.queue_url) if j.id in ids]
+        assert not [j.error for j in jobs if j.state == "failed"]  # a failure is not a wait
         return len(jobs) == len(ids) and all(j.state == "retrying" and j.tries >= 2 for j in jobs)
 
     until(retried, "retrying, each tried twice")
@@ -313,8 +314,9 @@ def test_a_catalog_server_lost_mid_publish_leaves_the_site_as_it_was_until_it_re
     (cluster.folder / "machine-a" / "go").touch()
 
     def retrying() -> bool:
-        jobs = {j.id: j for j in queue.list_jobs(cluster.queue_url)}
-        return jobs[cut.id].state == "retrying"
+        (job,) = [j for j in queue.list_jobs(cluster.queue_url) if j.id == cut.id]
+        assert job.state != "failed", job.error  # a failure is not a wait
+        return job.state == "retrying"
 
     until(retrying, "retrying after the lost server")
     assert {name: cluster.bucket.get(name) for name in FEEDS} == feeds
@@ -326,7 +328,7 @@ def test_a_catalog_server_lost_mid_publish_leaves_the_site_as_it_was_until_it_re
     jobs = cluster.wait(ids)
 
     assert [j.state for j in jobs] == ["done"] * 2, [j.error for j in jobs]
-    assert [j.tries for j in jobs if j.id == cut.id] == [2]
+    assert [j.tries >= 2 for j in jobs if j.id == cut.id] == [True]
     assert len(site(cluster.bucket, cluster.catalog_url)) == 3  # the orphans were collected
     for worker in (gated, other):
         assert worker.stop() == 0, worker.output()
