@@ -8,7 +8,8 @@ a fresh database) into an S3 bucket (`output_url`, moto's server, a fresh bucket
 each worker has a folder and a synthesis cache of its own, as on separate machines. It
 prints each run's wall time from the first enqueue to the last job done, the ratio
 2 workers / 1 worker (target <= 0.6), and checks that every article was published once
-and that the feed lists only objects stored with the length it gives.
+and that the feed lists only objects stored with the length it gives. The services run
+on the same two cores as the workers: their CPU time per article is printed too.
 """
 
 from __future__ import annotations
@@ -48,8 +49,8 @@ AWS = {
 
 
 @contextmanager
-def moto_server() -> Iterator[str]:
-    """moto's S3 server on a free loopback port; its URL."""
+def moto_server() -> Iterator[tuple[str, int]]:
+    """moto's S3 server on a free loopback port; its URL and process id."""
     binary = Path(sys.executable).with_name("moto_server")
     url = f"http://127.0.0.1:{free_port()}"
     server = subprocess.Popen(
@@ -67,7 +68,7 @@ def moto_server() -> Iterator[str]:
                 if server.poll() is not None or time.monotonic() > deadline:
                     raise SystemExit(f"moto_server did not answer on {url}") from None
                 time.sleep(0.2)
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -97,8 +98,10 @@ def one_run(
             "AUDIOBRIEF_S3_ENDPOINT_URL": services["endpoint"],
         }
         started.append(Worker(home, env, "-q"))
+    pids = _service_pids(services)
     try:
         _wait_ready(redis_server.url, started)
+        cpu_before = {name: cpu_s(pid) for name, pid in pids.items()}
         begin = time.perf_counter()
         run = Run(settings=Settings(queue_url=redis_server.url), now=dt.datetime.now(dt.UTC))
         made = queue.enqueue(redis_server.url, queue.speak_jobs(paths, run, {}))
@@ -107,11 +110,28 @@ def one_run(
     finally:
         for worker in started:
             worker.stop()
+    # After the workers stopped: their PostgreSQL sessions have ended and been counted.
+    cpu = {name: (cpu_s(pid) - cpu_before[name]) / len(paths) for name, pid in pids.items()}
     failed = [j for j in jobs if j.state != "done"]
     if failed:
         raise SystemExit(f"{len(failed)} jobs failed: {failed[0].error}")
     _check(services["s3"], bucket, catalog_url, len(paths))
-    return {"wall_s": wall_s, "machines": len({j.worker for j in jobs})}
+    return {"wall_s": wall_s, "machines": len({j.worker for j in jobs})} | cpu
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds of *pid* and of its children that ended (PostgreSQL's sessions)."""
+    fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _service_pids(services: dict[str, Any]) -> dict[str, int]:
+    postmaster = (services["pg"].data / "postmaster.pid").read_text().split()[0]
+    return {
+        "redis": services["redis"].process.pid, "postgres": int(postmaster),
+        "moto": services["moto"],
+    }  # fmt: skip
 
 
 def _check(s3: Any, bucket: str, catalog_url: str, count: int) -> None:
@@ -168,7 +188,10 @@ def main() -> int:
     import boto3
 
     os.environ.update(AWS)
-    with tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp, moto_server() as endpoint:
+    with (
+        tempfile.TemporaryDirectory(prefix="cluster-bench-") as tmp,
+        moto_server() as (endpoint, moto),
+    ):
         work = Path(tmp)
         (work / "articles").mkdir()
         paths = halves(args.corpus, work / "articles", args.articles)
@@ -181,7 +204,7 @@ def main() -> int:
         pg = PgServer(binaries())  # type: ignore[arg-type]
         try:
             services = {
-                "redis": redis_server, "pg": pg, "endpoint": endpoint,
+                "redis": redis_server, "pg": pg, "endpoint": endpoint, "moto": moto,
                 "s3": boto3.session.Session().client("s3", endpoint_url=endpoint),
             }  # fmt: skip
             cores = parallelism()
@@ -192,7 +215,11 @@ def main() -> int:
             redis_server.stop()
     print(f"{len(paths)} articles, Redis + PostgreSQL + S3 (moto), each published exactly once")
     for n, r in results.items():
-        print(f"{n} worker(s): {r['wall_s']:.1f} s wall, jobs ran on {r['machines']:.0f}")
+        print(
+            f"{n} worker(s): {r['wall_s']:.1f} s wall, jobs ran on {r['machines']:.0f}; "
+            f"CPU ms per article: moto {1000 * r['moto']:.0f}, PostgreSQL "
+            f"{1000 * r['postgres']:.0f}, Redis {1000 * r['redis']:.0f}"
+        )
     ratio = results[2]["wall_s"] / results[1]["wall_s"]
     verdict = "meets" if ratio <= TARGET else "misses"
     print(f"2 workers / 1 worker: {ratio:.2f}x ({verdict} the <= {TARGET}x target)")
