@@ -50,9 +50,9 @@ VISIBILITY_S = "3"
 """Seconds before a vanished worker's job goes to another: short, for the test."""
 WAIT_S = 120
 FAST_BACKOFF = "import audiobrief.queue.tasks as t\nt.BACKOFF_S, t.RETRIES = (1, 2), 40\n"
-"""Worker prelude: retries after 1, 2, 2... s instead of 5, 10, 20..., for about as long
-as the real ones wait (the pool processes are forked from the worker, so they inherit
-the patched module; `register` reads RETRIES when the worker starts)."""
+"""Worker prelude: retries after 1, 2, 2... s instead of 5, 10, 20..., 40 of them (about
+80 s, so a slow restart of the server cannot use them up). The pool processes are forked
+from the worker, so they inherit the patched module; `register` reads RETRIES then."""
 HANG = """
 import importlib, pathlib, time
 owner = getattr(importlib.import_module("{module}"), "{cls}")
@@ -201,6 +201,7 @@ def site(bucket: S3, catalog_url: str) -> dict[str, str]:
     with open_catalog(catalog_url) as catalog:
         records = catalog.episodes()
     assert len({(r.kind, r.key) for r in records}) == len(records)  # once per article
+    assert len({r.guid for r in records}) == len(records)
     listed: dict[str, str] = {}
     for feed in FEEDS:
         data = bucket.get(feed)
