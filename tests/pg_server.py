@@ -94,9 +94,15 @@ class PgServer:
             admin.execute(f"CREATE DATABASE {name} TEMPLATE template0")
         return self.url(name)
 
+    @property
+    def running(self) -> bool:
+        return (self.data / "postmaster.pid").exists()
+
     def close(self) -> None:
-        with contextlib.suppress(subprocess.SubprocessError, OSError):
-            self.stop("immediate")
+        """Stop the server if it runs (a test may have stopped it) and remove its folder."""
+        if self.running:
+            with contextlib.suppress(subprocess.SubprocessError, OSError, RuntimeError):
+                self.stop("immediate")
         shutil.rmtree(self.root, ignore_errors=True)
 
     def _run(self, program: str, *args: str) -> None:
