@@ -232,6 +232,21 @@ def test_the_site_lock_goes_with_the_connection_of_a_run_that_died(
             pass
 
 
+def test_the_server_frees_the_lock_of_a_vanished_machine_within_a_minute(
+    pg_url: str,  # noqa: F811
+) -> None:
+    # kill -9 closes the socket; a machine that loses power does not, and the server
+    # would keep its session (and the site lock) until TCP keepalives give up on it.
+    with open_catalog(_site(pg_url, "public")) as catalog:
+        shown = [
+            catalog.database.execute(f"SHOW tcp_keepalives_{name}").fetchone()
+            for name in ("idle", "interval", "count")
+        ]
+        (path,) = catalog.database.execute("SHOW search_path").fetchone()
+    assert shown == [("30",), ("10",), ("3",)]
+    assert path == "public"  # the URL's own options are kept beside these
+
+
 # --- a server that says no --------------------------------------------------------------------
 
 
