@@ -14,6 +14,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 import s3_server
+from audiobrief import cache_remote
 from audiobrief.audio import episode_cache
 from audiobrief.cache import Cache, open_cache
 from audiobrief.cache_remote import SharedTier
@@ -214,3 +215,35 @@ def test_open_cache_gives_one_tier_per_folder_and_url(tmp_path: Path) -> None:
     assert shared is not None
     assert shared.shared is not None
     assert shared is open_cache(tmp_path / "c", 10, "s3://bucket/x", "http://127.0.0.1:9")
+
+
+def test_a_missing_bucket_turns_the_tier_off_until_it_is_time_to_try_again(
+    s3: S3, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A long-lived worker is not cut off for good by one outage of the store."""
+    bucket = f"{s3.bucket}-later"
+    tier = SharedTier(f"s3://{bucket}/c", s3.endpoint)
+    cache = Cache(tmp_path / "c", shared=tier)
+    clock = [1000.0]
+    monkeypatch.setattr(cache_remote.time, "monotonic", lambda: clock[0])
+
+    with caplog.at_level(logging.WARNING, logger="audiobrief.cache_remote"):
+        assert cache.find("clips", "a" * 64, ".wav") is None
+        assert cache.put("clips", "a" * 64, ".wav", b"RIFF one") is not None
+        assert cache.find("clips", "b" * 64, ".wav") is None
+
+    assert tier.off
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "NoSuchBucket" in caplog.records[0].getMessage()
+    s3.client.create_bucket(Bucket=bucket)
+    clock[0] += cache_remote.RETRY_S - 1
+    cache.put("clips", "c" * 64, ".wav", b"RIFF two")
+    assert tier.uploaded == 0  # still resting
+    clock[0] += 2
+
+    cache.put("clips", "d" * 64, ".wav", b"RIFF three")
+
+    assert not tier.off
+    assert tier.uploaded == 1
+    got = s3.client.get_object(Bucket=bucket, Key=f"c/clips/dd/{'d' * 64}.wav")
+    assert got["Body"].read() == b"RIFF three"

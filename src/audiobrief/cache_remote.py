@@ -4,9 +4,10 @@ Workers on several machines fetch each other's clips, episodes and diacritized
 sentences from `s3://bucket/prefix/<kind>/<ab>/<key><suffix>`, the local layout. Keys
 are content hashes, so two workers that upload one key upload the same bytes and no
 write can make an entry wrong. The tier only saves work: the first failure (a store
-that is down, a refused upload) logs one warning and turns it off for the rest of the
-run, which goes on with the local folder alone; a store that answers slowly on every
-sentence would otherwise cost more than the synthesis it saves.
+that is down, a refused upload) logs one warning and turns it off for RETRY_S, and the
+run goes on with the local folder alone; a store that times out on every sentence
+would otherwise cost more than the synthesis it saves. A command ends well before
+that; a long-lived `audiobrief worker` tries the store again afterwards.
 
 boto3 is imported on first use, so the CLI's --help and the lower floor stay light;
 credentials come the usual boto3 way (environment, profile, role), as for output_url.
@@ -18,6 +19,7 @@ import importlib.util
 import logging
 import os
 import threading
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,6 +31,8 @@ logger = logging.getLogger(__name__)
 
 _MISSING = frozenset({"404", "NoSuchKey", "NotFound"})
 _CHUNK = 1024 * 1024
+RETRY_S = 600.0
+"""How long a failure turns the tier off before the next try."""
 
 
 class SharedTier:
@@ -45,7 +49,7 @@ class SharedTier:
         self.fetched = self.uploaded = 0
         self._lock = threading.Lock()
         self._client: Any = None
-        self._off = False
+        self._retry_at: float | None = None  # set while a failure keeps the tier off
         self._errors: tuple[type[Exception], ...] = (OSError,)  # boto3's join on connect
 
     def fetch(self, name: str, path: Path) -> bool:
@@ -87,8 +91,8 @@ class SharedTier:
 
     @property
     def off(self) -> bool:
-        """Whether a failure turned the tier off for the rest of this run."""
-        return self._off
+        """Whether a recent failure keeps the tier off."""
+        return self._retry_at is not None and time.monotonic() < self._retry_at
 
     def _key(self, name: str) -> str:
         return f"{self.prefix}/{name}" if self.prefix else name
@@ -96,8 +100,13 @@ class SharedTier:
     def _connected(self) -> Any:
         """The boto3 client, made on first use (None once the tier is off)."""
         with self._lock:
-            if self._off or self._client is not None:
-                return None if self._off else self._client
+            if self._retry_at is not None:
+                if time.monotonic() < self._retry_at:
+                    return None
+                self._retry_at = None
+                logger.info("trying the shared cache at %s again", self.url)
+            if self._client is not None:
+                return self._client
             import boto3
             from boto3.exceptions import S3UploadFailedError
             from botocore.config import Config
@@ -118,14 +127,15 @@ class SharedTier:
 
     def _fail(self, what: str, exc: Exception) -> None:
         with self._lock:
-            if self._off:
+            if self._retry_at is not None:  # another thread's failure already warned
                 return
-            self._off = True
+            self._retry_at = time.monotonic() + RETRY_S
         logger.warning(
-            "%s (%s); the shared cache is off for this run, which goes on without it "
-            "(check cache_url, s3_endpoint_url and the credentials)",
+            "%s (%s); the shared cache is off for this run (%d minutes at most), which goes "
+            "on without it: check cache_url, s3_endpoint_url and the credentials",
             what,
             _reason(exc),
+            RETRY_S // 60,
         )
 
 
