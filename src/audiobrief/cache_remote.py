@@ -37,7 +37,7 @@ RETRY_S = 600.0
 
 class SharedTier:
     """`s3://bucket/prefix` as the cache's second tier; `fetched` and `uploaded` count
-    the entries' files that came down and went up (for `-v` and the tests)."""
+    the entry files that came down and went up (for the bench and the tests)."""
 
     def __init__(self, url: str, endpoint_url: str = "") -> None:
         if importlib.util.find_spec("boto3") is None:
