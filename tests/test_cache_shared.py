@@ -135,6 +135,7 @@ def test_an_unreachable_store_warns_once_and_speaks(
     assert len(warned) == 1, warned
     assert "s3://nowhere/cache" in warned[0]
     assert "off for this run" in warned[0]
+    assert "no answer from http://127.0.0.1:" in warned[0]
     assert fake_engine.calls  # spoken all the same, and kept in the local folder
     assert len(list(Path("cache-a").rglob("*.wav"))) == len(set(fake_engine.calls))
     assert len(list(Path("site-a").rglob("*.mp3"))) == 1

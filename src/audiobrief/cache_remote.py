@@ -70,7 +70,7 @@ class SharedTier:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)
             if not _missing(exc):
-                self._fail(f"cannot read {self.url}/{name}", exc)
+                self._fail(f"cannot read the shared cache {self.url}", exc)
             return False
         with self._lock:
             self.fetched += 1
@@ -84,7 +84,7 @@ class SharedTier:
         try:
             client.upload_file(Filename=str(path), Bucket=self.bucket, Key=self._key(name))
         except self._errors as exc:
-            self._fail(f"cannot upload {self.url}/{name}", exc)
+            self._fail(f"cannot upload {name} to the shared cache {self.url}", exc)
             return
         with self._lock:
             self.uploaded += 1
@@ -134,7 +134,7 @@ class SharedTier:
             "%s (%s); the shared cache is off for this run (%d minutes at most), which goes "
             "on without it: check cache_url, s3_endpoint_url and the credentials",
             what,
-            _reason(exc),
+            _reason(exc, self.endpoint),
             RETRY_S // 60,
         )
 
@@ -145,8 +145,15 @@ def _missing(exc: Exception) -> bool:
     return code in _MISSING
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: Exception, endpoint: str) -> str:
+    """Short: boto3's own message repeats the object's whole URL."""
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
         return str(response.get("Error", {}).get("Code", "")) or type(exc).__name__
-    return str(exc) or type(exc).__name__
+    if type(exc).__name__ in _UNREACHABLE:
+        return f"no answer from {endpoint or 'Amazon S3'}"
+    return type(exc).__name__ if len(str(exc)) > 80 else f"{type(exc).__name__}: {exc}"
+
+
+_UNREACHABLE = frozenset({"EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"})
+"""botocore's errors for a store that does not answer (by name: botocore loads lazily)."""
