@@ -167,12 +167,12 @@ def test_cache_info_and_clear_use_cache_dir_from_the_settings_file(
     marks = len(list(Path("clips", "marks").rglob("*.json")))
     assert info == (
         f"clips: {clips} clips, 1 episodes, {marks} marks; {on_disk / 1e6:.1f} MB "
-        f"({on_disk} bytes) of the limit, 500 MiB"
+        f"({on_disk} bytes) of the limit, 500 MiB\nshared tier: none (cache_url is not set)"
     )
     assert len(list(Path("clips").rglob("*.wav"))) == clips
-    assert _run("cache", "clear") == f"removed {clips + 1 + marks} entries"
-    assert _run("cache", "info") == (
-        "clips: 0 clips, 0 episodes, 0 marks; 0.0 MB (0 bytes) of the limit, 500 MiB"
+    assert _run("cache", "clear") == f"removed {clips + 1 + marks} entries from the local folder"
+    assert _run("cache", "info").startswith(
+        "clips: 0 clips, 0 episodes, 0 marks; 0.0 MB (0 bytes) of the limit, 500 MiB\n"
     )
     assert not [p for p in Path("clips").rglob("*") if p.is_file()]
     _speak("fake")

@@ -10,6 +10,12 @@ temporary file beside them and renamed into place, so readers never see half a f
 and two writers of one key write the same bytes. Pruning removes the least recently
 used entries first, but never one used within the last hour: a running command may
 still be reading an episode's MP3 it was handed as a path.
+
+With `cache_url` set, a bucket is a second tier shared by every machine (cache_remote):
+a local miss is looked up there and kept locally, and a new entry goes to the folder and
+then up. An entry of several files is read in a fixed order (episode_cache: the JSON,
+then the MP3) and written in that same order, one file at a time: the file read last is
+uploaded last, so a worker that finds it in the bucket finds the whole entry.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from audiobrief import store
+from audiobrief.cache_remote import SharedTier
 
 logger = logging.getLogger(__name__)
 
@@ -60,10 +67,12 @@ class _Entry:
 
 
 class Cache:
-    """The cache folder and its size limit (None: unbounded)."""
+    """The cache folder and its size limit (None: unbounded), and the shared tier if any."""
 
-    def __init__(self, folder: Path, max_bytes: int | None = None) -> None:
-        self.folder, self.max_bytes = Path(folder), max_bytes
+    def __init__(
+        self, folder: Path, max_bytes: int | None = None, shared: SharedTier | None = None
+    ) -> None:
+        self.folder, self.max_bytes, self.shared = Path(folder), max_bytes, shared
         self._lock = threading.Lock()
         self._size_bytes: int | None = None  # running estimate; scanned on the first write
         self._prune_at = 0  # past max_bytes, the size at which to prune again
@@ -73,12 +82,17 @@ class Cache:
         return self.folder / kind / key[:2] / f"{key}{suffix}"
 
     def find(self, kind: str, key: str, suffix: str) -> Path | None:
-        """The entry's file, marked as just used, or None when there is none."""
+        """The entry's file, marked as just used, or None when there is none.
+
+        A local miss is fetched from the shared tier, when there is one, and kept here.
+        """
         path = self.path(kind, key, suffix)
         try:
             os.utime(path)  # recently used: pruning goes for the oldest first
         except OSError:
-            return None
+            if self.shared is None or not self.shared.fetch(self._name(path), path):
+                return None
+            self._added(path, path.stat().st_size)
         return path
 
     def put(self, kind: str, key: str, suffix: str, data: bytes | Path) -> Path | None:
@@ -98,8 +112,14 @@ class Cache:
         except OSError as exc:
             logger.warning("cannot write the cache at %s (%s); continuing", path, exc)
             return None
-        self._added(path, size)
+        self._added(path, size)  # pruning keeps this entry: the upload below can read it
+        if self.shared is not None:
+            self.shared.upload(self._name(path), path)
         return path
+
+    def _name(self, path: Path) -> str:
+        """The entry file's name in the shared tier: its local path under the folder."""
+        return path.relative_to(self.folder).as_posix()
 
     def work_dir(self) -> Path:
         """A fresh folder for work that put() may then move in without copying."""
@@ -170,17 +190,24 @@ class Cache:
                 self._prune_at = self._size_bytes + self.max_bytes - target
 
 
-def open_cache(folder: Path | None, max_mb: int) -> Cache | None:
+def open_cache(
+    folder: Path | None, max_mb: int, shared_url: str = "", endpoint_url: str = ""
+) -> Cache | None:
     """The cache in *folder* bounded to *max_mb* MiB, or None when caching is off.
 
-    One Cache per folder and limit in a process: every stage shares its running size.
+    *shared_url* (`s3://bucket/prefix`, checked by config) adds the shared tier, at the
+    S3-compatible store *endpoint_url* ("" is Amazon S3). One Cache per folder, limit and
+    tier in a process: every stage shares its running size and the tier's one warning.
     """
-    return None if folder is None else _shared(Path(folder), max_mb * 1024 * 1024)
+    if folder is None:
+        return None
+    return _opened(Path(folder), max_mb * 1024 * 1024, shared_url, endpoint_url)
 
 
 @functools.lru_cache(maxsize=16)
-def _shared(folder: Path, max_bytes: int) -> Cache:
-    return Cache(folder, max_bytes)
+def _opened(folder: Path, max_bytes: int, shared_url: str, endpoint_url: str) -> Cache:
+    shared = SharedTier(shared_url, endpoint_url) if shared_url else None
+    return Cache(folder, max_bytes, shared)
 
 
 def default_cache_dir(xdg_cache_home: str | None, home: Path) -> Path:

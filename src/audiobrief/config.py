@@ -151,6 +151,9 @@ class Settings:
     queue_url: str = ""
     """Redis URL of the work queue (`redis://host:6379/0`): speak and ingest enqueue one job
     per article for `audiobrief worker`; "" renders in this process."""
+    cache_url: str = ""
+    """`s3://bucket/prefix`: a synthesis cache shared by every machine, behind the local
+    cache folder (at s3_endpoint_url); "" keeps the cache local only."""
 
 
 def _slice(settings: Settings, kind: type[_Slice]) -> _Slice:
@@ -357,7 +360,7 @@ def _suggest(name: str, known: typing.Iterable[str], cutoff: float = 0.6) -> str
     return f"did you mean {close[0]!r}? " if close else ""
 
 
-def _check_output_url(value: str) -> str:
+def _check_output_url(value: str, empty: str = "publish into output_dir") -> str:
     url = value.strip()
     if not url:
         return ""
@@ -365,9 +368,13 @@ def _check_output_url(value: str) -> str:
     if parts.scheme != "s3" or not parts.netloc or parts.query or parts.fragment:
         raise _Invalid(
             "is not an s3:// URL",
-            'accepted: "" (publish into output_dir) or "s3://bucket/prefix"',
+            f'accepted: "" ({empty}) or "s3://bucket/prefix"',
         )
     return f"s3://{parts.netloc}/{parts.path.strip('/')}".rstrip("/")
+
+
+def _check_cache_url(value: str) -> str:
+    return _check_output_url(value, empty="the cache stays local")
 
 
 def _check_endpoint_url(value: str) -> str:
@@ -415,6 +422,7 @@ CATALOG_SCHEMES = ("postgresql", "postgres")
 """What catalog_url accepts (libpq's two spellings)."""
 _CHECKS: dict[str, Callable[[Any], Any]] = {
     "base_url": _check_base_url,
+    "cache_url": _check_cache_url,
     "catalog_url": _check_catalog_url,
     "output_url": _check_output_url,
     "s3_endpoint_url": _check_endpoint_url,

@@ -106,6 +106,7 @@ class DeploySettings:
     catalog_url: str
     output_url: str
     s3_endpoint_url: str
+    cache_url: str
 
 
 SLICES: dict[str, type] = {

@@ -92,17 +92,22 @@ def cache_info(obj: dict[str, Any]) -> None:
         f"{found.path}: {held}; {size / 1e6:.1f} MB ({size} bytes) of the limit, "
         f"{settings.cache_max_mb} MiB"
     )
+    click.echo(f"shared tier: {settings.cache_url or 'none (cache_url is not set)'}")
 
 
 @cache.command("clear")
 @click.pass_obj
 def cache_clear(obj: dict[str, Any]) -> None:
-    """Delete every cached clip, episode and diacritized sentence."""
+    """Delete every cached clip, episode and diacritized sentence in the local folder.
+
+    The shared tier (cache_url) is left as it is: other machines use it.
+    """
     from audiobrief.cache import Cache
 
     settings = run_of(obj, {}).settings
     removed = Cache(settings.cache_dir or default_cache()).clear()
-    click.echo(f"removed {removed} entries")
+    kept = f"; the shared tier {settings.cache_url} is untouched" if settings.cache_url else ""
+    click.echo(f"removed {removed} entries from the local folder{kept}")
 
 
 KINDS = ("clips", "episodes", "marks")

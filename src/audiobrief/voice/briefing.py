@@ -57,7 +57,11 @@ def render_briefing(
             f"{script.title!r} has {len(sections)} sections for {len(reuse)} articles; "
             "give one entry of reuse per article section, between an intro and an outro."
         )
-    work = episode_cache.work_dir(open_cache(settings.cache_dir, settings.cache_max_mb))
+    work = episode_cache.work_dir(
+        open_cache(
+            settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
+        )
+    )
     kept: list[Rendered] = []  # their files must stay until the join has read them
     parts: list[Part] = []
 

@@ -93,7 +93,9 @@ def voice_report(settings: Settings) -> list[tuple[VoiceProfile | str, str | Non
 
 def _cached(diacritizer: Diacritizer, settings: Settings) -> Callable[[str], str]:
     """The diacritizer, remembering its answers in the cache folder when there is one."""
-    cache = open_cache(settings.cache_dir, settings.cache_max_mb)
+    cache = open_cache(
+        settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
+    )
     return diacritizer if cache is None else CachedDiacritizer(diacritizer, cache, diacritizer.name)
 
 
@@ -118,7 +120,9 @@ def _engine(profile: VoiceProfile, settings: Settings) -> TTSEngine:
         raise ConfigError(_not_installed(profile)) from exc
     except ConfigError as exc:  # an option typo or a bad value: say which file holds it
         raise ConfigError(f"{_where(profile)}: {exc}") from exc
-    cache = open_cache(settings.cache_dir, settings.cache_max_mb)
+    cache = open_cache(
+        settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
+    )
     if cache is None:
         return engine
     return CachedEngine(engine, cache, {"engine": profile.engine, **options})

@@ -69,7 +69,9 @@ def render(
     """
     texts = [seg.spoken for section in script.sections for seg in section.segments]
     key = _episode_key(script, voice, settings.audio, music, tail_ms)
-    cache = open_cache(settings.cache_dir, settings.cache_max_mb)
+    cache = open_cache(
+        settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
+    )
     if key and cache and (hit := episode_cache.load(cache, key)):
         logger.info("%s: unchanged, audio taken from the episode cache", label)
         return Rendered(*hit)
@@ -217,7 +219,9 @@ def cached_encoded(script: Script, voice: Voice, settings: Settings) -> Encoded 
     A hit proves the same voice, text and audio settings: the briefing can join it as is.
     """
     key = _episode_key(script, voice, settings.audio, None, None)
-    cache = open_cache(settings.cache_dir, settings.cache_max_mb)
+    cache = open_cache(
+        settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
+    )
     if key and cache and (hit := episode_cache.load(cache, key)):
         return Encoded(*hit)
     return None
