@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.server
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -56,9 +55,9 @@ def workers(workspace: Path, queue_url: str) -> Iterator[list[Worker]]:
     started = [Worker(workspace, env), Worker(workspace, env)]
     yield started
     # Both are told at once: a warm shutdown takes seconds, and one after the other doubled
-    # the wait (stop() repeats the SIGTERM, which Celery takes as the same request).
+    # the wait.
     for worker in started:
-        worker.process.send_signal(signal.SIGTERM)
+        worker.terminate()
     codes = [worker.stop() for worker in started]
     assert codes == [0, 0], [w.output() for w in started]
 
