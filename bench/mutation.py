@@ -98,6 +98,10 @@ def run_module(module: str, tests: tuple[str, ...], scratch: Path, children: int
         # folders, or a leaked scandir at exit, warns, and filterwarnings = error would
         # turn that into a failure (a false kill) or stop mutmut itself.
         "pytest_add_cli_args": [
+            # One process: mutmut records which tests reach which function in its own
+            # process, which the suite's parallel workers (addopts' -n auto) would hide.
+            "-n",
+            "0",
             "-W",
             "ignore::pytest.PytestUnraisableExceptionWarning",
             "-W",

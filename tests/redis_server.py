@@ -111,16 +111,23 @@ class Worker:
                 [sys.executable, "-c", code], cwd=cwd, env=env, stdout=out,
                 stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
+        self._terminated = False
 
     @property
     def node(self) -> str:
         """The Celery node name the worker gives itself, as jobs record it."""
         return f"audiobrief-{self.process.pid}@{socket.gethostname()}"
 
-    def stop(self, timeout_s: float = 60) -> int:
-        """SIGTERM, as systemd stops it; the exit status (the group is killed if it hangs)."""
-        if self.process.poll() is None:
+    def terminate(self) -> None:
+        """SIGTERM, as systemd stops it, once: a second one mid-shutdown kills Celery (-15)."""
+        if self.process.poll() is None and not self._terminated:
             self.process.send_signal(signal.SIGTERM)
+            self._terminated = True
+
+    def stop(self, timeout_s: float = 60) -> int:
+        """`terminate`; the exit status (the group is killed if it hangs)."""
+        if self.process.poll() is None:
+            self.terminate()
             try:
                 self.process.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:

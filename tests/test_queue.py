@@ -54,6 +54,10 @@ def workers(workspace: Path, queue_url: str) -> Iterator[list[Worker]]:
     env = worker_env(queue_url, workspace / "cache")
     started = [Worker(workspace, env), Worker(workspace, env)]
     yield started
+    # Both are told at once: a warm shutdown takes seconds, and one after the other doubled
+    # the wait.
+    for worker in started:
+        worker.terminate()
     codes = [worker.stop() for worker in started]
     assert codes == [0, 0], [w.output() for w in started]
 
