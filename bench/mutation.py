@@ -30,7 +30,7 @@ PACKAGE = Path("src/audiobrief")
 
 # Core modules with the tests that are meant to pin them down (module: test files).
 DEFAULT_MODULES: dict[str, tuple[str, ...]] = {
-    "publish/feed.py": ("tests/test_feed.py",),
+    "publish/feed.py": ("tests/test_feed.py", "tests/test_incremental.py"),
     "publish/tags.py": ("tests/test_tags.py",),
     "audio/stitch.py": ("tests/test_stitch.py",),
     "text/numbers.py": (
