@@ -181,3 +181,21 @@ def test_too_many_digits_are_read_one_by_one_before_the_noun() -> None:
     # The longest number still read as one: no "واحد" before every digit.
     assert counted("1" + "0" * (MAX_CARDINAL_DIGITS - 1), tables.DIRHAM).startswith("مئة ")
     assert counted("05", tables.DIRHAM) == "صفر خمسة درهم"
+
+
+def test_the_defaults_read_a_plain_masculine_count_not_a_construct() -> None:
+    # ألفين stands alone; ألفي only before a counted noun (construct=True is asked for).
+    assert read_integer("2000") == "ألفين"
+    assert read_number("2000") == "ألفين"
+    assert read_number("2000", construct=True) == "ألفي"
+
+
+def test_a_decimal_without_a_fraction_is_the_integer_in_its_gender_and_case() -> None:
+    assert decimal("12", "", gender="f", case="nom") == "اثنتا عشرة"
+    assert decimal("12", "") == read_integer("12")
+
+
+def test_a_fraction_groups_its_digits_only_past_the_longest_cardinal() -> None:
+    longest = "1" * MAX_CARDINAL_DIGITS
+    assert decimal("0", longest) == "صفر فاصلة " + " ".join(["واحد"] * MAX_CARDINAL_DIGITS)
+    assert decimal("0", longest + "1") == "صفر فاصلة " + _ones(MAX_CARDINAL_DIGITS + 1)
