@@ -165,8 +165,9 @@ def test_a_real_model_adds_marks_and_keeps_letters_and_words(model: str) -> None
 
 
 @needs_piper
-def test_the_model_runs_on_one_onnx_thread_and_leaves_the_environment_as_it_was(
-    monkeypatch: pytest.MonkeyPatch,
+@pytest.mark.parametrize(("given", "used"), [(None, 1), ("2", 2)])
+def test_the_model_runs_on_one_onnx_thread_unless_the_user_chose_otherwise(
+    monkeypatch: pytest.MonkeyPatch, given: str | None, used: int
 ) -> None:
     import onnxruntime
 
@@ -178,11 +179,14 @@ def test_the_model_runs_on_one_onnx_thread_and_leaves_the_environment_as_it_was(
         return session(path, sess_options=sess_options, **kwargs)
 
     monkeypatch.setattr(onnxruntime, "InferenceSession", spied)
-    monkeypatch.setenv("TT_ORT_THREADS", "7")
+    if given is None:
+        monkeypatch.delenv("TT_ORT_THREADS", raising=False)
+    else:
+        monkeypatch.setenv("TT_ORT_THREADS", given)
     Diacritizer("piper-tashkeel")("ذهب الولد")
 
-    assert threads == [1]  # no pool spinning between calls beside speak's other worker
-    assert os.environ["TT_ORT_THREADS"] == "7"
+    assert threads == [used]  # by default no pool spinning beside speak's other worker
+    assert os.environ.get("TT_ORT_THREADS") == given  # the environment as it was
 
 
 def test_piper_maps_that_text2tashkeel_cannot_decode_are_refused(
