@@ -19,13 +19,9 @@ import datetime as dt
 import io
 import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +34,8 @@ from audiobrief.pipeline import Run  # noqa: E402
 from audiobrief.publish.catalog import open_catalog  # noqa: E402
 from pg_server import PgServer, binaries  # noqa: E402
 from queue_bench import DEFAULT_CORPUS, TARGET, halves, parallelism  # noqa: E402
-from redis_server import BINARY, RedisServer, Worker, free_port, worker_env  # noqa: E402
+from redis_server import BINARY, RedisServer, Worker, worker_env  # noqa: E402
+from s3_server import moto_server  # noqa: E402
 
 BASE = "http://127.0.0.1:8000/"  # the default base_url
 AWS = {
@@ -46,32 +43,6 @@ AWS = {
     "AWS_DEFAULT_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true",
 }  # fmt: skip
 """moto takes any key; no profile or metadata service of this machine is asked."""
-
-
-@contextmanager
-def moto_server() -> Iterator[tuple[str, int]]:
-    """moto's S3 server on a free loopback port; its URL and process id."""
-    binary = Path(sys.executable).with_name("moto_server")
-    url = f"http://127.0.0.1:{free_port()}"
-    server = subprocess.Popen(
-        [str(binary), "-H", "127.0.0.1", "-p", url.rsplit(":", 1)[1]],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
-                    break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    raise SystemExit(f"moto_server did not answer on {url}") from None
-                time.sleep(0.2)
-        yield url, server.pid
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def one_run(

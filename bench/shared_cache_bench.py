@@ -39,7 +39,7 @@ def main() -> int:
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
     )
-    with moto_server() as endpoint, tempfile.TemporaryDirectory() as tmp:
+    with moto_server() as (endpoint, _pid), tempfile.TemporaryDirectory() as tmp:
         client = boto3.session.Session().client("s3", endpoint_url=endpoint)
         client.create_bucket(Bucket="bench")
         work = Path(tmp)

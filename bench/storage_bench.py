@@ -17,15 +17,10 @@ import argparse
 import datetime as dt
 import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,31 +30,8 @@ from audiobrief.publish.bucket import Bucket
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
-
-
-@contextmanager
-def moto_server() -> Iterator[str]:
-    binary = Path(sys.executable).with_name("moto_server")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen(
-        [str(binary), "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        for _ in range(300):
-            try:
-                with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
-                    break
-            except OSError:
-                time.sleep(0.2)
-        yield url
-    finally:
-        server.terminate()
-        server.wait()
+sys.path.insert(0, str(REPO / "tests"))  # the tests' moto server
+from s3_server import moto_server  # noqa: E402
 
 
 def objects(client: Any) -> dict[str, int]:
@@ -102,7 +74,7 @@ def main() -> int:
     os.environ.update(
         AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
     )
-    with moto_server() as endpoint, tempfile.TemporaryDirectory() as tmp:
+    with moto_server() as (endpoint, _pid), tempfile.TemporaryDirectory() as tmp:
         client = boto3.session.Session().client("s3", endpoint_url=endpoint)
         client.create_bucket(Bucket="bench")
         work = Path(tmp)

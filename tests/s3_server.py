@@ -16,6 +16,7 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -72,12 +73,16 @@ def _free_port() -> int:
         return port
 
 
-@pytest.fixture(scope="session")
-def s3_endpoint() -> Iterator[str]:
-    """The URL of a running moto server, for the whole session."""
+class NoServer(RuntimeError):
+    """moto_server is missing, or did not answer in time."""
+
+
+@contextmanager
+def moto_server(start_s: float = _START_S) -> Iterator[tuple[str, int]]:
+    """moto's S3 server on a free loopback port: its URL and process id (tests and benches)."""
     binary = _moto_server()
     if binary is None:
-        pytest.skip(f"needs an S3-compatible server: {INSTALL}")
+        raise NoServer(f"needs an S3-compatible server: {INSTALL}")
     port = _free_port()
     url = f"http://127.0.0.1:{port}"
     server = subprocess.Popen(
@@ -86,16 +91,18 @@ def s3_endpoint() -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     try:
-        deadline = time.monotonic() + _START_S
+        deadline = time.monotonic() + start_s
         while True:
             try:
                 with urllib.request.urlopen(f"{url}/moto-api/", timeout=2):
                     break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"moto_server did not answer on {url} ({server.poll()=})")
+                    raise NoServer(
+                        f"moto_server did not answer on {url} ({server.poll()=})"
+                    ) from None
                 time.sleep(0.2)
-        yield url
+        yield url, server.pid
     finally:
         server.terminate()
         try:
@@ -103,6 +110,18 @@ def s3_endpoint() -> Iterator[str]:
         except subprocess.TimeoutExpired:
             server.kill()
             server.wait()
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint() -> Iterator[str]:
+    """The URL of a running moto server, for the whole session."""
+    if _moto_server() is None:
+        pytest.skip(f"needs an S3-compatible server: {INSTALL}")
+    try:
+        with moto_server() as (url, _pid):
+            yield url
+    except NoServer as exc:
+        pytest.fail(str(exc))
 
 
 CREDENTIALS = {
