@@ -15,17 +15,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import os
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from audiobrief import pipeline
 from audiobrief.cache import open_cache
 from audiobrief.config import Settings
-from storage_bench import DEFAULT_CORPUS, REPO, moto_server, objects  # beside this file
+from storage_bench import DEFAULT_CORPUS, bench_bucket, objects  # beside this file
 
 
 def main() -> int:
@@ -34,16 +31,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=3)
     args = parser.parse_args()
     files = [str(p) for p in sorted(args.corpus.glob("*.txt"))[: args.articles]]
-    import boto3
-
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
-    )
-    with moto_server() as (endpoint, _pid), tempfile.TemporaryDirectory() as tmp:
-        client = boto3.session.Session().client("s3", endpoint_url=endpoint)
-        client.create_bucket(Bucket="bench")
-        work = Path(tmp)
-        shutil.copytree(REPO / "voices", work / "voices")
+    with bench_bucket() as (endpoint, client, work):
         now = dt.datetime(2026, 11, 28, 9, tzinfo=dt.UTC)
         timings: dict[str, float] = {}
         cpu_s: dict[str, float] = {}

@@ -20,7 +20,8 @@ import shutil
 import sys
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,23 @@ REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = REPO.parent / "shared" / "corpus"
 sys.path.insert(0, str(REPO / "tests"))  # the tests' moto server
 from s3_server import moto_server  # noqa: E402
+
+
+@contextmanager
+def bench_bucket() -> Iterator[tuple[str, Any, Path]]:
+    """A moto server with an empty bucket `bench`, and a work folder holding the voices:
+    the endpoint, a client of the server, the folder."""
+    import boto3
+
+    os.environ.update(
+        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
+    )
+    with moto_server() as (endpoint, _pid), tempfile.TemporaryDirectory() as tmp:
+        client = boto3.session.Session().client("s3", endpoint_url=endpoint)
+        client.create_bucket(Bucket="bench")
+        work = Path(tmp)
+        shutil.copytree(REPO / "voices", work / "voices")
+        yield endpoint, client, work
 
 
 def objects(client: Any) -> dict[str, int]:
@@ -69,16 +87,7 @@ def main() -> int:
     parser.add_argument("--articles", type=int, default=5)
     args = parser.parse_args()
     files = sorted(args.corpus.glob("*.txt"))[: args.articles]
-    import boto3
-
-    os.environ.update(
-        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1"
-    )
-    with moto_server() as (endpoint, _pid), tempfile.TemporaryDirectory() as tmp:
-        client = boto3.session.Session().client("s3", endpoint_url=endpoint)
-        client.create_bucket(Bucket="bench")
-        work = Path(tmp)
-        shutil.copytree(REPO / "voices", work / "voices")
+    with bench_bucket() as (endpoint, client, work):
         settings = Settings(
             output_dir=work / "work", voices_dir=work / "voices", cache_dir=work / "cache",
             output_url="s3://bench/site", s3_endpoint_url=endpoint,
