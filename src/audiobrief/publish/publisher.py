@@ -57,12 +57,12 @@ class Publisher:
         catalog: Catalog,
         settings: Settings,
         now: dt.datetime,
-        storage: Storage | None = None,
+        storage: Storage,
     ) -> None:
         self.catalog = catalog
         self.settings = settings
         self.now = now
-        self.storage = storage or open_storage(settings)
+        self.storage = storage
         self.changed = False
         self.changes = Changes()
         """What this run published and unpublished: what `refresh` renders."""
@@ -205,15 +205,16 @@ class Publisher:
                 tmp.unlink(missing_ok=True)
             raise  # uploaded files stay unlisted; the next run collects them (the note)
         self.changed = True
+        self.changes.publish(record, new=previous is None)  # before anything else can fail
         if note is not None:
             storage.delete(note)
-        self.changes.publish(record, new=previous is None)
         if unchanged:
             for tmp in staged.values():
                 tmp.unlink(missing_ok=True)
         for tmp_rel, final in moves:  # committed: the journal finishes these if we die here
             storage.move_in(final, out / tmp_rel)
-        self.catalog.settle(final for _, final in moves)
+        if moves:
+            self.catalog.settle(final for _, final in moves)
         logger.info("published %s %s -> %s", info.kind, info.guid, finals["mp3"])
         return Episode(
             info=info,
@@ -349,6 +350,9 @@ def open_publisher(
         except BaseException:
             if publisher.changed:
                 try:
+                    # A move that failed after its commit is retried first: the feeds
+                    # must not list a file still under its temporary name.
+                    finish_moves(catalog, storage, out)
                     publisher.refresh()
                 except AudiobriefError as exc:  # the first error is the one to report
                     logger.warning("could not refresh the feeds: %s", exc)

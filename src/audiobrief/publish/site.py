@@ -115,9 +115,7 @@ def render_site(
     else:
         for record in changes.published.values():
             written += pages.episode(record)
-        for record in changes.removed.values():
-            if player := embed_path(record):  # it would go on playing on other sites
-                storage.delete(player)
+        # An unpublished episode's player is a journaled drop: collect_garbage deletes it.
     for page in pages_to_render(catalog, changes):
         written.append(pages.archive(page))
     for name in stale_pages(catalog, storage.exists):
