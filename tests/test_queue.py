@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.server
 import shutil
 import sqlite3
+import ssl
 import subprocess
 import sys
 import urllib.error
@@ -261,6 +262,9 @@ def test_worker_without_queue_url_says_what_to_set() -> None:
         (sqlite3.OperationalError("database is locked"), True),
         (sqlite3.OperationalError("no such table: episodes"), False),
         (ValueError("no Arabic text"), False),
+        (urllib.error.URLError(ConnectionRefusedError(111, "refused")), True),
+        (urllib.error.URLError(ssl.SSLCertVerificationError("certificate expired")), False),
+        (urllib.error.URLError("unknown url type: htp"), False),
         (CatalogUnavailable("the catalog's server is gone; run the command again"), True),
         (PublishError("the output folder is read-only"), False),
     ],

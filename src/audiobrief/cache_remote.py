@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import importlib.util
 import logging
-import os
 import threading
 import time
 from pathlib import Path
@@ -65,7 +64,7 @@ class SharedTier:
             with tmp.open("wb") as stream:
                 for block in got["Body"].iter_chunks(_CHUNK):
                     stream.write(block)
-            os.replace(tmp, path)
+            store.replace_into(tmp, path, durable=False)  # an entry's mode, as Cache.put
         except self._errors as exc:
             if tmp is not None:
                 tmp.unlink(missing_ok=True)

@@ -13,8 +13,7 @@ from typing import Any
 import click
 
 from audiobrief.cli.app import cli, run_of
-
-JOB_STATES = ("queued", "running", "retrying", "done", "failed")
+from audiobrief.queue.state import STATES as JOB_STATES
 
 
 def wait_option(f: Any) -> Any:

@@ -37,7 +37,7 @@ MakeRun = Callable[[dict[str, Any], dt.datetime], "Run"]
 
 # Errors of a service that is down or a network that failed: trying later may work.
 # Libraries that are not imported here are matched by name (psycopg, botocore).
-_TRANSIENT = (ConnectionError, TimeoutError, socket.timeout, socket.gaierror, urllib.error.URLError)
+_TRANSIENT = (ConnectionError, TimeoutError, socket.timeout, socket.gaierror)
 _TRANSIENT_NAMES = {
     "psycopg.OperationalError",
     "botocore.exceptions.EndpointConnectionError",
@@ -56,6 +56,9 @@ def is_transient(exc: BaseException) -> bool:
             return True
         if isinstance(cause, urllib.error.HTTPError):
             return cause.code >= 500 or cause.code == http.HTTPStatus.TOO_MANY_REQUESTS
+        if isinstance(cause, urllib.error.URLError):  # a refused or timed-out connection may
+            # pass; a bad certificate, an unknown scheme or a missing file will not
+            return isinstance(cause.reason, _TRANSIENT)
         if isinstance(cause, _TRANSIENT):
             return True
         if isinstance(cause, sqlite3.OperationalError) and "locked" in str(cause):
@@ -158,9 +161,7 @@ def _ended(outcomes: list[Outcome], run: Run) -> tuple[str, str]:
 
 def _renamed(exc: AudiobriefError, message: str) -> AudiobriefError:
     """The same failure under a message naming the article as given."""
-    renamed = AudiobriefError(message)
-    renamed.__cause__ = exc.__cause__ or exc
-    return renamed
+    return AudiobriefError(message)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
