@@ -384,3 +384,21 @@ def test_huge_pause_in_the_file_stops_the_cli_with_the_range(tmp_path: Path) -> 
         "Error: audiobrief.toml: clause_pause_ms = 1000000000000.0 is not a whole number; "
         "use a whole number from 0 to 10000.\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("output_url", "cache_url"),
+    [("s3://b/site", "s3://b/site"), ("s3://b/site", "s3://b/site/cache"), ("s3://b/x", "s3://b")],
+)
+def test_a_shared_cache_inside_the_published_site_is_refused(
+    output_url: str, cache_url: str
+) -> None:
+    with pytest.raises(
+        ConfigError, match=r"cache_url = .* overlaps output_url .*prefix of its own"
+    ):
+        Settings(output_url=output_url, cache_url=cache_url)
+
+
+def test_a_shared_cache_beside_the_published_site_is_taken() -> None:
+    settings = Settings(output_url="s3://b/site", cache_url="s3://b/site-cache")
+    assert settings.cache_url == "s3://b/site-cache"

@@ -52,6 +52,13 @@ class Settings:
                 raise _BadValue(field.name, value, exc) from None
             if checked is not value:
                 object.__setattr__(self, field.name, checked)  # normalized, e.g. base_url's "/"
+        if _inside(self.cache_url, self.output_url) or _inside(self.output_url, self.cache_url):
+            # Clips and cached episodes would be served with the site (and published twice).
+            invalid = _Invalid(
+                f"overlaps output_url {self.output_url!r}",
+                "give the cache a prefix of its own, e.g. s3://bucket/cache beside s3://bucket/site",
+            )
+            raise _BadValue("cache_url", self.cache_url, invalid)
 
     # Slices, each built once from the fields below (config_slices.SLICES lists them).
     @cached_property
@@ -264,6 +271,11 @@ class _Invalid(ValueError):
     def __init__(self, problem: str, fix: str | None = None) -> None:
         super().__init__(problem)
         self.fix = fix
+
+
+def _inside(url: str, other: str) -> bool:
+    """Whether the bucket prefix *url* is *other* or lies under it (both set)."""
+    return bool(url and other) and (url == other or url.startswith(other.rstrip("/") + "/"))
 
 
 class _BadValue(ConfigError):
