@@ -14,11 +14,16 @@ from lxml import html as lxml_html
 from mutagen.id3 import ID3
 
 from audiobrief import engines, pipeline
+from audiobrief.audio import master
+from audiobrief.audio.mp3join import read_stream, silence_mp3
 from audiobrief.config import Settings, settings_from_mapping
 from audiobrief.errors import ConfigError
-from audiobrief.model import Article, ArticleMeta, Episode
+from audiobrief.model import Article, ArticleMeta, Episode, Pauses, Script, Timeline
+from audiobrief.text import build_script, spoken_opening
 from audiobrief.text.briefing import LEDE_WORDS, POINTER, shortened
 from audiobrief.text.diacritize import strip_marks
+from audiobrief.text.normalize import normalize
+from audiobrief.voice import briefing as briefing_voice
 from support import FakeEngine
 
 DAY = dt.date(2026, 11, 28)
@@ -249,3 +254,92 @@ def test_briefing_max_stories_keeps_the_first_in_order_and_counts_them(
     titles = [c.title for c in episode.timeline.chapters[1:-1]]
     assert titles == [a.script.title for a in articles[:3]]
     assert episode.script.sections[0].segments[1].written == "في هذا الموجز ثلاثة أخبار."
+
+
+# --- what a briefing takes from the articles' episodes
+
+
+_OPENINGS = (
+    ("الفقرة الأولى.", "الفقرة الثانية."),
+    ("الرباط - متابعة", "أعلنت الوزارة اليوم عن برنامج جديد لدعم الفلاحين. وقال الوزير إنه مهم."),
+    (" ".join(["كلمة"] * 30) + ". " + " ".join(["أخرى"] * 25) + ". ثالثة وأخيرة.", "لا تقرأ."),
+    (" ".join(["كلمة"] * (LEDE_WORDS + 20)) + ". جملة لا تقرأ، ولا هذه.",),
+    ("متابعة", "في 12 مارس 2025 افتتح الملعب بكلفة 200 مليون درهم، وحضر 4500 متفرج."),
+)
+
+
+@pytest.mark.parametrize("depth", ["headline", "lede", "full"])
+@pytest.mark.parametrize("paragraphs", _OPENINGS)
+def test_the_opening_cut_from_an_episode_s_script_is_what_its_text_would_say(
+    paragraphs: tuple[str, ...], depth: str
+) -> None:
+    # A briefing reads a spoken story from its episode's script, not through the text
+    # stage again: the opening it cuts must be the one the text stage makes of the lede.
+    options = {"normalize": normalize, "diacritize": None, "pauses": Pauses(100, 400, 700, 1300)}
+    article = _article(*paragraphs)
+    whole = build_script(article, **options)
+    cut = spoken_opening(whole, article, depth, options["pauses"])
+    assert cut == build_script(shortened(article, depth), **options)
+
+
+def test_a_day_s_briefing_runs_no_text_stage_for_the_stories_spoken_that_day(
+    fake: Settings,
+    spoken_days: dict[int, tuple[Path, list[Episode]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    articles = _day(fake, 3, spoken_days)
+
+    def no_text(*args: object, **kwargs: object) -> Script:
+        raise AssertionError("a spoken story went through the text stage again")
+
+    monkeypatch.setattr(pipeline, "build_script", no_text)
+    episode = _brief(fake)
+    for section, article in zip(episode.script.sections[1:-1], articles, strict=True):
+        said = [s.written for s in section.segments[1:-1]]  # between announcement and pointer
+        assert said == [s.written for s in article.script.sections[0].segments[: len(said)]]
+
+
+def test_the_pointer_is_rendered_once_whichever_story_it_ends(
+    fake: Settings,
+    spoken_days: dict[int, tuple[Path, list[Episode]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _day(fake, 3, spoken_days)
+    rendered: list[tuple[str, ...]] = []
+    real_master = master.master
+
+    def counting(pcm_path: Path, timeline: Timeline, *args: object, **kwargs: object) -> None:
+        rendered.append(tuple(cue.written for cue in timeline.cues))
+        real_master(pcm_path, timeline, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(master, "master", counting)
+    episode = _brief(fake)
+    assert rendered.count((strip_marks(POINTER),)) == 1, rendered
+    # Each story's pointer is still heard, and numbered, where its script has it.
+    for index, section in enumerate(episode.script.sections[1:-1], 1):
+        pointer = section.segments[-1]
+        (cue,) = [
+            c for c in episode.timeline.cues if c.section == index and c.written == pointer.written
+        ]
+        assert (cue.paragraph, cue.sentence) == (pointer.paragraph, pointer.sentence)
+    assert _brief(fake).mp3_path.read_bytes() == episode.mp3_path.read_bytes()
+
+
+@pytest.mark.parametrize("rate", [8000, 16000, 22050, 24000])
+def test_each_pause_between_parts_is_as_long_as_its_own_silent_stream(
+    tmp_path: Path, rate: int
+) -> None:
+    # The join takes each pause from the first frames of one silent stream: as many as
+    # encoding that pause alone would give, so the chapters after it keep their times.
+    audio = replace(Settings(), sample_rate_hz=rate).audio
+    pauses = briefing_voice._Pauses(tmp_path, audio)
+    for ms in (1, 25, 26, 27, 100, 499, 500, 900, 1499, 2999, 3000, 4321):
+        alone = silence_mp3(
+            tmp_path / f"alone-{ms}.mp3", ms=ms, sample_rate_hz=rate, channels=1,
+            bitrate_kbps=audio.bitrate_kbps,
+        )  # fmt: skip
+        stream = read_stream(
+            alone, sample_rate_hz=rate, channels=1, bitrate_kbps=audio.bitrate_kbps
+        )
+        part = pauses.part(0, ms)
+        assert part.frames == stream.frames, ms

@@ -27,7 +27,14 @@ from audiobrief.publish import (
     read_seen,
     write_atomic,
 )
-from audiobrief.text import briefing_title, build_briefing, build_script, dated_title, shortened
+from audiobrief.text import (
+    briefing_title,
+    build_briefing,
+    build_script,
+    dated_title,
+    shortened,
+    spoken_opening,
+)
 from audiobrief.voice import (
     Encoded,
     Rendered,
@@ -222,7 +229,16 @@ def brief(
     pages = episode_pages(settings, spoken, base=settings.base_url)
     voice = open_voice(settings)
     depth = settings.briefing_depth
-    bodies = [build_script(shortened(a, depth), **voice.text_options) for a in articles]
+    # A day's article that this voice spoke with these settings (the episode cache proves
+    # both) is read from its episode's own script: its words and audio as they are, and no
+    # text stage. Files given to brief may say something else by now: they are read anew.
+    made = [None if loaded else _made(record, voice, settings) for record in spoken]
+    bodies = [
+        spoken_opening(record.script, article, depth, voice.pauses)
+        if record is not None and encoded is not None
+        else build_script(shortened(article, depth), **voice.text_options)
+        for article, record, encoded in zip(articles, spoken, made, strict=True)
+    ]
     script = build_briefing(
         bodies, day=day, show_title=settings.show_title, month_style=settings.month_style,
         episodes=pages, depth=depth, **voice.text_options,
@@ -233,7 +249,7 @@ def brief(
             script,
             voice,
             settings,
-            reuse=_spoken_audio(settings, spoken, bodies, voice, local),
+            reuse=_spoken_audio(settings, spoken, bodies, made, voice, local),
             label=f"briefing {day.isoformat()}",
             progress=run.progress,
             music=settings.music,
@@ -289,19 +305,28 @@ def say(text: str, run: Run, output: Path) -> tuple[Path, int]:
     return output, rendered.timeline.duration_ms
 
 
+def _made(record: EpisodeRecord | None, voice: Voice, settings: Settings) -> Encoded | None:
+    """The audio speak made for *record*'s whole script with this voice, if still cached."""
+    return None if record is None else cached_encoded(record.script, voice, settings)
+
+
 def _spoken_audio(
     settings: Settings,
     records: Sequence[EpisodeRecord | None],
     bodies: Sequence[Script],
+    made: Sequence[Encoded | None],
     voice: Voice,
     local: Callable[[str], Path | None],
 ) -> list[Encoded | None]:
-    """Per article, audio speak made that a briefing can join: from the episode cache (same
-    voice and settings, proven by its key), else the published MP3 (*local* gives a copy)
-    when the voice was given the same text; None where neither is there (render_briefing
-    renders it)."""
+    """Per article, audio speak made that a briefing can join: *made* (the whole episode's,
+    from the episode cache), else the episode cache's for *body* (same voice and settings,
+    proven by its key), else the published MP3 (*local* gives a copy) when the voice was
+    given the same text; None where none is there (render_briefing renders it)."""
     found: list[Encoded | None] = []
-    for record, body in zip(records, bodies, strict=True):
+    for record, body, encoded in zip(records, bodies, made, strict=True):
+        if encoded is not None:
+            found.append(encoded)
+            continue
         cached = cached_encoded(body, voice, settings)
         if cached is None and record is not None and _same_speech(record.script, body):
             mp3 = local(record.mp3)

@@ -56,9 +56,33 @@ def shortened(article: Article, depth: str, *, max_words: int = LEDE_WORDS) -> A
     """
     if depth == "full":
         return article
+    kept = _kept_sentences(article, depth, max_words)
+    return replace(article, paragraphs=tuple(" ".join(taken) for taken in kept))
+
+
+def spoken_opening(
+    script: Script, article: Article, depth: str, pauses: Pauses, *, max_words: int = LEDE_WORDS
+) -> Script:
+    """What `build_script(shortened(article, depth))` says, cut from *script*, the Script
+    the voice was given for the whole *article*: no text stage, and the very words (and
+    clips) the article's episode says, so its audio can be joined as it is."""
+    if depth == "full":
+        return script
+    (section,) = script.sections
+    # Sentences are numbered through the section, the heading being sentence 0.
+    count = 1 + sum(len(taken) for taken in _kept_sentences(article, depth, max_words))
+    segments = [s for s in section.segments if s.sentence < count]
+    if segments:  # now the section's last: build_section ends it with the longest pause
+        ends = (pauses.sentence_ms, pauses.paragraph_ms, pauses.section_ms)
+        segments[-1] = replace(segments[-1], pause_after_ms=max(segments[-1].pause_after_ms, *ends))
+    return replace(script, sections=(replace(section, segments=tuple(segments)),))
+
+
+def _kept_sentences(article: Article, depth: str, max_words: int) -> list[list[str]]:
+    """The sentences of each opening paragraph that *depth* keeps (see `shortened`)."""
     if depth == "headline":
-        return replace(article, paragraphs=())
-    kept: list[str] = []
+        return []
+    kept: list[list[str]] = []
     words = 0
     for paragraph in article.paragraphs:
         taken: list[str] = []
@@ -71,10 +95,10 @@ def shortened(article: Article, depth: str, *, max_words: int = LEDE_WORDS) -> A
             taken.append(sentence)
             words += count
         if taken:
-            kept.append(" ".join(taken))
+            kept.append(taken)
         if not whole or words >= LEDE_MIN_WORDS:
             break
-    return replace(article, paragraphs=tuple(kept))
+    return kept
 
 
 def written_date(day: dt.date, month_style: str) -> str:
@@ -113,13 +137,16 @@ def build_briefing(
     the rest is.
     """
 
+    forms: dict[str, str] = {}  # each announcement and the pointer come back every day
+
     def say(
         written: str, voweled: str, sentence: int, pause_ms: int, paragraph: int = 1
     ) -> Segment:
-        said = normalize(voweled)
-        # A voice that takes plain text (gTTS, Piper) gets the fixed words unmarked too.
-        spoken = diacritize(said) if diacritize else strip_marks(said)
-        return Segment(written, spoken, paragraph, sentence, pause_ms)
+        if voweled not in forms:
+            said = normalize(voweled)
+            # A voice that takes plain text (gTTS, Piper) gets the fixed words unmarked too.
+            forms[voweled] = diacritize(said) if diacritize else strip_marks(said)
+        return Segment(written, forms[voweled], paragraph, sentence, pause_ms)
 
     articles = [section for body in bodies for section in body.sections]
     # "اليوم هو" keeps the date in the nominative, as it is read on its own

@@ -6,6 +6,7 @@ import logging
 import shutil
 import weakref
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,7 +15,7 @@ from audiobrief.cache import open_cache
 from audiobrief.config import Settings
 from audiobrief.config_slices import AudioSettings
 from audiobrief.errors import AudioError
-from audiobrief.model import Script, Section, Timeline
+from audiobrief.model import Script, Section, Segment, Timeline
 from audiobrief.voice.factory import Voice
 from audiobrief.voice.render import Encoded, Progress, Rendered, render
 
@@ -63,6 +64,7 @@ def render_briefing(
         )
     )
     kept: list[Rendered] = []  # their files must stay until the join has read them
+    pauses = _Pauses(work, settings.audio)
     parts: list[Part] = []
 
     def part(index: int, section: Section, tail_ms: int | None, **options: Any) -> None:
@@ -92,10 +94,11 @@ def render_briefing(
             if used < len(body):
                 gap_ms -= _PRIMING_MS
             if gap_ms > _PRIMING_MS:
-                parts.append(_silence(work, index, gap_ms, settings.audio))
+                parts.append(pauses.part(index, gap_ms))
             if used < len(body):  # what the episode does not say: rendered on its own
-                rest = Section(title=section.title, segments=body[used:], url=section.url)
+                rest, moved = _alone(body[used:])
                 part(index, rest, body[-1].pause_after_ms)
+                parts[-1] = _moved_back(parts[-1], *moved)
         part(len(sections) - 1, outro, None, music=music)
         mp3_path = work / "briefing.mp3"
         timeline = join_episode(parts, mp3_path, script=script)
@@ -111,6 +114,28 @@ def render_briefing(
     rendered = Rendered(mp3_path, timeline)
     weakref.finalize(rendered, shutil.rmtree, work, ignore_errors=True)
     return rendered
+
+
+def _alone(said: tuple[Segment, ...]) -> tuple[Section, tuple[int, int]]:
+    """*said*, the end of a story its episode does not say (the pointer to the full story),
+    as a section of its own: numbered from its start and titled by its words, the same
+    words are rendered once, ever, whichever story they end. Also how far it moved (see
+    `_moved_back`)."""
+    paragraphs, sentences = said[0].paragraph - 1, said[0].sentence
+    alone = tuple(
+        replace(s, paragraph=s.paragraph - paragraphs, sentence=s.sentence - sentences)
+        for s in said
+    )
+    return Section(title=said[0].written, segments=alone), (paragraphs, sentences)
+
+
+def _moved_back(part: Part, paragraphs: int, sentences: int) -> Part:
+    """*part* with its cues numbered again as in the story that `_alone` took them from."""
+    cues = tuple(
+        replace(cue, paragraph=cue.paragraph + paragraphs, sentence=cue.sentence + sentences)
+        for cue in part.timeline.cues
+    )
+    return replace(part, timeline=replace(part.timeline, cues=cues))
 
 
 def _plan(
@@ -163,15 +188,45 @@ def _cut(timeline: Timeline, used: int, rate_hz: int, title: str) -> tuple[int, 
     return used, frames, heard_ms
 
 
-def _silence(work: Path, index: int, ms: int, audio: AudioSettings) -> Part:
-    from audiobrief.audio.mp3join import Part, silence_mp3
+class _Pauses:
+    """The pauses joined between parts: each is the first frames of one silent stream,
+    encoded once a briefing instead of once a story (a stream's first frames are a valid
+    stream). Each takes as many frames as `silence_mp3` makes for its length."""
 
-    path = silence_mp3(
-        work / f"pause-{index}.mp3",
-        ms=ms,
-        sample_rate_hz=audio.sample_rate_hz,
-        channels=audio.channels,
-        bitrate_kbps=audio.bitrate_kbps,
-    )
-    empty = Timeline(cues=(), chapters=(), duration_ms=ms, sample_rate_hz=audio.sample_rate_hz)
-    return Part(path, empty, index)
+    _LONGEST_MS = 3000  # longer than the pauses of the default settings: one encode
+
+    def __init__(self, work: Path, audio: AudioSettings) -> None:
+        self._work, self._audio = work, audio
+        self._path: Path | None = None
+        self._frames = 0
+
+    def part(self, index: int, ms: int) -> Part:
+        from audiobrief.audio.mp3join import Part, silence_mp3
+
+        audio = self._audio
+        empty = Timeline(cues=(), chapters=(), duration_ms=ms, sample_rate_hz=audio.sample_rate_hz)
+        frames = self._frames_for(ms)
+        if frames is None or frames > self._frames:
+            longest = ms if frames is None else max(ms, self._LONGEST_MS)
+            path = silence_mp3(
+                self._work / f"pause-{index}-{longest}.mp3",
+                ms=longest,
+                sample_rate_hz=audio.sample_rate_hz,
+                channels=audio.channels,
+                bitrate_kbps=audio.bitrate_kbps,
+            )
+            if frames is None:
+                return Part(path, empty, index)
+            self._path, self._frames = path, self._frames_for(longest) or 0
+        assert self._path is not None
+        return Part(self._path, empty, index, frames=frames)
+
+    def _frames_for(self, ms: int) -> int | None:
+        """LAME's frames for *ms* of audio: its delay, the samples, then one to flush
+        (None for MPEG-1's 1,152-sample frames: there each pause is encoded alone)."""
+        from audiobrief.audio.encode import ENCODER_DELAY_SAMPLES
+
+        if self._audio.sample_rate_hz >= 32000:
+            return None
+        samples = max(1, ms * self._audio.sample_rate_hz // 1000)
+        return -(-(samples + ENCODER_DELAY_SAMPLES) // _FRAME_SAMPLES) + 1
