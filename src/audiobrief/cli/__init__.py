@@ -4,6 +4,14 @@
 `queue` and `tools`, registered on import.
 """
 
+import os
+
+# numpy loads OpenBLAS, whose pool starts a thread per core at import and spins them for
+# a while; audiobrief does no linear algebra (its filters use numpy's FFT), so a command
+# on two cores spends ~0.07 s of CPU on nothing. Set before any command imports numpy;
+# a user's own setting wins.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from audiobrief.cli import publishing, queue, tools
 from audiobrief.cli.app import accept_verbosity, cli
 
