@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from typing import Literal
@@ -38,18 +39,17 @@ MONTH_STYLES = tuple(MONTH_LOCALES)
 """Month names a voice speaks; the `month_style` setting picks one."""
 
 
-def _cldr_months(locale: str) -> tuple[str, ...]:
+@functools.cache
+def months(month_style: str) -> tuple[str, ...]:
+    """The twelve month names of *month_style* (a key of MONTH_LOCALES; else KeyError)."""
     # CLDR (through Babel, installed with trafilatura) is the reference for each country's
-    # month names; the data ships with Babel, so nothing is fetched.
+    # month names; the data ships with Babel, so nothing is fetched. Read on first use:
+    # loading the locale data cost every command 25 ms at import.
     from babel import Locale
 
-    names = Locale.parse(locale).months["format"]["wide"]
+    names = Locale.parse(MONTH_LOCALES[month_style]).months["format"]["wide"]
     return tuple(str(names[month]) for month in range(1, 13))
 
-
-MONTHS: dict[str, tuple[str, ...]] = {
-    style: _cldr_months(locale) for style, locale in MONTH_LOCALES.items()
-}
 
 # Every spelling a source may print (Morocco, Mauritania, Tunisia and Algeria, Egypt,
 # the Levant, hamza-less typing), mapped to the month number; the spelling is kept when

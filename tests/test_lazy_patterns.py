@@ -1,0 +1,87 @@
+"""Patterns compiled on first use, and the digit/Latin checks that skip them, change nothing."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import example, given, settings
+from test_normalize_properties import any_text, arabic_text
+
+from audiobrief.text import dates, latin, money, numerals, patterns
+from audiobrief.text.lazy import LazyPattern, has_digit, has_latin, lazy
+from audiobrief.text.normalize import make_steps, normalize
+
+
+def test_a_lazy_pattern_compiles_on_first_use_and_then_keeps_it() -> None:
+    pattern = lazy(r"(\d+) درهم", re.IGNORECASE)
+    assert not pattern.is_compiled
+    assert pattern.sub(r"<\1>", "دفع 20 درهم") == "دفع <20>"
+    compiled = pattern.compiled
+    assert pattern.is_compiled and pattern.compiled is compiled
+    assert compiled.flags & re.IGNORECASE
+
+
+@pytest.mark.parametrize(
+    ("method", "args"),
+    [
+        ("search", ("ثمن 12 و 30",)),
+        ("match", ("12 و 30",)),
+        ("fullmatch", ("12",)),
+        ("findall", ("ثمن 12 و 30",)),
+        ("split", ("ثمن 12 و 30",)),
+        ("subn", ("#", "ثمن 12 و 30")),
+    ],
+)
+def test_a_lazy_pattern_answers_as_the_compiled_one(method: str, args: tuple[str, ...]) -> None:
+    source = r"(\d)\d*"
+    expected = getattr(re.compile(source), method)(*args)
+    actual = getattr(LazyPattern(source), method)(*args)
+    if isinstance(expected, re.Match):
+        assert isinstance(actual, re.Match) and actual.span() == expected.span()
+    else:
+        assert actual == expected
+    assert [m.span() for m in lazy(source).finditer(args[-1])] == [
+        m.span() for m in re.finditer(source, args[-1])
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "digit", "latin_letter"),
+    [
+        ("قال الوزير", False, False),
+        ("سنة ٢٠٢٣", True, False),  # Arabic-Indic digits are \d as well
+        ("شركة OCP", False, True),
+        ("مدينة Fès", False, True),
+        ("V30S", True, True),
+        ("العدد²", False, False),  # a superscript is not a decimal digit to the patterns
+    ],
+)
+def test_the_checks_see_digits_and_latin_letters(
+    text: str, digit: bool, latin_letter: bool
+) -> None:
+    assert has_digit(text) is digit
+    assert has_latin(text) is latin_letter
+
+
+STEPS = {
+    "maghreb": make_steps("maghreb"),
+    "mashriq": make_steps("mashriq"),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(any_text | arabic_text)
+@example("القرن XIX")  # a Roman rank brings its digits: the number steps must still run
+@example("فيفو (VIVO) حقق (+5%) الساعة 17.30 GMT")
+@example("نسبة في المئة من 3 مليون درهم")
+def test_skipping_patterns_never_changes_the_spoken_text(text: str) -> None:
+    checked = {style: normalize(text, steps) for style, steps in STEPS.items()}
+    with pytest.MonkeyPatch.context() as patch:
+        for module in (dates, latin, money, numerals, patterns):  # every check answers yes
+            if hasattr(module, "has_digit"):
+                patch.setattr(module, "has_digit", lambda _text: True)
+            if hasattr(module, "has_latin"):
+                patch.setattr(module, "has_latin", lambda _text: True)
+        unchecked = {style: normalize(text, steps) for style, steps in STEPS.items()}
+    assert checked == unchecked
