@@ -6,11 +6,13 @@ import re
 
 import pytest
 from hypothesis import example, given, settings
-from test_normalize_properties import any_text, arabic_text
+from hypothesis import strategies as st
 
 from audiobrief.text import dates, latin, money, numerals, patterns
 from audiobrief.text.lazy import LazyPattern, has_digit, has_latin, lazy
 from audiobrief.text.normalize import make_steps, normalize
+from audiobrief.text.tables import LETTERS, MARKS, tolerant
+from test_normalize_properties import any_text, arabic_text
 
 
 def test_a_lazy_pattern_compiles_on_first_use_and_then_keeps_it() -> None:
@@ -18,7 +20,8 @@ def test_a_lazy_pattern_compiles_on_first_use_and_then_keeps_it() -> None:
     assert not pattern.is_compiled
     assert pattern.sub(r"<\1>", "دفع 20 درهم") == "دفع <20>"
     compiled = pattern.compiled
-    assert pattern.is_compiled and pattern.compiled is compiled
+    assert pattern.is_compiled
+    assert pattern.compiled is compiled
     assert compiled.flags & re.IGNORECASE
 
 
@@ -38,7 +41,8 @@ def test_a_lazy_pattern_answers_as_the_compiled_one(method: str, args: tuple[str
     expected = getattr(re.compile(source), method)(*args)
     actual = getattr(LazyPattern(source), method)(*args)
     if isinstance(expected, re.Match):
-        assert isinstance(actual, re.Match) and actual.span() == expected.span()
+        assert isinstance(actual, re.Match)
+        assert actual.span() == expected.span()
     else:
         assert actual == expected
     assert [m.span() for m in lazy(source).finditer(args[-1])] == [
@@ -85,3 +89,25 @@ def test_skipping_patterns_never_changes_the_spoken_text(text: str) -> None:
                 patch.setattr(module, "has_latin", lambda _text: True)
         unchecked = {style: normalize(text, steps) for style, steps in STEPS.items()}
     assert checked == unchecked
+
+
+def _plain_alternation(words: list[str]) -> str:
+    """tolerant() as it was before the trie: every word in full, longest first."""
+    ordered = sorted(words, key=len, reverse=True)
+    return "|".join(f"[{MARKS}]*".join(map(re.escape, word)) for word in ordered)
+
+
+_WORD = st.text(alphabet="ابتمنلهة ", min_size=1, max_size=6)
+_SENTENCE = st.text(alphabet="ابتمنلهة \u064e\u0650\u0651\u0652", max_size=30)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_WORD, min_size=1, max_size=12), _SENTENCE)
+@example(["ab", "abc", "abd"], "abc")
+def test_the_trie_matches_what_the_plain_alternation_matches(words: list[str], text: str) -> None:
+    # A lookahead after the words, as the callers put one: the order of tries shows there.
+    tail = f"(?![{LETTERS}{MARKS}])"
+    trie = re.compile(f"({tolerant(*words)}){tail}")
+    plain = re.compile(f"({_plain_alternation(words)}){tail}")
+    assert [m.span(1) for m in trie.finditer(text)] == [m.span(1) for m in plain.finditer(text)]
+    assert len(tolerant(*words)) <= len(_plain_alternation(words)) + 4 * len(words)
