@@ -9,7 +9,6 @@ a zone becomes 17:30, which the date step reads as a time.
 from __future__ import annotations
 
 import re
-from difflib import SequenceMatcher
 
 from audiobrief.text.latin import roman_value, speak_token
 from audiobrief.text.lazy import has_digit, has_latin, lazy
@@ -103,6 +102,8 @@ def _arabic_gloss(match: re.Match[str]) -> str:
 
 
 def _sounds_alike(latin: list[str], arabic: list[str]) -> bool:
+    from difflib import SequenceMatcher  # only for a bracketed gloss
+
     said = _skeleton(" ".join(speak_token(word) for word in latin))
     written = _skeleton(" ".join(word.removeprefix("ال") for word in arabic))
     return bool(said and written) and SequenceMatcher(None, said, written).ratio() >= 0.6
