@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from audiobrief.text import dates, latin, money, numerals, patterns
 from audiobrief.text.lazy import LazyPattern, has_digit, has_latin, lazy
 from audiobrief.text.normalize import make_steps, normalize
-from audiobrief.text.tables import LETTERS, MARKS, tolerant
+from audiobrief.text.tables import LETTERS, MARKS, MONTH_LOCALES, MONTH_STYLES, months, tolerant
 from test_normalize_properties import any_text, arabic_text
 
 
@@ -111,3 +111,10 @@ def test_the_trie_matches_what_the_plain_alternation_matches(words: list[str], t
     plain = re.compile(f"({_plain_alternation(words)}){tail}")
     assert [m.span(1) for m in trie.finditer(text)] == [m.span(1) for m in plain.finditer(text)]
     assert len(tolerant(*words)) <= len(_plain_alternation(words)) + 4 * len(words)
+
+
+@pytest.mark.parametrize("style", MONTH_STYLES)
+def test_the_written_out_month_names_are_cldrs(style: str) -> None:
+    babel = pytest.importorskip("babel")  # installed with trafilatura
+    names = babel.Locale.parse(MONTH_LOCALES[style]).months["format"]["wide"]
+    assert months(style) == tuple(str(names[month]) for month in range(1, 13))
