@@ -9,9 +9,9 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from audiobrief.text import dates, latin, money, numerals, patterns
-from audiobrief.text.lazy import LazyPattern, has_digit, has_latin, lazy
+from audiobrief.text.lazy import LazyPattern, has_digit, has_latin, lazy, tolerant
 from audiobrief.text.normalize import make_steps, normalize
-from audiobrief.text.tables import LETTERS, MARKS, MONTH_LOCALES, MONTH_STYLES, months, tolerant
+from audiobrief.text.tables import LETTERS, MARKS, MONTH_LOCALES, MONTH_STYLES, months
 from test_normalize_properties import any_text, arabic_text
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import re
 
 from audiobrief.errors import ConfigError
-from audiobrief.text.lazy import has_digit, lazy
+from audiobrief.text.lazy import has_digit, lazy, tolerant
 from audiobrief.text.numbers import (
     cardinal,
     counted,
@@ -24,7 +24,6 @@ from audiobrief.text.tables import (
     WEEKDAYS,
     Noun,
     months,
-    tolerant,
 )
 from audiobrief.text.vowels import vowel
 

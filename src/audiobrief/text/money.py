@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 
 from audiobrief.text.gender import counts_noun
-from audiobrief.text.lazy import has_digit, lazy
+from audiobrief.text.lazy import has_digit, lazy, tolerant
 from audiobrief.text.numbers import NUMBER, SCALE_NOUNS, counted, read_number, split_number
 from audiobrief.text.tables import (
     CURRENCIES,
@@ -20,7 +20,6 @@ from audiobrief.text.tables import (
     UNITS,
     WRITTEN_NOUNS,
     Noun,
-    tolerant,
 )
 from audiobrief.text.vowels import vowel
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from audiobrief.text.gender import counts_noun, gender_of, is_singular_noun, may_be_counted
-from audiobrief.text.lazy import has_digit, lazy
+from audiobrief.text.lazy import has_digit, lazy, tolerant
 from audiobrief.text.numbers import (
     NUMBER,
     Gender,
@@ -24,7 +24,6 @@ from audiobrief.text.tables import (
     LETTERS,
     MARKS,
     ORDINAL_NOUNS,
-    tolerant,
 )
 from audiobrief.text.vowels import vowel
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -276,27 +275,3 @@ LETTERS = "\u0621-\u063a\u0641-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff"
 MARKS = "\u064b-\u065f\u0670\u06d6-\u06ed"
 """Harakat, tanween, shadda, sukun, dagger alef, Quranic annotation marks."""
 LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
-
-
-def tolerant(*words: str) -> str:
-    """A regex alternation of *words* that also matches them with harakat (from a lexicon).
-
-    Words that begin alike share their beginning (a trie): each letter costs a marks class
-    that takes 50 µs to compile, and the noun and month lists once took 60 ms. It matches
-    as "|".join(longest first) does: branches start with different letters, and where a
-    word ends inside a longer one the end is tried last, after every longer word.
-    """
-    trie: dict[str, Any] = {}
-    for word in sorted(words, key=len, reverse=True):
-        node = trie
-        for char in word:
-            node = node.setdefault(char, {})
-        node[""] = {}  # a word ends here; every longer word through here came before
-    return "|".join(
-        re.escape(char) + _branches(node) if char else "" for char, node in trie.items()
-    )
-
-
-def _branches(node: dict[str, Any]) -> str:
-    options = [f"[{MARKS}]*{re.escape(c)}{_branches(n)}" if c else "" for c, n in node.items()]
-    return options[0] if len(options) == 1 else f"(?:{'|'.join(options)})"
