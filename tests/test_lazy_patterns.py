@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 
 import pytest
 from hypothesis import example, given, settings
@@ -118,3 +120,16 @@ def test_the_written_out_month_names_are_cldrs(style: str) -> None:
     babel = pytest.importorskip("babel")  # installed with trafilatura
     names = babel.Locale.parse(MONTH_LOCALES[style]).months["format"]["wide"]
     assert months(style) == tuple(str(names[month]) for month in range(1, 13))
+
+
+def test_importing_text_warm_compiles_every_pattern_of_the_front_end() -> None:
+    # In a child: this process has compiled some already, and the import runs once.
+    code = (
+        "from audiobrief.text import lazy; import audiobrief.pipeline; "
+        "before = sum(p.is_compiled for p in lazy._MADE); import audiobrief.text.warm; "
+        "print(before, sum(p.is_compiled for p in lazy._MADE), len(lazy._MADE))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    before, after, made = map(int, out.stdout.split())
+    assert before < made // 4  # the pipeline's import leaves nearly all of them for later
+    assert after == made > 50

@@ -70,9 +70,21 @@ class LazyPattern:
         return f"LazyPattern({self.pattern[:40]!r}..., {state})"
 
 
+_MADE: list[LazyPattern] = []  # every pattern lazy() made, for compile_all
+
+
 def lazy(source: str, flags: int = 0) -> LazyPattern:
     """A pattern for module level: compiled when first used, not at import."""
-    return LazyPattern(source, flags)
+    pattern = LazyPattern(source, flags)
+    _MADE.append(pattern)
+    return pattern
+
+
+def compile_all() -> int:
+    """Compile every pattern made so far (for a process that forks workers); how many."""
+    for pattern in _MADE:
+        pattern.compiled  # noqa: B018  (the property compiles and keeps it)
+    return len(_MADE)
 
 
 # \d as the patterns read it (any Unicode decimal digit), so a skip is exact.
