@@ -55,12 +55,13 @@ def fold_unicode(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_FOLD)
     text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.digit(m[0], 0)), text)
     kept, on_arabic = [], False
+    is_arabic = _ARABIC_BASE.compiled.match  # once: the loop calls it for every character
     for char in text:
         if unicodedata.category(char).startswith("M"):
             if on_arabic:
                 kept.append(char)
             continue
-        on_arabic = bool(_ARABIC_BASE.match(char))
+        on_arabic = bool(is_arabic(char))
         kept.append(char)
     # NFC puts a vowel before its shadda; eSpeak NG then drops the vowel (NOTES.md §1),
     # and the front end's own vowelled words must come back exactly as they were written.
