@@ -68,7 +68,7 @@ def test_a_plugin_class_is_asked_its_own_unavailable_reason(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     plugin = EntryPoint("probe", "test_engine_contract:ProbeEngine", engines.GROUP)
-    monkeypatch.setattr(engines, "_entry_points", lambda: [*engines._BUILTIN, plugin])
+    monkeypatch.setattr(engines, "_entry_points", lambda: [*engines._builtin(), plugin])
     assert engines.unavailable_reason("probe", {"level": 2}) == "level 2 is not wired here"
     assert engines.unavailable_reason("probe", {"level": 1}) is None
 

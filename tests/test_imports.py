@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -115,3 +116,44 @@ def test_the_lower_floor_imports_no_stage_and_no_glue(name: str) -> None:
             parts = module.split(".")
             if parts[0] == "audiobrief" and len(parts) > 1 and module != "audiobrief":
                 assert parts[1] in floor, f"{name} imports {module}"
+
+
+# A subprocess that records every pattern compiled through re.compile, and by which file.
+_COMPILE_SPY = """
+import json, re, sys
+seen = []
+real = re.compile
+def spy(pattern, flags=0):
+    seen.append([sys._getframe(1).f_code.co_filename, len(pattern)])
+    return real(pattern, flags)
+re.compile = spy
+import audiobrief.pipeline
+at_import = list(seen)
+from audiobrief.text.normalize import normalize
+normalize(sys.argv[1])
+print(json.dumps([at_import, seen[len(at_import):]]))
+"""
+
+
+def _compiled_patterns(sentence: str) -> tuple[list[list[object]], list[list[object]]]:
+    """(file, length) of each pattern compiled by importing the pipeline, then normalizing."""
+    args = [sys.executable, "-c", _COMPILE_SPY, sentence]
+    out = subprocess.run(args, capture_output=True, text=True, check=True)
+    at_import, when_used = json.loads(out.stdout)
+    return at_import, when_used
+
+
+def test_importing_the_pipeline_compiles_no_pattern_of_the_text_stage() -> None:
+    at_import, when_used = _compiled_patterns("دفع 3 مليون درهم يوم 25 شتنبر 2023")
+    text_stage = str(SRC / "text")
+    # vowel() at import (the symbols' words) needs two one-class patterns; nothing more.
+    assert [p for p in at_import if str(p[0]).startswith(text_stage) and int(p[1]) > 100] == []
+    assert max((int(p[1]) for p in at_import), default=0) < 1000
+    # The spy sees them: a number compiles the money, date and number patterns on first use.
+    assert max(int(p[1]) for p in when_used) > 2000
+
+
+def test_a_sentence_without_digits_or_latin_compiles_none_of_the_big_patterns() -> None:
+    _, when_used = _compiled_patterns("قال الوزير إن الحكومة ستواصل الإصلاح في المئة من الحالات")
+    assert when_used, "normalize compiled nothing: the spy is blind"
+    assert max(int(p[1]) for p in when_used) < 1000

@@ -5,10 +5,8 @@ from __future__ import annotations
 import codecs
 import datetime as dt
 import html
-import http.client
 import logging
 import re
-import urllib.error
 import urllib.parse
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -127,6 +125,9 @@ def split_plain_text(text: str) -> tuple[str | None, list[str]]:
 
 def download(url: str, fetch: Fetch) -> bytes:
     """*fetch*(*url*), its failures as one ArticleError that says what to do."""
+    import http.client  # with the first download: with ssl, 20 ms of every command's start
+    import urllib.error
+
     logger.info("Downloading %s", url)
     try:
         return fetch(url)

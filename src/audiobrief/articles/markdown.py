@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from typing import TYPE_CHECKING
 
-import yaml
-
 from audiobrief.errors import ArticleError
 
 if TYPE_CHECKING:
@@ -81,6 +79,8 @@ def _split_front_matter(text: str, label: str) -> tuple[dict[str, str], str]:
             label, "the front matter opened by '---' is never closed; add a '---' line after it"
         )
     source = "\n".join(lines[1:end])
+    import yaml  # loaded with the first front matter: every command paid 7 ms at import
+
     try:
         _check_events(source, label)
         # BaseLoader keeps every value a string: "date: 2024-02-30" reaches our own date
@@ -113,6 +113,8 @@ def _check_events(source: str, label: str) -> None:
     An alias repeats a whole value: nine nested ones in 515 bytes make a 24-million-character
     headline (a "billion laughs"). Deep nesting would overflow the recursive composer.
     """
+    import yaml
+
     depth = 0
     for event in yaml.parse(source, Loader=yaml.BaseLoader):  # a state machine: no recursion
         if isinstance(event, yaml.AliasEvent):

@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from importlib.metadata import EntryPoint, entry_points
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audiobrief.engines.base import EngineClass, TTSEngine
 from audiobrief.errors import ConfigError, UnknownEngineError
+
+if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
 
 GROUP = "audiobrief.engines"
 Factory = Callable[..., TTSEngine]  # a class or function taking a voice's options
 
 _BUILTIN = (
-    EntryPoint("espeak", "audiobrief.engines.espeak_engine:EspeakEngine", GROUP),
-    EntryPoint("gtts", "audiobrief.engines.gtts_engine:GTTSEngine", GROUP),
-    EntryPoint("piper", "audiobrief.engines.piper_engine:PiperEngine", GROUP),
+    ("espeak", "audiobrief.engines.espeak_engine:EspeakEngine"),
+    ("gtts", "audiobrief.engines.gtts_engine:GTTSEngine"),
+    ("piper", "audiobrief.engines.piper_engine:PiperEngine"),
 )
 _extra: dict[str, Factory] = {}  # registered in code; tests put FakeEngine here
 
@@ -54,10 +56,20 @@ def _check_options(name: str, factory: Factory, options: dict[str, Any]) -> None
         )
 
 
+def _builtin() -> list[EntryPoint]:
+    # importlib.metadata takes 9 ms to import: only a command that loads an engine pays.
+    from importlib.metadata import EntryPoint
+
+    return [EntryPoint(name, value, GROUP) for name, value in _BUILTIN]
+
+
 def _entry_points() -> list[EntryPoint]:
-    seen = {ep.name for ep in _BUILTIN}
+    from importlib.metadata import entry_points
+
+    builtin = _builtin()
+    seen = {ep.name for ep in builtin}
     plugins = [ep for ep in entry_points(group=GROUP) if ep.name not in seen]
-    return [*_BUILTIN, *plugins]
+    return [*builtin, *plugins]
 
 
 def unavailable_reason(name: str, options: dict[str, Any]) -> str | None:

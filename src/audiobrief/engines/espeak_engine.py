@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 from pydub import AudioSegment
 
 from audiobrief.engines.espeak_routes import (
@@ -243,6 +242,8 @@ def _segment(pcm: bytes, rate_hz: int) -> AudioSegment:
 
 def _trim_silence(pcm: bytes, rate_hz: int) -> bytes:
     """Keep at most _EDGE_KEEP_MS of silence at each end (eSpeak adds ~8 ms at the end)."""
+    import numpy as np  # 45 ms: `audiobrief voices` loads this module and never synthesizes
+
     samples = np.frombuffer(pcm, dtype="<i2")
     loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > _SILENCE_LEVEL)
     if loud.size == 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from audiobrief.text.lazy import lazy
 from audiobrief.text.tables import LETTERS, MARKS
 
 # Abbreviations with their spoken form. The spoken form holds the abbreviation's letters
@@ -51,18 +52,18 @@ def _pattern(key: str) -> str:
     return r"\s*\.\s*".join(re.escape(part) for part in key.split(".")) + r"\.?"
 
 
-_ABBREVIATION_RE = re.compile(
+_ABBREVIATION_RE = lazy(
     _START
     + "("
     + "|".join(_pattern(k) for k in sorted(ABBREVIATIONS, key=len, reverse=True))
     + ")"
     + _END
 )
-_BRACKETED_RE = re.compile(
+_BRACKETED_RE = lazy(
     r"\(\s*(" + "|".join(map(re.escape, sorted(BRACKETED, key=len, reverse=True))) + r")\s*\)"
 )
-_TITLE_RE = re.compile(_START + "(" + "|".join(TITLES) + rf")\.\s*(?=[{LETTERS}])")
-_SPACES_DOTS = re.compile(r"[\s.]")
+_TITLE_RE = lazy(_START + "(" + "|".join(TITLES) + rf")\.\s*(?=[{LETTERS}])")
+_SPACES_DOTS = lazy(r"[\s.]")
 
 
 def expand_bracketed(text: str) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 
 from audiobrief.errors import ConfigError
+from audiobrief.text.lazy import has_digit, lazy, tolerant
 from audiobrief.text.numbers import (
     cardinal,
     counted,
@@ -19,10 +20,10 @@ from audiobrief.text.tables import (
     LETTERS,
     MARKS,
     MONTH_NUMBERS,
-    MONTHS,
+    MONTH_STYLES,
     WEEKDAYS,
     Noun,
-    tolerant,
+    months,
 )
 from audiobrief.text.vowels import vowel
 
@@ -32,19 +33,19 @@ _MONTH_ALT = tolerant(*MONTH_NUMBERS, *HIJRI_MONTHS)
 _NOT_AFTER = r"(?<![\d.,/:\-])"
 _NOT_BEFORE = r"(?![.,/\-]?\d)"
 
-_NUMERIC_DMY = re.compile(_NOT_AFTER + r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})" + _NOT_BEFORE)
-_NUMERIC_YMD = re.compile(_NOT_AFTER + r"(\d{4})([/\-])(\d{1,2})\2(\d{1,2})" + _NOT_BEFORE)
+_NUMERIC_DMY = lazy(_NOT_AFTER + r"(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})" + _NOT_BEFORE)
+_NUMERIC_YMD = lazy(_NOT_AFTER + r"(\d{4})([/\-])(\d{1,2})\2(\d{1,2})" + _NOT_BEFORE)
 # A day and a month with no year, after يوم: يوم 1/3 -> يوم الأول من مارس.
-_DAY_MONTH_NUMERIC = re.compile(r"(?<=يوم )(\d{1,2})/(\d{1,2})(?![\d/.,])")
-_YEAR_RANGE = re.compile(
+_DAY_MONTH_NUMERIC = lazy(r"(?<=يوم )(\d{1,2})/(\d{1,2})(?![\d/.,])")
+_YEAR_RANGE = lazy(
     _NOT_AFTER + r"(1[5-9]\d\d|20\d\d) ?[-–—/] ?(1[5-9]\d\d|20\d\d|\d\d)" + _NOT_BEFORE
 )
-_ERA = re.compile(_NOT_AFTER + r"(\d{1,4}) ?(ه|م)\.?" + _END)
-_CLOCK = re.compile(
+_ERA = lazy(_NOT_AFTER + r"(\d{1,4}) ?(ه|م)\.?" + _END)
+_CLOCK = lazy(
     _NOT_AFTER + r"(الساعة )?([01]?\d|2[0-4])(?:(?::|[hH]) ?([0-5]\d)|[hH])(?![\d:A-Za-z])"
 )
-_HOUR = re.compile(r"(الساعة )(\d{1,2})" + _NOT_BEFORE + r"(?![\d:])")
-_DAY_MONTH = re.compile(
+_HOUR = lazy(r"(الساعة )(\d{1,2})" + _NOT_BEFORE + r"(?![\d:])")
+_DAY_MONTH = lazy(
     _NOT_AFTER + r"(\d{1,2})(?: ?([-–و]|إلى) ?(\d{1,2}))? ?(?:(من) )?(?:(شهر) )?"
     rf"({_MONTH_ALT}){_END}"
 )
@@ -54,9 +55,9 @@ _ERA_WORDS = {"ه": "هجرية", "م": "ميلادية"}
 def month_name(month: int, month_style: str) -> str:
     """The name of *month* (1-12) in *month_style*: 9 -> شتنبر (maghreb), سبتمبر (mashriq)."""
     try:
-        names = MONTHS[month_style]
+        names = months(month_style)
     except KeyError:
-        valid = ", ".join(MONTHS)
+        valid = ", ".join(MONTH_STYLES)
         raise ConfigError(f"Unknown month_style {month_style!r}; use one of: {valid}.") from None
     return names[month - 1]
 
@@ -81,6 +82,8 @@ def day_words(day: int) -> str:
 
 def spell_dates(text: str, month_style: str = "maghreb") -> str:
     """Read dates, times, year ranges and هـ/م years in words; other numbers stay digits."""
+    if not has_digit(text):  # every pattern below needs one
+        return text
     text = _NUMERIC_DMY.sub(lambda m: _numeric(m[1], m[3], m[4], m[0], month_style), text)
     text = _NUMERIC_YMD.sub(lambda m: _numeric(m[4], m[3], m[1], m[0], month_style), text)
     text = _DAY_MONTH_NUMERIC.sub(lambda m: _day_of_month(m, month_style), text)
@@ -127,7 +130,7 @@ def _era(match: re.Match[str]) -> str:
     return f"{read_integer(number)} {_ERA_WORDS[letter]}"
 
 
-_EVENING = re.compile(r"\s*(?:مساء|ليلا|مساءً)")
+_EVENING = lazy(r"\s*(?:مساء|ليلا|مساءً)")
 
 
 def _twelve_hour(match: re.Match[str]) -> int:

@@ -6,7 +6,6 @@ import importlib.util
 import json
 import logging
 import os
-import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -19,6 +18,7 @@ from audiobrief.errors import (
     EngineUnavailableError,
     onnxruntime_errors,
 )
+from audiobrief.text.lazy import lazy
 from audiobrief.text.split import pieces
 
 logger = logging.getLogger(__name__)
@@ -44,11 +44,11 @@ MODELS = (PIPER_TASHKEEL, *TEXT2TASHKEEL_MODELS)
 _AUTO_ORDER = (PIPER_TASHKEEL, "rawi-ensemble")
 
 _MARKS = "\u064b-\u0652\u0670"  # tanween, harakat, shadda, sukun, dagger alef
-_MARK_RE = re.compile(f"[{_MARKS}]")
-_VOWEL_RE = re.compile("[\u064b-\u0650\u0652]")  # tanween, short vowels, sukun
-_ARABIC_LETTER_RE = re.compile("[\u0621-\u063a\u0641-\u064a\u0671-\u06d3]")
-_VOWEL_THEN_SHADDA_RE = re.compile("([\u064b-\u0650])\u0651")
-_TOKEN_RE = re.compile(r"(\s+)")
+_MARK_RE = lazy(f"[{_MARKS}]")
+_VOWEL_RE = lazy("[\u064b-\u0650\u0652]")  # tanween, short vowels, sukun
+_ARABIC_LETTER_RE = lazy("[\u0621-\u063a\u0641-\u064a\u0671-\u06d3]")
+_VOWEL_THEN_SHADDA_RE = lazy("([\u064b-\u0650])\u0651")
+_TOKEN_RE = lazy(r"(\s+)")
 # One lock for every instance: loading registers into text2tashkeel's global registry.
 _LOAD_LOCK = threading.Lock()
 

@@ -12,18 +12,18 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
-import re
 import sqlite3
 from pathlib import Path
 from typing import Literal
 
+from audiobrief.text.lazy import lazy
 from audiobrief.text.tables import COUNTED_NOUNS
 
 logger = logging.getLogger(__name__)
 
 Gender = Literal["m", "f"]
 
-_MARKS_RE = re.compile("[\u064b-\u0652\u0670]")
+_MARKS_RE = lazy("[\u064b-\u0652\u0670]")
 # Words the rules or the dictionary get wrong: masculine nouns in ة or ات (names of men,
 # masdar plurals of masculine nouns), and feminine loanwords with no ة.
 EXCEPTIONS: dict[str, Gender] = {
@@ -52,7 +52,7 @@ NOT_COUNTED = frozenset(
 """Words that follow a number without being counted by it."""
 
 
-_DEFINITE = re.compile("^[وفبلك]{0,2}ال")
+_DEFINITE = lazy("^[وفبلك]{0,2}ال")
 
 
 def may_be_counted(word: str) -> bool:

@@ -18,14 +18,15 @@ from audiobrief.text.latin_tables import (
     LETTERS_FR,
     NAME_WORDS,
 )
+from audiobrief.text.lazy import has_latin, lazy
 from audiobrief.text.numbers import ordinal, read_integer
 from audiobrief.text.tables import LATIN
 from audiobrief.text.vowels import vowel, vowel_names
 
 _TOKEN = rf"[0-9]*[{LATIN}][{LATIN}0-9]*"
-_RUN_RE = re.compile(rf"(?<![0-9]){_TOKEN}(?:[ \-'’.&]+{_TOKEN})*")
-_PART_RE = re.compile(rf"{_TOKEN}|[ \-'’.&]+")
-_CHUNK_RE = re.compile(r"[0-9]+|[^0-9]+")
+_RUN_RE = lazy(rf"(?<![0-9]){_TOKEN}(?:[ \-'’.&]+{_TOKEN})*")
+_PART_RE = lazy(rf"{_TOKEN}|[ \-'’.&]+")
+_CHUNK_RE = lazy(r"[0-9]+|[^0-9]+")
 _SUKUN, _SHORT = "\u0652", {"A": "\u064e", "I": "\u0650", "U": "\u064f"}
 _LONG = {"A": "ا", "I": "ي", "U": "و"}
 _INITIAL = {"A": "آ", "I": "إِي", "U": "أُو"}
@@ -117,9 +118,9 @@ _SILENT_FINALS = {
     "ais": "E",
     "ait": "E",
 }
-_SILENT_FINAL = re.compile("(?:" + "|".join(_SILENT_FINALS) + ")$")
-_CAMEL_RE = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
-_ROMAN = re.compile(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
+_SILENT_FINAL = lazy("(?:" + "|".join(_SILENT_FINALS) + ")$")
+_CAMEL_RE = lazy(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+")
+_ROMAN = lazy(r"^M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 _ROMAN_VALUES = {"M": 1000, "D": 500, "C": 100, "L": 50, "X": 10, "V": 5, "I": 1}
 _SOFT = "eiyE"
 _VOWELS = "aeiouyE"
@@ -240,6 +241,8 @@ def _sayable(word: str) -> bool:
 
 def spell_latin(text: str, style: str = "fr") -> str:
     """Replace every Latin-script run with Arabic script; *style* fr or en names letters."""
+    if not has_latin(text):
+        return text
     return _RUN_RE.sub(lambda m: _speak_run(m[0], style), text)
 
 

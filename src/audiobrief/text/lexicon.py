@@ -7,12 +7,13 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from audiobrief.errors import ConfigError
+from audiobrief.text.lazy import lazy
 from audiobrief.text.tables import LATIN, LETTERS, MARKS
 
-_MARK_RE = re.compile(f"[{MARKS}]")
-_VOWEL_THEN_SHADDA = re.compile("([\u064b-\u0650])\u0651")
-_WORD_RE = re.compile(f"[{LETTERS}{MARKS}]+|[{LATIN}0-9]+")
-_SPOKEN_RE = re.compile(f"[{LETTERS}{MARKS} ]+")
+_MARK_RE = lazy(f"[{MARKS}]")
+_VOWEL_THEN_SHADDA = lazy("([\u064b-\u0650])\u0651")
+_WORD_RE = lazy(f"[{LETTERS}{MARKS}]+|[{LATIN}0-9]+")
+_SPOKEN_RE = lazy(f"[{LETTERS}{MARKS} ]+")
 # Proclitics a written word may carry (وبالرباط, للحجوبي), longest first.
 _PROCLITICS = (
     "وبال",

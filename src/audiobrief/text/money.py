@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable
 
 from audiobrief.text.gender import counts_noun
+from audiobrief.text.lazy import has_digit, lazy, tolerant
 from audiobrief.text.numbers import NUMBER, SCALE_NOUNS, counted, read_number, split_number
 from audiobrief.text.tables import (
     CURRENCIES,
@@ -19,7 +20,6 @@ from audiobrief.text.tables import (
     UNITS,
     WRITTEN_NOUNS,
     Noun,
-    tolerant,
 )
 from audiobrief.text.vowels import vowel
 
@@ -33,27 +33,27 @@ def _alternation(keys: Iterable[str]) -> str:
 
 _CURRENCY_ALT = _alternation([*CURRENCIES, *EURO_SIGNS])
 _AFTER_LATIN = r"(?![A-Za-z])"
-_PERCENT_AFTER = re.compile(_SIGN + rf"(?<![\d.,])({NUMBER}) ?[%٪]")
-_PERCENT_BEFORE = re.compile(rf"(?:(?<=\s)|^)٪ ?({NUMBER})(?![\d.,%٪])")
-_CURRENCY_AFTER = re.compile(
+_PERCENT_AFTER = lazy(_SIGN + rf"(?<![\d.,])({NUMBER}) ?[%٪]")
+_PERCENT_BEFORE = lazy(rf"(?:(?<=\s)|^)٪ ?({NUMBER})(?![\d.,%٪])")
+_CURRENCY_AFTER = lazy(
     rf"(?<![\d.,])({NUMBER})(?: ({_SCALE_WORDS}))? ?({_CURRENCY_ALT}){_AFTER_LATIN}"
 )
-_CURRENCY_BEFORE = re.compile(
+_CURRENCY_BEFORE = lazy(
     rf"(?<![A-Za-z])({_CURRENCY_ALT}) ?({NUMBER})(?: ({_SCALE_WORDS}))?(?![\d.,])"
 )
-_UNIT = re.compile(rf"(?<![\d.,])({NUMBER}) ?({_alternation(UNITS)})(?![{LETTERS}{MARKS}A-Za-z\d])")
+_UNIT = lazy(rf"(?<![\d.,])({NUMBER}) ?({_alternation(UNITS)})(?![{LETTERS}{MARKS}A-Za-z\d])")
 
 
 _END = f"(?![{LETTERS}{MARKS}])"
 # A number at a word start, or after a proclitic (ب2 مليون, و 3 دراهم); not after the
 # article (الـ3 آلاف is read by the number step) nor a minus sign, a hyphen or a digit.
 _LEAD = rf"(?<![{LETTERS}{MARKS}\d.,\-−])([وف]?[بلك]?)( ?)({NUMBER})"
-_SCALED = re.compile(rf"{_LEAD} ({tolerant(*SCALE_NOUNS)}){_END}(?: ([{LETTERS}{MARKS}]+))?")
-_NOUN = re.compile(rf"{_LEAD} ({tolerant(*WRITTEN_NOUNS)}){_END}")
-_MARK_RE = re.compile(f"[{MARKS}]")
+_SCALED = lazy(rf"{_LEAD} ({tolerant(*SCALE_NOUNS)}){_END}(?: ([{LETTERS}{MARKS}]+))?")
+_NOUN = lazy(rf"{_LEAD} ({tolerant(*WRITTEN_NOUNS)}){_END}")
+_MARK_RE = lazy(f"[{MARKS}]")
 # The author's own "per cent" (في المائة, respelled المئة): said vowelled like the front
 # end's, or the diacritizer reads المئة with a different ending each time.
-_PERCENT_WORDS = re.compile(
+_PERCENT_WORDS = lazy(
     f"(?<![{LETTERS}{MARKS}])(?:في المئة|[بف]?المئة|بالمئة)(?![{LETTERS}{MARKS}])"
 )
 
@@ -120,6 +120,8 @@ def spell_money(text: str, month_style: str = "maghreb") -> str:
             return f"{words} {noun(sign).singular}"
         return price(number, noun(sign))
 
+    if not has_digit(text):  # only the written "per cent" needs no number
+        return _PERCENT_WORDS.sub(lambda m: vowel(m[0]), text)
     text = _PERCENT_AFTER.sub(
         lambda m: vowel(_signed(m[1], f"{read_number(m[2])} {PERCENT}")), text
     )

@@ -12,6 +12,7 @@ from audiobrief.text.abbreviations import expand_abbreviations, expand_bracketed
 from audiobrief.text.dates import spell_dates
 from audiobrief.text.latin import spell_latin
 from audiobrief.text.latin_tables import LETTERS_FR
+from audiobrief.text.lazy import lazy
 from audiobrief.text.lexicon import Lexicon
 from audiobrief.text.money import spell_money
 from audiobrief.text.numbers import digits
@@ -38,9 +39,9 @@ _FOLD_MAP: dict[int, str | None] = {
     0x06D5: "ه",  # ae
 }
 _FOLD = str.maketrans(_FOLD_MAP)
-_ARABIC_BASE = re.compile(f"[{LETTERS}]")
-_OTHER_DIGIT = re.compile(r"(?![0-9])\d")
-_VOWEL_THEN_SHADDA = re.compile("([\u064b-\u0650])\u0651")
+_ARABIC_BASE = lazy(f"[{LETTERS}]")
+_OTHER_DIGIT = lazy(r"(?![0-9])\d")
+_VOWEL_THEN_SHADDA = lazy("([\u064b-\u0650])\u0651")
 
 
 def fold_unicode(text: str) -> str:
@@ -54,21 +55,22 @@ def fold_unicode(text: str) -> str:
     text = unicodedata.normalize("NFKC", text).translate(_FOLD)
     text = _OTHER_DIGIT.sub(lambda m: str(unicodedata.digit(m[0], 0)), text)
     kept, on_arabic = [], False
+    is_arabic = _ARABIC_BASE.compiled.match  # once: the loop calls it for every character
     for char in text:
         if unicodedata.category(char).startswith("M"):
             if on_arabic:
                 kept.append(char)
             continue
-        on_arabic = bool(_ARABIC_BASE.match(char))
+        on_arabic = bool(is_arabic(char))
         kept.append(char)
     # NFC puts a vowel before its shadda; eSpeak NG then drops the vowel (NOTES.md §1),
     # and the front end's own vowelled words must come back exactly as they were written.
     return _VOWEL_THEN_SHADDA.sub("\u0651\\1", unicodedata.normalize("NFC", "".join(kept)))
 
 
-_HUNDRED = re.compile(f"مائ(?=(?:ة|تا|تان|تين|تي|ات)[{MARKS}]*(?![{LETTERS}]))")
+_HUNDRED = lazy(f"مائ(?=(?:ة|تا|تان|تين|تي|ات)[{MARKS}]*(?![{LETTERS}]))")
 # A stop glued between two words (المائة.وتفيد), not the dots of ص.ب or ج.م.ع.
-_GLUED = re.compile(f"([{LETTERS}{MARKS}]{{2,}})([.،؛])(?=[{LETTERS}][{MARKS}]*[{LETTERS}])")
+_GLUED = lazy(f"([{LETTERS}{MARKS}]{{2,}})([.،؛])(?=[{LETTERS}][{MARKS}]*[{LETTERS}])")
 
 
 def respell(text: str) -> str:
@@ -101,17 +103,17 @@ _SYMBOLS = {
     "?": "؟",
 }
 _SYMBOLS = {key: vowel(value) for key, value in _SYMBOLS.items()}
-_SYMBOL_RE = re.compile("|".join(map(re.escape, _SYMBOLS)))
-_QUOTES_RE = re.compile("[\"'`´‘’‚‛“”„‟«»‹›]")
-_BRACKETS_RE = re.compile(r"[()\[\]{}<>]")
-_DASH_RE = re.compile(r"\s[-–—]+|[-–—]+\s|--+|[–—]")
-_SILENT_RE = re.compile(r"[-/\\_#*~^]")
-_DOTS_RE = re.compile(r"\.{2,}")
-_SPACE_BEFORE_RE = re.compile(r"\s+([،؛؟.!:])")
-_PUNCT_RUN_RE = re.compile(r"([،؛؟.!:])(?:\s*[،؛])+")
-_COMMA_BEFORE_RE = re.compile(r"[،؛]\s*([.؟!:])")
-_SPACE_AFTER_RE = re.compile(r"([،؛؟.!:])(?=[^\s،؛؟.!:])")
-_LEADING_RE = re.compile(r"^[\s،؛.:!؟]+|[\s،؛]+$")
+_SYMBOL_RE = lazy("|".join(map(re.escape, _SYMBOLS)))
+_QUOTES_RE = lazy("[\"'`´‘’‚‛“”„‟«»‹›]")
+_BRACKETS_RE = lazy(r"[()\[\]{}<>]")
+_DASH_RE = lazy(r"\s[-–—]+|[-–—]+\s|--+|[–—]")
+_SILENT_RE = lazy(r"[-/\\_#*~^]")
+_DOTS_RE = lazy(r"\.{2,}")
+_SPACE_BEFORE_RE = lazy(r"\s+([،؛؟.!:])")
+_PUNCT_RUN_RE = lazy(r"([،؛؟.!:])(?:\s*[،؛])+")
+_COMMA_BEFORE_RE = lazy(r"[،؛]\s*([.؟!:])")
+_SPACE_AFTER_RE = lazy(r"([،؛؟.!:])(?=[^\s،؛؟.!:])")
+_LEADING_RE = lazy(r"^[\s،؛.:!؟]+|[\s،؛]+$")
 
 
 def map_punctuation(text: str) -> str:
@@ -158,8 +160,8 @@ def scrub(text: str) -> str:
 
 # A proclitic left on its own: "لـ OCP" loses its tatweel in cleaning, and numbers and
 # Latin words are spelled out after it. Said apart it would be "la" instead of "li-".
-_LONE_PROCLITIC_RE = re.compile(r"(?<![^\s(«\"'])([وفبلك])\s+(?=([\u0621-\u064a]\S*))")
-_HARAKAT_RE = re.compile("[\u064b-\u0652]")
+_LONE_PROCLITIC_RE = lazy(r"(?<![^\s(«\"'])([وفبلك])\s+(?=([\u0621-\u064a]\S*))")
+_HARAKAT_RE = lazy("[\u064b-\u0652]")
 # The diacritizer leaves a word that already has vowels alone, so the particle gets its own.
 _PARTICLE_VOWEL = {"و": "\u064e", "ف": "\u064e", "ب": "\u0650", "ل": "\u0650", "ك": "\u0650"}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from audiobrief.text.gender import counts_noun, gender_of, is_singular_noun, may_be_counted
+from audiobrief.text.lazy import has_digit, lazy, tolerant
 from audiobrief.text.numbers import (
     NUMBER,
     Gender,
@@ -23,20 +24,19 @@ from audiobrief.text.tables import (
     LETTERS,
     MARKS,
     ORDINAL_NOUNS,
-    tolerant,
 )
 from audiobrief.text.vowels import vowel
 
 _WORD_START = f"(?<![{LETTERS}{MARKS}])"
-_PHONE = re.compile(
+_PHONE = lazy(
     r"(?<![\d.,])(?:(?:\+|00)\d{1,3}(?:[ .\-]?\(?\d\)?){7,12}|0\d(?:[ .\-]?\d){8})(?![\d])"
 )
-_LAW = re.compile(
+_LAW = lazy(
     rf"{_WORD_START}((?:[وف]?[بكل]?)(?:{tolerant(*LAW_NOUNS)})"
     r"(?: (?:الشريف|التنظيمي|الإطار|رقم|عدد))*) (\d+(?:\.\d+)+)(?![\d])"
 )
-_DOTTED = re.compile(r"(?<![\d.,])\d+(?:\.\d+){2,}(?![\d]|,\d)")
-_ORDINAL = re.compile(
+_DOTTED = lazy(r"(?<![\d.,])\d+(?:\.\d+){2,}(?![\d]|,\d)")
+_ORDINAL = lazy(
     rf"{_WORD_START}((?:[وف]?[بكل]?ال|[وف]?لل)({tolerant(*ORDINAL_NOUNS)})) (?:ال)?(\d{{1,2}})"
     r"(?![\d.,])"
 )
@@ -45,17 +45,17 @@ _ORDINAL = re.compile(
 _NOT_RANKED = tolerant(
     *COUNTED_NOUNS, "آلاف", "ألف", "مليون", "ملايين", "مليار", "في المئة", "بالمئة"
 )
-_DEFINITE_ORDINAL = re.compile(
+_DEFINITE_ORDINAL = lazy(
     rf"{_WORD_START}((?:[وف]?[بكل]?ال|[وف]?لل)[{LETTERS}]{{2,}}[{MARKS}]*) ال(\d{{1,2}})"
     rf"(?![\d.,])(?! ?(?:{_NOT_RANKED}|[%٪]))"
 )
-_RANGE = re.compile(r"(?<![\d.,])(\d{1,4}) ?[-–] ?(\d{1,4})(?![\d.,])")
-_GENERAL = re.compile(rf"{_WORD_START}([{LETTERS}{MARKS}]*)([-−](?=\d))?({NUMBER})")
-_LONE_CLITIC = re.compile(
+_RANGE = lazy(r"(?<![\d.,])(\d{1,4}) ?[-–] ?(\d{1,4})(?![\d.,])")
+_GENERAL = lazy(rf"{_WORD_START}([{LETTERS}{MARKS}]*)([-−](?=\d))?({NUMBER})")
+_LONE_CLITIC = lazy(
     rf"(?<![{LETTERS}{MARKS}.\d])([وف]?[بلك]|[وف]?[بك]?ال|[وف]?لل|[وف]) (?=[-−]?\d)"
 )
-_NEXT_WORD = re.compile(rf"\s*([{LETTERS}{MARKS}]+)")
-_MARK_RE = re.compile(f"[{MARKS}]")
+_NEXT_WORD = lazy(rf"\s*([{LETTERS}{MARKS}]+)")
+_MARK_RE = lazy(f"[{MARKS}]")
 _PROCLITICS = frozenset(
     (
         "و",
@@ -140,7 +140,7 @@ def _agreement(text: str, end: int) -> tuple[Gender, bool]:
     return gender, counts_noun(word)
 
 
-_ONE_OR_TWO = re.compile(
+_ONE_OR_TWO = lazy(
     rf"{_WORD_START}(?<![\d.,])([وف]?[بلك]?)([12]) ([{LETTERS}]{{2,}})(?![{LETTERS}{MARKS}\d])"
 )
 
@@ -183,12 +183,12 @@ def _general(match: re.Match[str]) -> str:
     return words
 
 
-_SCORE_WORDS = re.compile(
+_SCORE_WORDS = lazy(
     f"(?:نتيجة|بنتيجة|فاز|فوز|تعادل|خسر|هزم|انهزم|تغلب|انتهت|مباراة|النتيجة|بحصة)[{MARKS}]*"
     rf"(?: [{LETTERS}{MARKS}]+){{0,3}}$"
 )
 # Simple fractions (حوالي 1/3 السكان): a numerator below a denominator of 2 to 4.
-_FRACTION = re.compile(r"(?<![\d/.,])([1-3])/([2-4])(?![\d/.,])")
+_FRACTION = lazy(r"(?<![\d/.,])([1-3])/([2-4])(?![\d/.,])")
 _FRACTIONS = {
     ("1", "2"): "نصف",
     ("1", "3"): "ثلث",
@@ -222,6 +222,8 @@ def _range(match: re.Match[str]) -> str:
 
 def spell_numbers(text: str) -> str:
     """Read every number left in *text*: phones, law numbers, ordinals, ranges, cardinals."""
+    if not has_digit(text):  # every pattern below needs one
+        return text
     text = _PHONE.sub(lambda m: read_phone(m[0]), text)
     text = _LAW.sub(lambda m: f"{m[1]} {read_dotted(m[2])}", text)
     text = _DOTTED.sub(lambda m: _dotted_or_grouped(m[0]), text)

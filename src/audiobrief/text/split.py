@@ -6,6 +6,7 @@ import itertools
 import re
 
 from audiobrief.errors import ConfigError
+from audiobrief.text.lazy import lazy
 
 _ARABIC_LETTER = "\u0621-\u063a\u0641-\u064a\u0671-\u06d3"
 _CLOSERS = "\"'»”’)]}›"
@@ -15,27 +16,27 @@ _TERMINATORS = ".!?؟…"
 # A terminator run and the closing quotes or brackets glued after it. What follows
 # decides: whitespace, the end or an Arabic letter ends the sentence; a digit or a
 # Latin letter means the text goes on ("3.5", "للخليج..52%", "hespress.com").
-_END_RE = re.compile(f"(?:\\.(?: \\.)+|[{re.escape(_TERMINATORS)}]+)[{re.escape(_CLOSERS)}]*")
+_END_RE = lazy(f"(?:\\.(?: \\.)+|[{re.escape(_TERMINATORS)}]+)[{re.escape(_CLOSERS)}]*")
 # After the run, a comma or semicolon (past spaces and quotes) means the sentence goes
 # on: 'قالت: " خيار جيد ! "، وقد سلم' (the WikiNews gold does not split there either).
-_CONTINUES_RE = re.compile(f"[\\s{re.escape(_CLOSERS)}]*[،,؛;]")
+_CONTINUES_RE = lazy(f"[\\s{re.escape(_CLOSERS)}]*[،,؛;]")
 # Spans whose periods never end a sentence, masked before the scan.
 _PROTECTED_RES = (
-    re.compile(r"(?:https?://|www\.)\S*[^\s.,!?؟،؛:;)»\"']", re.IGNORECASE),  # URLs
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail addresses
+    lazy(r"(?:https?://|www\.)\S*[^\s.,!?؟،؛:;)»\"']", re.IGNORECASE),  # URLs
+    lazy(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),  # e-mail addresses
     # Abbreviations: one letter and a period, repeated, at a word start: د. م. ص.ب.
     # ق.م. ج.م.ع. M. U.S. (a single letter never ends an Arabic sentence).
-    re.compile(f"(?<![^\\s{re.escape(_OPENERS)}])(?:[A-Za-z{_ARABIC_LETTER}][\u064b-\u0652]*\\.)+"),
-    re.compile(r"(?<![^\s(])(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Inc|Ltd|Co|No|vs|etc)\.(?=\s)"),
+    lazy(f"(?<![^\\s{re.escape(_OPENERS)}])(?:[A-Za-z{_ARABIC_LETTER}][\u064b-\u0652]*\\.)+"),
+    lazy(r"(?<![^\s(])(?:Mr|Mrs|Ms|Dr|Prof|St|Jr|Sr|Inc|Ltd|Co|No|vs|etc)\.(?=\s)"),
 )
-_WORD_RE = re.compile(r"\S+")
-_SPACES_RE = re.compile(r"(\s+)")
+_WORD_RE = lazy(r"\S+")
+_SPACES_RE = lazy(r"(\s+)")
 _BIDI = "\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069"  # invisible; split runs before normalize
-_NEW_SENTENCE_RE = re.compile(f"[{_BIDI}]*(?:[\\s{_ARABIC_LETTER}]|$)")
-_LETTER_OR_DIGIT_RE = re.compile(r"[^\W_]")
+_NEW_SENTENCE_RE = lazy(f"[{_BIDI}]*(?:[\\s{_ARABIC_LETTER}]|$)")
+_LETTER_OR_DIGIT_RE = lazy(r"[^\W_]")
 
 # Clause boundaries: a word ending in one of these (closing quotes may follow it).
-_CLAUSE_END_RE = re.compile(f"(?:[؛;،,:]+|\\.\\.+|…)[{re.escape(_CLOSERS)}]*$")
+_CLAUSE_END_RE = lazy(f"(?:[؛;،,:]+|\\.\\.+|…)[{re.escape(_CLOSERS)}]*$")
 _PAUSE_WORDS = frozenset({".", "-", "–", "—"})  # a spaced dash or a dot of ". . ."
 _STRONG_CUT = frozenset("؛;:")
 # Cut costs in "clauses": a cut at a space costs more than an extra clause at a comma.
@@ -174,7 +175,7 @@ def _cut_cost(left: str, right: str) -> float:
 
 MAX_PIECE_WORDS = 60
 """The most words the model is given at once; news sentences rarely reach it."""
-_CLAUSE_MARK_RE = re.compile("[،؛,;:.!?؟]$")
+_CLAUSE_MARK_RE = lazy("[،؛,;:.!?؟]$")
 
 
 def pieces(text: str, max_words: int = MAX_PIECE_WORDS) -> list[str]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -38,18 +37,22 @@ MONTH_STYLES = tuple(MONTH_LOCALES)
 """Month names a voice speaks; the `month_style` setting picks one."""
 
 
-def _cldr_months(locale: str) -> tuple[str, ...]:
-    # CLDR (through Babel, installed with trafilatura) is the reference for each country's
-    # month names; the data ships with Babel, so nothing is fetched.
-    from babel import Locale
-
-    names = Locale.parse(locale).months["format"]["wide"]
-    return tuple(str(names[month]) for month in range(1, 13))
-
-
-MONTHS: dict[str, tuple[str, ...]] = {
-    style: _cldr_months(locale) for style, locale in MONTH_LOCALES.items()
+# The month names of CLDR's "format wide" calendar for each style's locale, written out:
+# reading them through Babel cost 22 ms, on every briefing and every numeric date.
+# tests/test_lazy_patterns.py checks them against the CLDR data that Babel ships.
+_MONTH_NAMES = {
+    "maghreb": "يناير|فبراير|مارس|أبريل|ماي|يونيو|يوليوز|غشت|شتنبر|أكتوبر|نونبر|دجنبر",
+    "mashriq": "يناير|فبراير|مارس|أبريل|مايو|يونيو|يوليو|أغسطس|سبتمبر|أكتوبر|نوفمبر|ديسمبر",
+    "levant": "كانون الثاني|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين الأول|تشرين الثاني"
+    "|كانون الأول",
+    "tunisia-algeria": "جانفي|فيفري|مارس|أفريل|ماي|جوان|جويلية|أوت|سبتمبر|أكتوبر|نوفمبر|ديسمبر",
 }
+
+
+def months(month_style: str) -> tuple[str, ...]:
+    """The twelve month names of *month_style* (a key of MONTH_LOCALES; else KeyError)."""
+    return _words(_MONTH_NAMES[month_style], "|")
+
 
 # Every spelling a source may print (Morocco, Mauritania, Tunisia and Algeria, Egypt,
 # the Levant, hamza-less typing), mapped to the month number; the spelling is kept when
@@ -272,9 +275,3 @@ LETTERS = "\u0621-\u063a\u0641-\u064a\u066e-\u06d3\u06d5\u06fa-\u06ff"
 MARKS = "\u064b-\u065f\u0670\u06d6-\u06ed"
 """Harakat, tanween, shadda, sukun, dagger alef, Quranic annotation marks."""
 LATIN = "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u1e00-\u1eff"
-
-
-def tolerant(*words: str) -> str:
-    """A regex alternation of *words* that also matches them with harakat (from a lexicon)."""
-    longest_first = sorted(words, key=len, reverse=True)
-    return "|".join(f"[{MARKS}]*".join(map(re.escape, word)) for word in longest_first)

@@ -13,14 +13,15 @@ from __future__ import annotations
 import re
 from typing import Literal
 
+from audiobrief.text.lazy import lazy
 from audiobrief.text.vowel_tables import NAMES_TEXT, UNITS, WORDS
 
 _KASRA, _FATHA, _DAMMA, _SHADDA = "\u0650", "\u064e", "\u064f", "\u0651"
 _KASRATAN, _DAMMATAN = "\u064d", "\u064c"
 _CASE_MARKS = "\u064b\u064c\u064d\u064e\u064f\u0650"
-_MARKS_RE = re.compile("[\u064b-\u0652\u0670]")
+_MARKS_RE = lazy("[\u064b-\u0652\u0670]")
 _SUN = frozenset("تثدذرزسشصضطظلن")
-_WORD_RE = re.compile("[\u0621-\u063a\u0641-\u0652\u0670-\u06d3]+")
+_WORD_RE = lazy("[\u0621-\u063a\u0641-\u0652\u0670-\u06d3]+")
 
 
 def _load_table(text: str) -> dict[str, str]:

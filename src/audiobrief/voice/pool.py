@@ -81,7 +81,8 @@ def render_sources(
     pool: ProcessPoolExecutor | None = None
     if later:
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
+        # text.warm compiles the front end's patterns once, there: workers inherit them.
+        context.set_forkserver_preload([__name__, "audiobrief.text.warm"])
         pool = ProcessPoolExecutor(
             min(workers, len(later)),
             mp_context=context,
