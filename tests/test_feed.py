@@ -240,12 +240,12 @@ def test_failed_render_keeps_the_old_feed(
     def fail(_: object) -> str:
         raise jinja2.TemplateError("boom")
 
-    def broken() -> jinja2.Environment:
+    def broken(cache: object = None) -> jinja2.Environment:
         env = real()
         env.filters["rfc2822"] = fail  # fails halfway through the items
         return env
 
-    monkeypatch.setattr("audiobrief.publish.feed.environment", broken)
+    monkeypatch.setattr("audiobrief.publish.site.environment", broken)
     publish_episode(catalog, output, slug="three", url="https://x.example/3")
     with pytest.raises(PublishError, match="previous feed is kept"):
         _render(catalog, output)
