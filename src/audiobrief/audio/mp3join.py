@@ -247,9 +247,9 @@ def _prefix(path: Path, stream: Stream, frames: int) -> Stream:
     """
     first = stream.first
     # A constant-bitrate frame is this long, or one byte longer when its padding bit is
-    # set: most frames need only that bit read, not their whole header parsed.
+    # set: most frames need their first three bytes compared, not the header parsed.
     size = first.length_bytes - first.padding
-    same = (first.word >> 16, first.word >> 8 & 0xFD)  # the header but padding and mode
+    sync, kind, flags = first.word >> 24, first.word >> 16 & 0xFF, first.word >> 8 & 0xFF | 2
     end, crc, counted = 0, 0, 0  # end: the stream byte where frame *counted* starts
     kept, base = b"", 0  # kept holds the stream's bytes from *base* on
     try:
@@ -260,10 +260,13 @@ def _prefix(path: Path, stream: Stream, frames: int) -> Stream:
                 if not piece:
                     raise UnusableAudioError(f"{path} is cut short")
                 data = kept + piece
-                at = end - base
-                while counted < frames and at + 4 <= len(data):
-                    if (data[at] << 8 | data[at + 1], data[at + 2] & 0xFD) == same:
-                        at += size + (data[at + 2] >> 1 & 1)
+                at, last = end - base, len(data) - 4
+                for _ in range(frames - counted):
+                    if at > last:
+                        break
+                    third = data[at + 2]
+                    if data[at] == sync and data[at + 1] == kind and third | 2 == flags:
+                        at += size + (third >> 1 & 1)
                     else:  # another header: parse_header sizes it or says what is wrong
                         at += parse_header(data, at).length_bytes
                     counted += 1
