@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -381,3 +383,12 @@ def test_a_frame_header_that_differs_is_parsed_whole(tmp_path: Path) -> None:
 
     with pytest.raises(AudioError, match="no MP3 Layer III frame"):
         join_episode([Part(path, _empty(500), 0, frames=10)], tmp_path / "b.mp3", script=_script(1))
+
+
+def test_joining_loads_neither_numpy_nor_pydub() -> None:
+    # A briefing whose parts are all encoded already pays for no audio library import.
+    code = (
+        "import sys, audiobrief.audio.mp3join; print(sorted({'numpy', 'pydub'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, overload
 
+from audiobrief.audio.chapters import section_chapters
 from audiobrief.audio.encode import DEFAULT_QUALITY, ENCODER_DELAY_SAMPLES, Mp3Writer
 from audiobrief.audio.lametag import (
     ENCODER_VERSION,
@@ -29,7 +30,6 @@ from audiobrief.audio.lametag import (
     info_size,
     parse_header,
 )
-from audiobrief.audio.stitch import section_chapters
 from audiobrief.errors import AudioError
 from audiobrief.model import Cue, Script, Timeline
 
