@@ -85,7 +85,8 @@ def environment(cache: Cache | None = None) -> jinja2.Environment:
     if cache is not None:
         # The settings that shape compiled code (block syntax, whitespace, escaping).
         syntax = sorted((k, v) for k, v in vars(env).items() if isinstance(v, bool | str | int))
-        env.bytecode_cache = _CompiledTemplates(cache, f"{jinja2.__version__} {syntax}")
+        version = getattr(jinja2, "__version__", "")
+        env.bytecode_cache = _CompiledTemplates(cache, f"{version} {syntax}")
     return env
 
 
