@@ -15,7 +15,9 @@ cache, --runs times, the trees in turn (the load of a shared machine drifts). Th
 later ones find them cached, as a second run of the day would. Each run is a fresh
 interpreter, as cron would start it; "wall" is its whole life. Inside it the main calls of
 the briefing are timed by wrapping the names the code calls (a name a tree lacks is
-left out); "rest" is the interpreter, the imports and all the rest.
+left out); "rest" is the interpreter, the imports and all the rest. Wrapping imports the
+wrapped modules first, so what they import counts in "rest" for every tree: compare the
+rows within a tree, and the walls across trees.
 
 The clock and the random UUIDs are pinned in every run, so the output folders of all
 trees and runs must be byte-identical; the bench says so, or names the files that differ.
