@@ -256,7 +256,10 @@ def _prefix(path: Path, stream: Stream, frames: int) -> Stream:
         with path.open("rb") as handle:
             handle.seek(stream.start)
             while counted < frames or base < end:  # the last frame may run on
-                piece = handle.read(min(_COPY_BYTES, stream.end - stream.start - base - len(kept)))
+                # No further than the frames still wanted can reach (or the stream's end).
+                wanted = end - base + (frames - counted) * (size + 1) + 4 - len(kept)
+                left = stream.end - stream.start - base - len(kept)
+                piece = handle.read(min(_COPY_BYTES, wanted, left))
                 if not piece:
                     raise UnusableAudioError(f"{path} is cut short")
                 data = kept + piece
