@@ -1,31 +1,37 @@
-"""Daily briefing benchmark: a cold synthesis cache against a warm one, side by side.
+"""The fixed costs of a briefing, side by side: `brief` after the day's `speak`, per tree.
 
-Run: .venv/bin/python bench/brief_bench.py                  (10 articles of ../shared/corpus)
-     .venv/bin/python bench/brief_bench.py /path/to/corpus --articles 5
+Run: .venv/bin/python bench/brief_bench.py                        (30 articles, this tree)
+     .venv/bin/python bench/brief_bench.py --tree ../main          (this tree and main)
+     .venv/bin/python bench/brief_bench.py --articles 6 --runs 3   (a quicker look)
 
-The first ARTICLES `*.txt` files of the corpus (sorted by name) go through what a newsroom
-runs each day, as two commands with the default offline voice: `audiobrief speak` of the
-articles, then `audiobrief brief` of that day. "cold" starts from an empty synthesis cache and
-an empty output folder; "warm" runs both commands again, as a second run of the day would,
-into the same folder with the cache the cold run filled. Both runs publish the same
-files; the bench checks that the two briefings are byte-identical. The target is warm
-< 10% of cold.
+The day is bench/day_bench.py's: the `*.txt` articles of the corpus (default
+../shared/corpus), repeated with rotated words to reach --articles. This tree speaks
+them once, cold, into one output folder and one cache; that cold `speak` is the yardstick
+(issue 11: a `brief` afterwards within 3% of it).
 
-Each command runs in its own Python process, as cron would start it, so "wall" includes
-the interpreter start, imports and model loading. Inside it the pipeline's stage calls are
-timed (by wrapping the names pipeline.py calls); "startup, other" is the rest: imports,
-settings, the catalog and whatever no stage wrapper covers. Where speak renders two
-articles at a time, its stage times add up both threads (and "other" can go negative).
-Everything is written under a temporary folder, with --config pointing at a file that
-does not exist.
+Then every tree runs `brief` on a fresh copy of that folder, with its own copy of that
+cache, --runs times, the trees in turn (the load of a shared machine drifts). The first
+`brief` of a tree renders the briefing's new parts (intro, announcements, outro); the
+later ones find them cached, as a second run of the day would. Each run is a fresh
+interpreter, as cron would start it; "wall" is its whole life. Inside it the main calls of
+the briefing are timed by wrapping the names the code calls (a name a tree lacks is
+left out); "rest" is the interpreter, the imports and all the rest. Wrapping imports the
+wrapped modules first, so what they import counts in "rest" for every tree: compare the
+rows within a tree, and the walls across trees.
+
+The clock and the random UUIDs are pinned in every run, so the output folders of all
+trees and runs must be byte-identical; the bench says so, or names the files that differ.
 """
 
 from __future__ import annotations
 
 import argparse
+import filecmp
 import importlib
 import json
 import os
+import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -34,138 +40,157 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[1]
-DEFAULT_CORPUS = REPO / ".." / "shared" / "corpus"
-TARGET_RATIO = 0.10
+from day_bench import DEFAULT_CORPUS, _articles  # bench/ is on the path: this script's folder
 
-# "module:name" as the pipeline calls it -> the stage it belongs to. The audio modules are
-# imported by audiobrief.voice.render only on an episode-cache miss, so the audio row is
-# render() (or render_briefing()) less the synthesis inside it.
-STAGES = {
-    "audiobrief.pipeline:load_article": "articles: load + clean",
-    "audiobrief.pipeline:open_voice": "voice: open engine + front end",
-    "audiobrief.pipeline:build_script": "text: split, normalize, diacritize",
-    "audiobrief.pipeline:build_briefing": "text: intro/outro, normalize, diacritize",
-    "audiobrief.voice.render:synthesize_all": "engines: synthesize (cache)",
-    "audiobrief.pipeline:render": "audio: stitch, loudness, MP3 encode",
-    # brief joins the articles' MP3s; only its new parts go through render() inside it.
-    "audiobrief.pipeline:render_briefing": "audio: stitch, loudness, MP3 encode",
-    "audiobrief.publish.release:write_episode": "publish: tags + side files",
-    "audiobrief.publish.release:render_feeds": "publish: feeds",
-    "audiobrief.publish.release:render_site": "publish: pages",
+REPO = Path(__file__).resolve().parents[1]
+TARGET = 0.03
+# "module:attribute" (attribute may be Class.method) -> its row. Rows that start with
+# spaces are parts of the row above them.
+TIMED = {
+    "audiobrief.pipeline:open_voice": "voice: open the engine",
+    "audiobrief.pipeline:build_script": "text: scripts of the stories + briefing",
+    "audiobrief.pipeline:build_briefing": "text: scripts of the stories + briefing",
+    "audiobrief.pipeline:render_briefing": "audio: new parts, then the join",
+    "audiobrief.audio.mp3join:join_episode": "  of which: join the MP3s",
+    "audiobrief.publish.publisher:Publisher.briefing": "publish: tags, captions, catalog",
+    "audiobrief.publish.publisher:Publisher.refresh": "publish: feeds and pages",
 }
-AUDIO, SYNTH = "audio: stitch, loudness, MP3 encode", "engines: synthesize (cache)"
-OTHER = "startup, other"
+REST = "rest: interpreter, imports, other"
 
 
 def _child(command: list[str]) -> None:
-    """Run one audiobrief command in this process, timing each pipeline stage; print JSON."""
-    started = time.perf_counter()
-    from audiobrief.cli import cli
+    """Run one audiobrief command here, timing TIMED; print JSON. A brief runs with a
+    pinned clock and pinned UUIDs (speak's are real: the brief's must not meet them)."""
+    import datetime as dt
+    import itertools
+    import types
+    import uuid
 
-    spent: dict[str, float] = dict.fromkeys(STAGES.values(), 0.0)
+    from audiobrief.cli import app, cli
 
-    def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    if "brief" in command:
+        counter = itertools.count(1)
+        uuid.uuid4 = lambda: uuid.UUID(int=next(counter))
+        pinned = dt.datetime.now(dt.UTC).replace(hour=17, minute=0, second=0, microsecond=0)
+
+        class Pinned(dt.datetime):
+            @classmethod
+            def now(cls, tz: dt.tzinfo | None = None) -> Any:
+                return pinned.astimezone(tz) if tz else pinned.replace(tzinfo=None)
+
+        app.dt = types.SimpleNamespace(**{**vars(dt), "datetime": Pinned})
+    spent: dict[str, float] = {}
+
+    def timed(row: str, function: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             begin = time.perf_counter()
             try:
                 return function(*args, **kwargs)
             finally:
-                spent[STAGES[name]] += time.perf_counter() - begin
+                spent[row] += time.perf_counter() - begin
 
         return wrapper
 
-    for name in STAGES:
+    for name, row in TIMED.items():
         module_name, attribute = name.split(":")
-        module = importlib.import_module(module_name)
-        setattr(module, attribute, timed(name, getattr(module, attribute)))
-    try:
-        cli.main(command, standalone_mode=False)
-    finally:
-        spent[AUDIO] -= spent[SYNTH]  # synthesis runs inside render()
-        spent[OTHER] = time.perf_counter() - started - sum(spent.values())
-        print(json.dumps(spent))
+        owner: Any = importlib.import_module(module_name)
+        *path, last = attribute.split(".")
+        for part in path:
+            owner = getattr(owner, part)
+        if hasattr(owner, last):  # an older tree may lack it: its row is left out
+            setattr(owner, last, timed(row, getattr(owner, last)))
+            spent[row] = 0.0
+    cli.main(command, standalone_mode=False)
+    print(json.dumps(spent))
 
 
-def _run(command: list[str], env: dict[str, str], cwd: Path) -> tuple[float, dict[str, float]]:
-    """Start a fresh interpreter for *command*; its wall time and its stage times."""
+def _run(tree: Path, command: list[str], cache: Path) -> dict[str, float]:
+    """*command* in a fresh interpreter with *tree*'s code: wall seconds and the rows."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDIOBRIEF_")}
+    env |= {"PYTHONPATH": str(tree / "src"), "XDG_CACHE_HOME": str(cache)}
+    child = [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(command)]
     begin = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(command)],
-        env=env,
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    done = subprocess.run(child, env=env, cwd=tree, capture_output=True, text=True, check=False)
     wall_s = time.perf_counter() - begin
     if done.returncode != 0:
-        sys.exit(f"audiobrief {' '.join(command)} failed:\n{done.stdout}\n{done.stderr}")
-    stages: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
-    stages[OTHER] += wall_s - sum(stages.values())  # interpreter start and exit
-    return wall_s, stages
+        sys.exit(f"{tree}: audiobrief {' '.join(command[3:5])} failed:\n{done.stderr[-3000:]}")
+    rows: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    rows[REST] = wall_s - sum(value for row, value in rows.items() if not row.startswith(" "))
+    return {"wall": wall_s, **rows}
 
 
-def _day(output: Path) -> str:
-    """The day the articles were dated (speak dates them today, in the show's time zone)."""
-    (day,) = {"-".join(p.parts[-5:-2]) for p in output.glob("*/*/*/articles/*.mp3")}
-    return day
-
-
-def _phase(files: list[Path], root: Path) -> dict[str, Any]:
-    output = root / "out"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AUDIOBRIEF_")}
-    env |= {
-        "AUDIOBRIEF_CACHE_DIR": str(root / "cache"),
-        "AUDIOBRIEF_VOICES_DIR": str(REPO / "voices"),
-    }
-    base = ["--config", str(root / "nowhere.toml"), "-q"]
-    speak = _run([*base, "speak", *map(str, files), "-o", str(output)], env, root)
-    day = _day(output)
-    brief = _run([*base, "brief", "--date", day, "-o", str(output)], env, root)
-    mp3 = next(output.glob(f"*/*/*/briefing-{day}.mp3")).read_bytes()
-    return {"speak": speak, "brief": brief, "mp3": mp3}
-
-
-def _report(cold: dict[str, Any], warm: dict[str, Any], articles: int) -> None:
-    cold_s = cold["speak"][0] + cold["brief"][0]
-    warm_s = warm["speak"][0] + warm["brief"][0]
-    print(f"Briefing of {articles} corpus articles, default voice; wall seconds per command\n")
-    print(f"{'':12}{'cold':>9}{'warm':>9}")
-    for command in ("speak", "brief"):
-        print(f"{command:12}{cold[command][0]:9.1f}{warm[command][0]:9.1f}")
-    print(f"{'total':12}{cold_s:9.1f}{warm_s:9.1f}")
-    ratio = warm_s / cold_s
-    verdict = "meets" if ratio < TARGET_RATIO else "misses"
-    print(f"\nwarm / cold = {ratio:.1%} ({verdict} the target of < {TARGET_RATIO:.0%})")
-    same = "byte-identical" if warm["mp3"] == cold["mp3"] else "DIFFERENT"
-    print(f"briefing MP3: {len(warm['mp3']) / 1e6:.1f} MB; warm rebuild {same} to cold\n")
-    print("Where the time goes (seconds):")
-    header = f"{'stage':42}{'cold speak':>11}{'cold brief':>11}{'warm speak':>11}{'warm brief':>11}"
-    print(header)
-    for stage in [*dict.fromkeys(STAGES.values()), OTHER]:
-        row = [cold["speak"][1][stage], cold["brief"][1][stage]]
-        row += [warm["speak"][1][stage], warm["brief"][1][stage]]
-        print(f"{stage:42}" + "".join(f"{value:11.2f}" for value in row))
+def _differ(a: Path, b: Path) -> list[str]:
+    """Files that are not byte-identical (or not in both) under *a* and *b*."""
+    found: list[str] = []
+    compared = filecmp.dircmp(a, b)
+    found += compared.left_only + compared.right_only + compared.funny_files
+    found += [f for f in compared.common_files if not filecmp.cmp(a / f, b / f, shallow=False)]
+    for sub in compared.common_dirs:
+        found += [f"{sub}/{name}" for name in _differ(a / sub, b / sub)]
+    return found
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--articles", type=int, default=10, help="how many (default 10)")
+    parser.add_argument("--articles", type=int, default=30, help="how many (default 30)")
+    parser.add_argument("--runs", type=int, default=5, help="briefs per tree (default 5)")
+    parser.add_argument("--tree", type=Path, action="append", default=[], help="another tree")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         _child(json.loads(args.child))
         return
-    files = sorted(args.corpus.glob("*.txt"))[: args.articles]
-    if len(files) < args.articles:
-        sys.exit(f"{args.corpus} holds {len(files)} .txt articles; {args.articles} wanted.")
+    trees = [REPO, *(tree.resolve() for tree in args.tree)]
     with tempfile.TemporaryDirectory(prefix="brief-bench-") as folder:
-        root = Path(folder)
-        cold = _phase(files, root)
-        warm = _phase(files, root)
-        _report(cold, warm, len(files))
+        work = Path(folder)
+        files = _articles(args.corpus, args.articles, work / "articles")
+        base = ["--config", str(work / "none.toml"), "-q"]
+        day = work / "day"
+        speak = _run(REPO, [*base, "speak", "-o", str(day), *map(str, files)], work / "cache")
+        print(f"cold speak of {args.articles} articles (this tree): {speak['wall']:.2f} s wall\n")
+        runs: dict[Path, list[dict[str, float]]] = {tree: [] for tree in trees}
+        outputs: list[Path] = []
+        for run in range(args.runs):
+            for index, tree in enumerate(trees):
+                cache = work / f"cache-{index}"
+                if run == 0:
+                    shutil.copytree(work / "cache", cache)
+                out = work / f"out-{index}-{run}"
+                shutil.copytree(day, out)
+                runs[tree].append(_run(tree, [*base, "brief", "-o", str(out)], cache))
+                outputs.append(out)
+        _report(runs, speak["wall"], args.runs)
+        different = sorted({f for out in outputs[1:] for f in _differ(outputs[0], out)})
+        verdict = "byte-identical" if not different else "DIFFERENT: " + ", ".join(different)
+        print(f"\nbrief output folders of every tree and run: {verdict}")
+
+
+def _report(runs: dict[Path, list[dict[str, float]]], speak_s: float, count: int) -> None:
+    print("brief after that speak, seconds (first run: new parts rendered; then the median")
+    print(f"of the other {count - 1} runs: new parts cached)\n")
+    header = "".join(f"{tree.name[:12]:>13}{'':>11}" for tree in runs)
+    print(f"{'':42}{header}")
+    print(f"{'':42}" + "".join(f"{'first':>13}{'median':>11}" for _ in runs))
+    rows = ["wall", *dict.fromkeys(TIMED.values()), REST]
+    for row in rows:
+        cells = ""
+        for results in runs.values():
+            values = [r[row] for r in results if row in r]
+            if not values:
+                cells += f"{'-':>13}{'-':>11}"
+                continue
+            later = statistics.median(values[1:]) if len(values) > 1 else values[0]
+            cells += f"{values[0]:13.3f}{later:11.3f}"
+        print(f"{row:42}{cells}")
+    for tree, results in runs.items():
+        walls = [r["wall"] for r in results]
+        later = statistics.median(walls[1:]) if len(walls) > 1 else walls[0]
+        ratio = later / speak_s
+        verdict = "meets" if ratio <= TARGET else "misses"
+        print(
+            f"{tree.name}: brief / cold speak = {ratio:.1%} ({verdict} the target of {TARGET:.0%})"
+        )
 
 
 if __name__ == "__main__":

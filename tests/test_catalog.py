@@ -21,6 +21,7 @@ from audiobrief.publish.catalog import (
     timeline_from_json,
     to_json,
 )
+from audiobrief.store import canonical_json
 from publish_fixtures import NOW, publish_episode, script_and_timeline
 
 CORRUPT = "is not a valid catalog; restore it from your backup, keeping this file aside"
@@ -209,6 +210,19 @@ def test_timeline_and_script_survive_json() -> None:
     assert timeline_from_json(to_json(timeline)) == timeline
     assert script_from_json(to_json(script)) == script
     assert "«مهم»" in to_json(script)  # stored readable, not as \\u escapes
+
+
+def test_json_columns_keep_the_text_earlier_versions_wrote() -> None:
+    # Rows written before keep their audio_key (a hash of this text): to_json must spell
+    # a Script and a Timeline as the canonical JSON of dataclasses.asdict did.
+    script, timeline = script_and_timeline(
+        [("عنوان", ["فقرة أولى.", "Second, in English."]), ("خاتمة", ["شكرا."])]
+    )
+    script = dataclasses.replace(
+        script, sections=(dataclasses.replace(script.sections[0], url="https://x.example/1"),)
+    )
+    for value in (script, timeline):
+        assert to_json(value) == canonical_json(dataclasses.asdict(value))
 
 
 def test_record_from_episode_info_takes_the_pipeline_key() -> None:

@@ -23,6 +23,7 @@ from audiobrief.publish import render
 from audiobrief.publish.catalog import Catalog, podcast_guid
 from audiobrief.publish.feed import render_feeds
 from audiobrief.publish.render import cdata
+from audiobrief.publish.views import clean
 from publish_fixtures import BASE_URL, NOW, jpeg_header, publish_episode
 
 NS = {
@@ -240,12 +241,12 @@ def test_failed_render_keeps_the_old_feed(
     def fail(_: object) -> str:
         raise jinja2.TemplateError("boom")
 
-    def broken() -> jinja2.Environment:
+    def broken(cache: object = None) -> jinja2.Environment:
         env = real()
         env.filters["rfc2822"] = fail  # fails halfway through the items
         return env
 
-    monkeypatch.setattr("audiobrief.publish.feed.environment", broken)
+    monkeypatch.setattr("audiobrief.publish.site.environment", broken)
     publish_episode(catalog, output, slug="three", url="https://x.example/3")
     with pytest.raises(PublishError, match="previous feed is kept"):
         _render(catalog, output)
@@ -338,3 +339,22 @@ def test_feeds_match_golden(
     _render(catalog, output, cover=cover)
     golden("publish_feed.xml", (output / "feed.xml").read_text(encoding="utf-8"))
     golden("publish_articles.xml", (output / "articles.xml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        *(0, 8, 9, 10, 11, 12, 13, 14, 0x1F, 0x20, 0x7F, 0x85, 0xD7FF, 0xD800, 0xDFFF),
+        *(0xE000, 0xFFFD, 0xFFFE, 0xFFFF, 0x10000, 0x10FFFF),
+    ],
+)
+def test_clean_keeps_exactly_the_characters_xml_allows(code: int) -> None:
+    # XML 1.0's Char production, at each edge of its ranges.
+    allowed = (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+    text = f"a{chr(code)}b"
+    assert clean(text) == (" ".join(text.split()) if allowed else "ab")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -17,10 +19,12 @@ from numpy.typing import NDArray
 from scipy.signal import resample
 
 from audiobrief import engines
+from audiobrief.audio import mp3join
 from audiobrief.audio.encode import encode_mp3
 from audiobrief.audio.lametag import crc16, frame_offsets
 from audiobrief.audio.mp3join import Part, UnusableAudioError, join_episode, read_stream
 from audiobrief.config import Settings
+from audiobrief.errors import AudioError
 from audiobrief.model import Pauses, Script, Section, Segment, Timeline, Track
 from audiobrief.text.briefing import build_briefing
 from audiobrief.voice.briefing import render_briefing
@@ -339,3 +343,52 @@ def test_article_audio_that_cannot_be_joined_is_rendered_again_with_a_warning(
     assert len(warned) == 1
     assert warned[0].levelname == "WARNING"
     assert "rendering it again" in warned[0].getMessage()
+
+
+@pytest.mark.parametrize("piece_bytes", [2, 5, 208, 209, 1000])
+def test_a_cut_part_read_in_pieces_of_any_size_joins_the_same_frames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, piece_bytes: int
+) -> None:
+    path = _part_file(tmp_path / "p.mp3", _tone(2.5, 440))
+    stream = read_stream(path, sample_rate_hz=RATE_HZ, channels=1, bitrate_kbps=64)
+    audio = path.read_bytes()[stream.start : stream.end]
+    parts = [Part(path, _empty(500), 0, frames=37), Part(path, _empty(500), 1, frames=50)]
+    whole = join_episode(parts, tmp_path / "whole.mp3", script=_script(2))
+    monkeypatch.setattr(mp3join, "_COPY_BYTES", piece_bytes)
+
+    pieces = join_episode(parts, tmp_path / "pieces.mp3", script=_script(2))
+
+    assert (tmp_path / "pieces.mp3").read_bytes() == (tmp_path / "whole.mp3").read_bytes()
+    assert pieces == whole
+    joined = read_stream(
+        tmp_path / "pieces.mp3", sample_rate_hz=RATE_HZ, channels=1, bitrate_kbps=64
+    )
+    offsets = frame_offsets(audio)
+    expected = audio[: offsets[37]] + audio[: offsets[50]]  # frames cut where a parser cuts
+    assert (tmp_path / "pieces.mp3").read_bytes()[joined.start : joined.end] == expected
+    assert joined.crc == crc16(expected)
+    assert joined.frames == 87
+
+
+def test_a_frame_header_that_differs_is_parsed_whole(tmp_path: Path) -> None:
+    path = _part_file(tmp_path / "p.mp3", _tone(1.0, 440))
+    stream = read_stream(path, sample_rate_hz=RATE_HZ, channels=1, bitrate_kbps=64)
+    data = bytearray(path.read_bytes())
+    at = stream.start + frame_offsets(data[stream.start : stream.end])[3]
+    data[at + 2] ^= 1  # the private bit: another header, the same frame length
+    path.write_bytes(bytes(data))
+    join_episode([Part(path, _empty(500), 0, frames=10)], tmp_path / "a.mp3", script=_script(1))
+    data[at] = 0  # no frame there at all
+    path.write_bytes(bytes(data))
+
+    with pytest.raises(AudioError, match="no MP3 Layer III frame"):
+        join_episode([Part(path, _empty(500), 0, frames=10)], tmp_path / "b.mp3", script=_script(1))
+
+
+def test_joining_loads_neither_numpy_nor_pydub() -> None:
+    # A briefing whose parts are all encoded already pays for no audio library import.
+    code = (
+        "import sys, audiobrief.audio.mp3join; print(sorted({'numpy', 'pydub'} & set(sys.modules)))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"

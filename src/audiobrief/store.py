@@ -123,9 +123,20 @@ def timeline_from_json(text: str) -> Timeline:
 
 def build(cls: type[_T], data: dict[str, Any], **nested: Any) -> _T:
     """Construct dataclass *cls* from *data*, ignoring keys it does not (yet) have."""
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    names = _field_names(cls)
     values = {k: v for k, v in data.items() if k in names}
     return cls(**{**values, **nested})
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    # Once per class: a catalog read builds thousands of segments and cues.
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
+    return names
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
 
 
 def _sync_folder(folder: Path) -> None:

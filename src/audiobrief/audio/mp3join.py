@@ -19,17 +19,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import BinaryIO, overload
 
+from audiobrief.audio.chapters import section_chapters
 from audiobrief.audio.encode import DEFAULT_QUALITY, ENCODER_DELAY_SAMPLES, Mp3Writer
 from audiobrief.audio.lametag import (
     ENCODER_VERSION,
     FrameHeader,
-    crc16,
     crc16_combine,
+    crc16_update,
     info_frame_for,
     info_size,
     parse_header,
 )
-from audiobrief.audio.stitch import section_chapters
 from audiobrief.errors import AudioError
 from audiobrief.model import Cue, Script, Timeline
 
@@ -241,20 +241,45 @@ def _locate(path: Path) -> Stream:
 
 
 def _prefix(path: Path, stream: Stream, frames: int) -> Stream:
-    """*stream* cut to its first *frames* frames (no padding: it ends where it is cut)."""
-    most = frames * (stream.first.length_bytes - stream.first.padding + 1) + 4
+    """*stream* cut to its first *frames* frames (no padding: it ends where it is cut).
+
+    Read in pieces of _COPY_BYTES, so a cut hour costs no more memory than a cut minute.
+    """
+    first = stream.first
+    # A constant-bitrate frame is this long, or one byte longer when its padding bit is
+    # set: most frames need their first three bytes compared, not the header parsed.
+    size = first.length_bytes - first.padding
+    sync, kind, flags = first.word >> 24, first.word >> 16 & 0xFF, first.word >> 8 & 0xFF | 2
+    end, crc, counted = 0, 0, 0  # end: the stream byte where frame *counted* starts
+    kept, base = b"", 0  # kept holds the stream's bytes from *base* on
     try:
         with path.open("rb") as handle:
             handle.seek(stream.start)
-            data = handle.read(min(most, stream.end - stream.start))
+            while counted < frames or base < end:  # the last frame may run on
+                # No further than the frames still wanted can reach (or the stream's end).
+                wanted = end - base + (frames - counted) * (size + 1) + 4 - len(kept)
+                left = stream.end - stream.start - base - len(kept)
+                piece = handle.read(min(_COPY_BYTES, wanted, left))
+                if not piece:
+                    raise UnusableAudioError(f"{path} is cut short")
+                data = kept + piece
+                at, last = end - base, len(data) - 4
+                for _ in range(frames - counted):
+                    if at > last:
+                        break
+                    third = data[at + 2]
+                    if data[at] == sync and data[at + 1] == kind and third | 2 == flags:
+                        at += size + (third >> 1 & 1)
+                    else:  # another header: parse_header sizes it or says what is wrong
+                        at += parse_header(data, at).length_bytes
+                    counted += 1
+                end = base + at
+                summed = min(at, len(data))  # bytes of this piece before the next frame
+                crc = crc16_update(crc, data[:summed])
+                kept, base = data[summed:], base + summed
     except OSError as exc:
         raise UnusableAudioError(f"cannot read {path} ({exc})") from exc
-    end = 0
-    for _ in range(frames):
-        end += parse_header(data, end).length_bytes
-    return replace(
-        stream, end=stream.start + end, frames=frames, padding_samples=0, crc=crc16(data[:end])
-    )
+    return replace(stream, end=stream.start + end, frames=frames, padding_samples=0, crc=crc)
 
 
 class _Offsets(Sequence[int]):

@@ -12,8 +12,9 @@ import numpy as np
 from numpy.typing import NDArray
 from pydub import AudioSegment
 
+from audiobrief.audio.chapters import section_chapters
 from audiobrief.errors import AudioError
-from audiobrief.model import Chapter, Cue, Script, Timeline, Track
+from audiobrief.model import Cue, Script, Timeline, Track
 
 logger = logging.getLogger(__name__)
 
@@ -179,31 +180,6 @@ def _resample(pcm: bytes, from_hz: int, to_hz: int, channels: int) -> bytes:
     resampled: NDArray[np.float64] = resample_poly(samples, to_hz // g, from_hz // g, axis=0)
     clipped = np.clip(np.rint(resampled), -32768, 32767)
     return clipped.astype("<i2").tobytes()
-
-
-def section_chapters(
-    script: Script, section_starts: dict[int, int], sample_rate_hz: int, duration_ms: int
-) -> tuple[Chapter, ...]:
-    """A chapter per section that is heard: from its first sample to the next chapter.
-
-    *section_starts* maps a section's index to the frame where it starts.
-    """
-    starts = [(_ms(frame, sample_rate_hz), index) for index, frame in section_starts.items()]
-    # A section whose audio lasts under a millisecond would make an empty chapter, which
-    # players show as a duplicate start: the section heard from that instant takes it.
-    kept = [
-        (start_ms, index)
-        for k, (start_ms, index) in enumerate(starts)
-        if start_ms < (starts[k + 1][0] if k + 1 < len(starts) else duration_ms)
-    ]
-    chapters = []
-    for k, (start_ms, index) in enumerate(kept):
-        section = script.sections[index]
-        end_ms = kept[k + 1][0] if k + 1 < len(kept) else duration_ms
-        chapters.append(
-            Chapter(start_ms=start_ms, end_ms=end_ms, title=section.title, url=section.url)
-        )
-    return tuple(chapters)
 
 
 def _ms(frames: int, sample_rate_hz: int) -> int:

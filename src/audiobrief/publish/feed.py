@@ -15,10 +15,9 @@ from audiobrief.config_slices import SiteSettings
 from audiobrief.errors import ConfigError, PublishError
 from audiobrief.model import EpisodeKind
 from audiobrief.publish.catalog import Catalog
-from audiobrief.publish.images import publish_cover
 from audiobrief.publish.listing import Changes, newest_lean
-from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, RENDER_KEY, environment, rfc2822
-from audiobrief.publish.site import site_key
+from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, RENDER_KEY, Rendering, rfc2822
+from audiobrief.publish.site import prepare
 from audiobrief.publish.storage import LocalFolder, Storage
 from audiobrief.publish.views import (
     ARTICLES_NAME,
@@ -71,6 +70,7 @@ def render_feeds(
     now: dt.datetime,
     changes: Changes | None = None,
     storage: Storage | None = None,
+    rendering: Rendering | None = None,
 ) -> list[Path]:
     """Write feed.xml and articles.xml from the catalog; return their paths.
 
@@ -80,7 +80,8 @@ def render_feeds(
     archive pages, their files untouched. With *changes* (a publish), an item the
     previous feed holds is copied from it unless its episode changed in this run or the
     render key did, so only new items are read whole from the catalog and rendered.
-    They go to *storage* (default: the folder *output_dir*).
+    They go to *storage* (default: the folder *output_dir*). *rendering* is what
+    site.prepare gave (default: prepared here).
 
     Raises:
         ConfigError: the description or the cover break a feed rule.
@@ -96,11 +97,11 @@ def render_feeds(
             f"{MAX_DESCRIPTION_BYTES}. Shorten it in audiobrief.toml."
         )
     storage = storage or LocalFolder(output_dir)
-    cover = publish_cover(site.cover, storage)
-    cover_url = site_url(base, "") + cover
-    if changes is not None and catalog.site_value(RENDER_KEY) != site_key(site, base, cover):
+    rendering = rendering or prepare(site, storage)
+    cover_url = site_url(base, "") + rendering.cover
+    if changes is not None and catalog.site_value(RENDER_KEY) != rendering.key:
         changes = None  # the items written so far are stale
-    env = environment()
+    env = rendering.env
     rendered = {}
     feeds: tuple[tuple[EpisodeKind, str], ...] = (
         ("briefing", FEED_NAME),

@@ -276,19 +276,24 @@ class Publisher:
 
         With *rebuild* (or after a run that stopped midway) every page is rendered.
         """
+        from audiobrief.cache import open_cache
         from audiobrief.publish.feed import render_feeds
-        from audiobrief.publish.site import render_site
+        from audiobrief.publish.site import prepare, render_site
 
         s, out, to = self.settings, self.output_dir, self.storage
         changes = None if rebuild or self.rebuild else self.changes
+        # The cover, the render key and the templates, once for the feeds and the pages.
+        shared = prepare(s.site, to, open_cache(s.cache_dir, s.cache_max_mb))
         written = [
             *render_feeds(
-                self.catalog, site=s.site, output_dir=out, now=self.now, changes=changes, storage=to
+                self.catalog, site=s.site, output_dir=out, now=self.now, changes=changes,
+                storage=to, rendering=shared,
             ),
             *render_site(
-                self.catalog, site=s.site, output_dir=out, now=self.now, changes=changes, storage=to
+                self.catalog, site=s.site, output_dir=out, now=self.now, changes=changes,
+                storage=to, rendering=shared,
             ),
-        ]
+        ]  # fmt: skip
         collect_garbage(self.catalog, to)
         if self.marked:
             self.catalog.set_site_value(RUNNING, "")

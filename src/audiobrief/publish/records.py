@@ -114,7 +114,28 @@ def podcast_guid(feed_url: str) -> str:
 
 def to_json(value: Timeline | Script) -> str:
     """A Timeline or Script as compact, stable JSON (the catalog's columns)."""
-    return canonical_json(dataclasses.asdict(value))
+    return canonical_json(_plain(value))
+
+
+def _plain(value: object) -> object:
+    """dataclasses.asdict for records of plain values and tuples, without its deep copies
+    (a briefing's Script has thousands of segments and cues)."""
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    names = _field_names(type(value))
+    if names is None:
+        return value
+    return {name: _plain(getattr(value, name)) for name in names}
+
+
+def _field_names(cls: type) -> tuple[str, ...] | None:
+    if cls not in _FIELD_NAMES:
+        found = dataclasses.is_dataclass(cls)
+        _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls)) if found else None
+    return _FIELD_NAMES[cls]
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 
 def script_from_json(text: str) -> Script:

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import email.utils
 import hashlib
 import json
+import pickle
+from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import jinja2
+from jinja2.bccache import Bucket
 from markupsafe import Markup
 
 from audiobrief import __version__
@@ -24,14 +29,36 @@ from audiobrief.publish.views import (
     web_url,
 )
 
+if TYPE_CHECKING:
+    from audiobrief.cache import Cache
+
 MAX_DESCRIPTION_BYTES = 4000
 """Apple's limit for channel and item descriptions."""
 RENDER_KEY = "render_key"
 """Site value: the render key of the last full render (see `render_key`)."""
 
 
-def environment() -> jinja2.Environment:
-    """Templates shipped in `audiobrief/templates`, autoescaped, strict about names."""
+@dataclass(frozen=True)
+class Rendering:
+    """What the feeds and the pages of one refresh share, worked out once for both."""
+
+    env: jinja2.Environment
+    cover: str
+    """The published cover's URL relative to the site root (`cover.png?v=...`)."""
+    key: str
+    """The site's render key (see `render_key`)."""
+
+
+_COMPILED = "templates"
+"""The cache folder's kind for compiled templates."""
+
+
+def environment(cache: Cache | None = None) -> jinja2.Environment:
+    """Templates shipped in `audiobrief/templates`, autoescaped, strict about names.
+
+    With *cache*, compiled templates are kept in the cache folder, and the next run
+    loads them instead of compiling them again.
+    """
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("audiobrief", "templates"),
         autoescape=True,  # every value is escaped; only cdata() and latin() return markup
@@ -55,7 +82,40 @@ def environment() -> jinja2.Environment:
         filesize=filesize,
         iso_duration=lambda ms: f"PT{max(ms, 0) // 1000}S",
     )
+    if cache is not None:
+        # The settings that shape compiled code (block syntax, whitespace, escaping).
+        syntax = sorted((k, v) for k, v in vars(env).items() if isinstance(v, bool | str | int))
+        version = getattr(jinja2, "__version__", "")
+        env.bytecode_cache = _CompiledTemplates(cache, f"{version} {syntax}")
     return env
+
+
+class _CompiledTemplates(jinja2.BytecodeCache):
+    """Compiled templates as entries of the cache folder (Jinja's bytecode cache).
+
+    Jinja keeps the template source's checksum and the Python version in each entry and
+    compiles again when either differs, so an edited template is never served stale;
+    the key adds the versions of Jinja and audiobrief and the environment's syntax. Entries
+    are written whole under a temporary name (two runs at once read whole files), and
+    only to this machine's folder, never to a shared cache: they are code that gets run.
+    """
+
+    def __init__(self, cache: Cache, salt: str) -> None:
+        self.cache, self.salt = cache, f"{__version__} {salt}"
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        return hashlib.sha256(f"{self.salt}\0{name}\0{filename}".encode()).hexdigest()
+
+    def load_bytecode(self, bucket: Bucket) -> None:
+        path = self.cache.find(_COMPILED, bucket.key, ".jinja")
+        if path is None:
+            return
+        # A stale entry (other source, other Python) leaves the bucket empty: compiled anew.
+        with contextlib.suppress(OSError, EOFError, ValueError, pickle.UnpicklingError):
+            bucket.bytecode_from_string(path.read_bytes())  # OSError: pruned meanwhile
+
+    def dump_bytecode(self, bucket: Bucket) -> None:
+        self.cache.put(_COMPILED, bucket.key, ".jinja", bucket.bytecode_to_string())
 
 
 def filesize(size_bytes: int) -> str:

@@ -7,6 +7,7 @@ import logging
 import posixpath
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 import jinja2
@@ -18,7 +19,7 @@ from audiobrief.publish.archive import PAGE_SIZE, ArchivePage, pages_to_render, 
 from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
 from audiobrief.publish.images import publish_cover
 from audiobrief.publish.listing import Changes, each, newest_lean
-from audiobrief.publish.render import RENDER_KEY, environment, render_key
+from audiobrief.publish.render import RENDER_KEY, Rendering, environment, render_key
 from audiobrief.publish.storage import LocalFolder, Storage
 from audiobrief.publish.views import (
     ARTICLES_NAME,
@@ -31,6 +32,9 @@ from audiobrief.publish.views import (
     episode_view,
     site_url,
 )
+
+if TYPE_CHECKING:
+    from audiobrief.cache import Cache
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +80,7 @@ def render_site(
     now: dt.datetime,
     changes: Changes | None = None,
     storage: Storage | None = None,
+    rendering: Rendering | None = None,
 ) -> list[Path]:
     """Write index.html, the episode and archive pages and the cover; return their paths.
 
@@ -86,7 +91,8 @@ def render_site(
     makes a full rebuild of its own. Each article also gets its embeddable player
     (`<stem>.embed.html`); the player of an unpublished episode is deleted. A page is
     only rewritten when its content changed; every write is atomic. They go to
-    *storage* (default: the folder *output_dir*).
+    *storage* (default: the folder *output_dir*). *rendering* is what `prepare` gave
+    (default: prepared here).
 
     Raises:
         ConfigError: the cover is wrong.
@@ -97,12 +103,12 @@ def render_site(
         raise PublishError("render_site needs a timezone-aware 'now'; pass datetime.now(UTC).")
     local_now = now.astimezone(site.zone)  # config checked the name
     storage = storage or LocalFolder(output_dir)
-    cover = publish_cover(site.cover, storage)
-    key = site_key(site, base, cover)
+    rendering = rendering or prepare(site, storage)
+    cover, key = rendering.cover, rendering.key
     if changes is not None and catalog.site_value(RENDER_KEY) != key:
         logger.info("the pages' templates or settings changed: rendering every page")
         changes = None
-    pages = _Pages(environment(), site, base, cover, output_dir, storage)
+    pages = _Pages(rendering.env, site, base, cover, output_dir, storage)
     written = [output_dir / cover.split("?", 1)[0]]
     if changes is None:
         wanted: set[str] = set()
@@ -192,6 +198,17 @@ class _Pages:
 
     def _listed(self, record: EpisodeRecord) -> EpisodeView:
         return episode_view(record, base=self.base, folder=".")
+
+
+def prepare(site: SiteSettings, storage: Storage, cache: Cache | None = None) -> Rendering:
+    """The cover published and checked, the render key and the templates (compiled ones
+    kept in *cache*), once for the feeds and the pages of a refresh.
+
+    Raises:
+        ConfigError: the cover is wrong.
+    """
+    cover = publish_cover(site.cover, storage)
+    return Rendering(environment(cache), cover, site_key(site, site.base_url, cover))
 
 
 def site_key(site: SiteSettings, base: str, cover: str) -> str:

@@ -126,59 +126,73 @@ def _width(text: str) -> int:
     return sum(1 for char in text if not unicodedata.combining(char) and char != _RLM)
 
 
-def _chunks(units: list[str], line_chars: int) -> list[list[str]]:
-    """Split *units* into the fewest cues of at most MAX_LINES lines, of even length."""
-    total = _width(" ".join(units))
+def _chunks(units: list[str], line_chars: int) -> list[tuple[list[str], int]]:
+    """Split *units* into the fewest cues of at most MAX_LINES lines, of even length.
+
+    Each cue comes with its width, for sharing out the time.
+    """
+    # Widths add up: a run of units is its units and the spaces between them, so each
+    # unit is measured once and any run's width is a difference of two running totals.
+    ends = [0, *itertools.accumulate(_width(unit) + 1 for unit in units)]
+    total = ends[-1] - 1
     count = max(1, -(-total // (line_chars * MAX_LINES)))
     while True:
-        laid = [_lay_out(part, line_chars) for part in _split_even(units, count)]
+        runs = _split_even(ends, count)
+        laid = [_lay_out(units, ends, first, last, line_chars) for first, last in runs]
         if all(lines is not None for lines in laid):
-            return [lines for lines in laid if lines is not None]
+            return [
+                (lines, ends[last] - ends[first] - 1)
+                for lines, (first, last) in zip(laid, runs, strict=True)
+                if lines is not None
+            ]
         count += 1  # ends by count == len(units) at the latest: one unit always fits
 
 
-def _split_even(units: list[str], count: int) -> list[list[str]]:
-    """*count* non-empty runs of consecutive units, cut where widths are most even."""
-    count = min(count, len(units))
-    ends = list(itertools.accumulate(_width(unit) + 1 for unit in units))
+def _split_even(ends: list[int], count: int) -> list[tuple[int, int]]:
+    """*count* non-empty runs of consecutive units (as index ranges), cut where the
+    widths are most even; *ends* are the running widths of the units."""
+    units = len(ends) - 1
+    count = min(count, units)
     total = ends[-1]
     cuts = [0]
     for k in range(1, count):
         target = total * k / count
-        low, high = cuts[-1] + 1, len(units) - (count - k)
-        best = min(range(low, high + 1), key=lambda i: abs(ends[i - 1] - target))
+        low, high = cuts[-1] + 1, units - (count - k)
+        best = min(range(low, high + 1), key=lambda i: abs(ends[i] - target))
         cuts.append(best)
-    cuts.append(len(units))
-    return [units[a:b] for a, b in itertools.pairwise(cuts)]
+    cuts.append(units)
+    return list(itertools.pairwise(cuts))
 
 
-def _lay_out(units: list[str], line_chars: int) -> list[str] | None:
+def _lay_out(
+    units: list[str], ends: list[int], first: int, last: int, line_chars: int
+) -> list[str] | None:
     """One line, or two balanced lines (MAX_LINES), or None when the units need more."""
-    whole = " ".join(units)
-    if _width(whole) <= line_chars or len(units) == 1:
-        return [whole]  # a single unit wider than a line stays whole: never break a word
-    best: list[str] | None = None
-    best_width = 0
-    for i in range(1, len(units)):
-        top, bottom = " ".join(units[:i]), " ".join(units[i:])
-        top_fits = _width(top) <= line_chars or i == 1
-        bottom_fits = _width(bottom) <= line_chars or i == len(units) - 1
-        widest = max(_width(top), _width(bottom))
-        if top_fits and bottom_fits and (best is None or widest < best_width):
-            best, best_width = [top, bottom], widest
-    return best
+    if ends[last] - ends[first] - 1 <= line_chars or last - first == 1:
+        # A single unit wider than a line stays whole: never break a word.
+        return [" ".join(units[first:last])]
+    best, best_width = 0, 0
+    for cut in range(first + 1, last):
+        top, bottom = ends[cut] - ends[first] - 1, ends[last] - ends[cut] - 1
+        top_fits = top <= line_chars or cut == first + 1
+        bottom_fits = bottom <= line_chars or cut == last - 1
+        widest = max(top, bottom)
+        if top_fits and bottom_fits and (not best or widest < best_width):
+            best, best_width = cut, widest
+    if not best:
+        return None
+    return [" ".join(units[first:best]), " ".join(units[best:last])]
 
 
-def _share_time(start_ms: int, end_ms: int, chunks: list[list[str]]) -> list[_Block]:
-    """Divide [start, end) between *chunks* in proportion to their characters."""
+def _share_time(start_ms: int, end_ms: int, chunks: list[tuple[list[str], int]]) -> list[_Block]:
+    """Divide [start, end) between *chunks* in proportion to their widths."""
     if len(chunks) == 1 or end_ms - start_ms < len(chunks):
         # Too short to give every part a millisecond: show everything in one cue.
-        return [(start_ms, end_ms, [line for lines in chunks for line in lines])]
-    weights = [_width(" ".join(lines)) for lines in chunks]
-    total = sum(weights)
+        return [(start_ms, end_ms, [line for lines, _ in chunks for line in lines])]
+    total = sum(weight for _, weight in chunks)
     blocks: list[_Block] = []
     cursor_ms, done = start_ms, 0
-    for index, (weight, lines) in enumerate(zip(weights, chunks, strict=True)):
+    for index, (lines, weight) in enumerate(chunks):
         done += weight
         boundary_ms = start_ms + (end_ms - start_ms) * done // total
         remaining = len(chunks) - index - 1
