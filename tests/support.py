@@ -82,3 +82,13 @@ def loopback_server(handler: type[http.server.BaseHTTPRequestHandler]) -> Iterat
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+def bitwise_crc16(data: bytes) -> int:
+    """CRC-16/ARC one bit at a time: slow, but shares nothing with the code under test."""
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc

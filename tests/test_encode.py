@@ -17,6 +17,7 @@ from audiobrief.audio.lametag import crc16, frame_offsets
 from audiobrief.audio.stitch import stitch
 from audiobrief.errors import AudioError
 from audiobrief.model import Script, Section, Segment, Track
+from support import bitwise_crc16
 
 
 def _tone_track(seconds: float, rate_hz: int = 22050, channels: int = 1) -> Track:
@@ -61,7 +62,7 @@ def test_the_info_frame_declares_the_encoder_delay_and_padding(tmp_path: Path) -
 def test_the_lame_tag_crc_checks_out() -> None:
     mp3 = encode_mp3(_tone_track(0.5))
     tag_end = 13 + 120 + 34  # header, side info, Xing fields, LAME fields before the CRC
-    assert int.from_bytes(mp3[tag_end : tag_end + 2], "big") == _bitwise_crc16(mp3[:tag_end])
+    assert int.from_bytes(mp3[tag_end : tag_end + 2], "big") == bitwise_crc16(mp3[:tag_end])
     music_crc = int.from_bytes(mp3[tag_end - 2 : tag_end], "big")
     audio_start = frame_offsets(mp3)[1]
     assert music_crc == crc16(mp3[audio_start:])
@@ -89,14 +90,14 @@ def test_the_seek_table_sends_players_to_the_right_percent_of_the_audio(
 def test_crc16_matches_the_standard_check_value_and_a_bitwise_crc() -> None:
     assert crc16(b"123456789") == 0xBB3D  # CRC-16/ARC check value
     data = os.urandom(200_003)  # long enough for the block-parallel path
-    assert crc16(data) == _bitwise_crc16(data)
+    assert crc16(data) == bitwise_crc16(data)
 
 
 @pytest.mark.parametrize("size", [255, 256, 257, 1000, 3 * 256 + 1, 4097, 65_537])
 def test_crc16_of_any_length_matches_a_bitwise_crc(size: int) -> None:
     # Blocks side by side, an odd count of them at some fold, data not a whole block.
     data = os.urandom(size)
-    assert crc16(data) == _bitwise_crc16(data)
+    assert crc16(data) == bitwise_crc16(data)
 
 
 def test_encoding_is_deterministic() -> None:
@@ -177,16 +178,6 @@ def test_a_low_bitrate_still_gets_a_readable_info_frame(tmp_path: Path) -> None:
     info = _read(encode_mp3(_tone_track(1.0), bitrate_kbps=32), tmp_path).info
     assert info.length == pytest.approx(1.0, abs=1e-6)
     assert round(info.bitrate / 1000) == 32
-
-
-def _bitwise_crc16(data: bytes) -> int:
-    """CRC-16/ARC one bit at a time: slow, but shares nothing with the code under test."""
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
 
 
 def test_a_stream_written_in_pieces_is_the_one_encoded_whole() -> None:

@@ -8,16 +8,7 @@ import pytest
 
 from audiobrief.audio import lametag
 from audiobrief.audio.lametag import crc16, crc16_combine, crc16_update
-
-
-def _bitwise_crc16(data: bytes) -> int:
-    """CRC-16/ARC one bit at a time: slow, but shares nothing with the code under test."""
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
-    return crc
+from support import bitwise_crc16
 
 
 def _bytes(size: int, seed: int) -> bytes:
@@ -36,7 +27,7 @@ def test_bits_one_period_apart_weigh_the_same() -> None:
 )
 def test_crc16_matches_a_bitwise_crc_around_whole_periods(size: int) -> None:
     data = _bytes(size, size)
-    assert crc16(data) == _bitwise_crc16(data)
+    assert crc16(data) == bitwise_crc16(data)
 
 
 def test_crc16_of_the_standard_check_string() -> None:
@@ -48,10 +39,10 @@ def test_crc16_of_the_standard_check_string() -> None:
 )
 def test_crcs_combine_into_the_crc_of_the_joined_bytes(first: int, second: int) -> None:
     a, b = _bytes(first, 1), _bytes(second, 2)
-    assert crc16_combine(_bitwise_crc16(a), _bitwise_crc16(b), len(b)) == _bitwise_crc16(a + b)
-    assert crc16_update(_bitwise_crc16(a), b) == _bitwise_crc16(a + b)
+    assert crc16_combine(bitwise_crc16(a), bitwise_crc16(b), len(b)) == bitwise_crc16(a + b)
+    assert crc16_update(bitwise_crc16(a), b) == bitwise_crc16(a + b)
 
 
 def test_crc16_takes_a_bytearray_and_every_byte_value() -> None:
     data = bytearray(range(256)) * 3
-    assert crc16(data) == _bitwise_crc16(bytes(data))
+    assert crc16(data) == bitwise_crc16(bytes(data))
