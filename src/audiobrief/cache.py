@@ -20,6 +20,7 @@ uploaded last, so a worker that finds it in the bucket finds the whole entry.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import functools
 import logging
@@ -32,7 +33,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from audiobrief import store
+from audiobrief import cache_ledger, store
 from audiobrief.cache_remote import SharedTier
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,11 @@ class Cache:
     ) -> None:
         self.folder, self.max_bytes, self.shared = Path(folder), max_bytes, shared
         self._lock = threading.Lock()
-        self._size_bytes: int | None = None  # running estimate; scanned on the first write
+        self._size_bytes: int | None = None  # running estimate; read on the first write
         self._prune_at = 0  # past max_bytes, the size at which to prune again
+        self._unsaved = 0  # bytes this process wrote and has not added to the ledger
+        self._pid = os.getpid()
+        atexit.register(self._save)
 
     def path(self, kind: str, key: str, suffix: str) -> Path:
         """Where the entry *key* of *kind* lives, found or not."""
@@ -147,7 +151,7 @@ class Cache:
                 else:
                     Path(child.path).unlink(missing_ok=True)
         with self._lock:
-            self._size_bytes = None
+            self._size_bytes, self._unsaved = None, 0
         return removed
 
     def prune(self, target_bytes: int, keep: Path | None = None) -> int:
@@ -171,6 +175,7 @@ class Cache:
                     file.unlink()
             total -= entry.size_bytes
         logger.info("pruned the cache at %s to %d bytes", self.folder, total)
+        cache_ledger.walked(self.folder, total)
         return total
 
     def _added(self, path: Path, size: int) -> None:
@@ -178,16 +183,33 @@ class Cache:
         if self.max_bytes is None:
             return
         with self._lock:
+            if self._pid != os.getpid():  # a forked worker: its parent's writes are not its own
+                self._pid, self._size_bytes, self._unsaved = os.getpid(), None, 0
             if self._size_bytes is None:
-                self._size_bytes = _total(self.folder)
-            else:
-                self._size_bytes += size
+                self._size_bytes = cache_ledger.read(self.folder)
+                if self._size_bytes is None:  # no ledger yet, or a stale one: walk once
+                    self._size_bytes = _total(self.folder)  # this entry included
+                    cache_ledger.walked(self.folder, self._size_bytes)
+                    size = 0
+            self._size_bytes += size
+            self._unsaved += size
             if self._size_bytes > max(self.max_bytes, self._prune_at):
                 target = int(self.max_bytes * PRUNE_TO)
-                self._size_bytes = self.prune(target, keep=path)
+                self._size_bytes = self.prune(target, keep=path)  # a walk: the ledger anew
+                self._unsaved = 0
                 # Entries in use may keep it over the target: wait for as much growth again
                 # before the next walk, so a long run does not scan the folder on every write.
                 self._prune_at = self._size_bytes + self.max_bytes - target
+            elif self._unsaved >= cache_ledger.SAVE_EVERY_BYTES:
+                cache_ledger.add(self.folder, self._unsaved)
+                self._unsaved = 0
+
+    def _save(self) -> None:
+        """Add what this process wrote to the ledger (at exit, and for tests)."""
+        with self._lock:
+            if self._unsaved and self._pid == os.getpid():
+                cache_ledger.add(self.folder, self._unsaved)
+            self._unsaved = 0
 
 
 def open_cache(
@@ -230,7 +252,9 @@ def _files(folder: Path) -> Iterator[tuple[Path, os.stat_result]]:
 
 
 def _total(folder: Path) -> int:
-    return sum(stat.st_size for _, stat in _files(folder))
+    """Every file's size but the ledger's (which holds this figure: it is no content)."""
+    ledger = folder / cache_ledger.LEDGER
+    return sum(stat.st_size for path, stat in _files(folder) if path != ledger)
 
 
 def _entries(folder: Path) -> Iterator[tuple[str, _Entry]]:
@@ -243,7 +267,7 @@ def _entries(folder: Path) -> Iterator[tuple[str, _Entry]]:
     grouped: dict[Path, list[tuple[Path, os.stat_result]]] = {}
     for path, stat in _files(folder):
         parts = path.relative_to(folder).parts
-        if parts[0] == _WORK or store.is_temporary(path.name):
+        if parts[0] in (_WORK, cache_ledger.LEDGER) or store.is_temporary(path.name):
             continue
         grouped.setdefault(path.with_suffix(""), []).append((path, stat))
     for stem, files in grouped.items():
