@@ -24,6 +24,7 @@ from audiobrief.text.briefing import LEDE_WORDS, POINTER, shortened
 from audiobrief.text.diacritize import strip_marks
 from audiobrief.text.normalize import normalize
 from audiobrief.voice import briefing as briefing_voice
+from audiobrief.voice import profiles
 from support import FakeEngine
 
 DAY = dt.date(2026, 11, 28)
@@ -95,6 +96,8 @@ def spoken_days(tmp_path_factory: pytest.TempPathFactory) -> dict[int, tuple[Pat
     with pytest.MonkeyPatch.context() as patch:
         engine = _fake_engine()
         patch.setitem(engines._extra, "fake", lambda **_: engine)
+        # As conftest's per-test fixture does: no built-in lexicon, here as in the tests.
+        patch.setattr(profiles, "BUILTIN_VOICES", root / "no-builtin-voices")
         patch.chdir(root)
         first = pipeline.speak(sources[:3], pipeline.Run(settings, MORNING))
         three = tmp_path_factory.mktemp("day-of-3")
@@ -282,6 +285,18 @@ def test_the_opening_cut_from_an_episode_s_script_is_what_its_text_would_say(
     assert cut == build_script(shortened(article, depth), **options)
 
 
+def test_no_opening_is_cut_by_an_article_that_lacks_sentences_its_script_numbers() -> None:
+    # An article rebuilt from an old catalog's script lacks the sentences that said
+    # nothing (here "--"): counted on it, the cut would fall a sentence early.
+    options = {"normalize": normalize, "diacritize": None, "pauses": Pauses()}
+    spoken = _article("الرباط - متابعة", "--", "أعلنت الوزارة برنامجا جديدا. وقال الوزير إنه مهم.")
+    script = build_script(spoken, **options)
+    assert [s.sentence for s in script.sections[0].segments] == [0, 1, 3, 4]
+    rebuilt = _article("الرباط - متابعة", "أعلنت الوزارة برنامجا جديدا. وقال الوزير إنه مهم.")
+    assert spoken_opening(script, rebuilt, "lede", options["pauses"]) is None
+    assert spoken_opening(script, spoken, "lede", options["pauses"]) is not None
+
+
 def test_a_day_s_briefing_runs_no_text_stage_for_the_stories_spoken_that_day(
     fake: Settings,
     spoken_days: dict[int, tuple[Path, list[Episode]]],
@@ -343,3 +358,25 @@ def test_each_pause_between_parts_is_as_long_as_its_own_silent_stream(
         )
         part = pauses.part(0, ms)
         assert part.frames == stream.frames, ms
+
+
+def test_a_lexicon_entry_added_after_speak_is_heard_in_the_briefing_s_ledes(
+    fake: Settings,
+    spoken_days: dict[int, tuple[Path, list[Episode]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The episode's script and audio are reused only while the front end would say the
+    # same: a new lexicon entry for a word of a lede makes the lede say it the new way.
+    articles = _day(fake, 3, spoken_days)
+    word = articles[0].script.sections[0].segments[0].written.split()[0].rstrip(".")
+    assert word in WORDS
+    respelled = word + "ي"
+    (fake.voices_dir / "lexicon.tsv").write_text(f"{word}\t{respelled}\n", encoding="utf-8")
+    engine = _fake_engine()
+    monkeypatch.setitem(engines._extra, "fake", lambda **_: engine)
+
+    episode = _brief(fake)
+
+    heading = episode.script.sections[1].segments[1]  # after the story's announcement
+    assert respelled in heading.spoken.split()
+    assert any(respelled in call.split() for call in engine.calls)

@@ -233,11 +233,14 @@ def brief(
     # both) is read from its episode's own script: its words and audio as they are, and no
     # text stage. Files given to brief may say something else by now: they are read anew.
     made = [None if loaded else _made(record, voice, settings) for record in spoken]
-    bodies = [
-        spoken_opening(record.script, article, depth, voice.pauses)
-        if record is not None and encoded is not None
-        else build_script(shortened(article, depth), **voice.text_options)
+    openings = [
+        spoken_opening(record.script, article, depth, voice.pauses) if encoded and record else None
         for article, record, encoded in zip(articles, spoken, made, strict=True)
+    ]
+    made = [encoded if opening else None for encoded, opening in zip(made, openings, strict=True)]
+    bodies = [
+        opening or build_script(shortened(article, depth), **voice.text_options)
+        for article, opening in zip(articles, openings, strict=True)
     ]
     script = build_briefing(
         bodies, day=day, show_title=settings.show_title, month_style=settings.month_style,

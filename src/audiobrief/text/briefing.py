@@ -62,13 +62,21 @@ def shortened(article: Article, depth: str, *, max_words: int = LEDE_WORDS) -> A
 
 def spoken_opening(
     script: Script, article: Article, depth: str, pauses: Pauses, *, max_words: int = LEDE_WORDS
-) -> Script:
+) -> Script | None:
     """What `build_script(shortened(article, depth))` says, cut from *script*, the Script
     the voice was given for the whole *article*: no text stage, and the very words (and
-    clips) the article's episode says, so its audio can be joined as it is."""
+    clips) the article's episode says, so its audio can be joined as it is.
+
+    None when *script* numbers more sentences than *article* has: it was not made from
+    this text (an article rebuilt from an old catalog's script lacks the sentences that
+    said nothing), so where to cut is not known.
+    """
+    (section,) = script.sections
+    whole = 1 + sum(len(split_sentences(paragraph)) for paragraph in article.paragraphs)
+    if any(segment.sentence >= whole for segment in section.segments):
+        return None
     if depth == "full":
         return script
-    (section,) = script.sections
     # Sentences are numbered through the section, the heading being sentence 0.
     count = 1 + sum(len(taken) for taken in _kept_sentences(article, depth, max_words))
     segments = [s for s in section.segments if s.sentence < count]

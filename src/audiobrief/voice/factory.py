@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,8 @@ from audiobrief.engines.base import TTSEngine
 from audiobrief.engines.cache import CachedEngine
 from audiobrief.errors import AudiobriefError, ConfigError, UnknownEngineError
 from audiobrief.model import Pauses
+from audiobrief.store import digest
+from audiobrief.text import front_end_code
 from audiobrief.text.diacritize import Diacritizer
 from audiobrief.text.diacritize_cache import CachedDiacritizer
 from audiobrief.text.lexicon import load_lexicon
@@ -40,6 +43,10 @@ class Voice:
     diacritize: Callable[[str], str] | None
     pauses: Pauses
     fallback: Callable[[str], AudioSegment] | None = None
+    text_key: str = ""
+    """What decides the spoken text besides the article (front end code, month style,
+    lexicon, diacritizer): audio made under another text_key is not reused for a new
+    script, even where the old script's audio is at hand (a briefing's ledes)."""
 
     @property
     def text_options(self) -> dict[str, Any]:
@@ -51,11 +58,12 @@ def open_voice(settings: Settings, name: str | None = None) -> Voice:
     """Load voice *name* (default: settings.voice) with its front end and fallback."""
     profile = load_voice(name or settings.voice, settings.voices_dir)
     engine = _engine(profile, settings)  # before the slow parts: a broken profile fails fast
+    diacritizer = _diacritizer() if profile.diacritize else None
     return Voice(
         profile=profile,
         engine=engine,
         normalize=front_end(settings),
-        diacritize=_cached(_diacritizer(), settings) if profile.diacritize else None,
+        diacritize=_cached(diacritizer, settings) if diacritizer else None,
         pauses=Pauses(
             settings.clause_pause_ms,
             settings.sentence_pause_ms,
@@ -63,6 +71,23 @@ def open_voice(settings: Settings, name: str | None = None) -> Voice:
             settings.section_pause_ms,
         ),
         fallback=_fallback(profile, settings),
+        text_key=_text_key(settings, diacritizer),
+    )
+
+
+def _text_key(settings: Settings, diacritizer: Diacritizer | None) -> str:
+    lexicon = voice_file(settings.voices_dir, LEXICON_NAME)
+    try:
+        words = hashlib.sha256(lexicon.read_bytes()).hexdigest()
+    except OSError:  # none (front_end reports a lexicon it cannot read)
+        words = None
+    return digest(
+        {
+            "code": front_end_code(),
+            "month_style": settings.month_style,
+            "lexicon": words,
+            "diacritizer": diacritizer.name if diacritizer else None,
+        }
     )
 
 

@@ -188,6 +188,7 @@ def _episode_key(
             "audio": dataclasses.asdict(audio),
             "music": music_id,
             "tail_ms": tail_ms,
+            "text": voice.text_key,
         }
     )
 
