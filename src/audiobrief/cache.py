@@ -99,10 +99,13 @@ class Cache:
             self._added(path, path.stat().st_size)
         return path
 
-    def put(self, kind: str, key: str, suffix: str, data: bytes | Path) -> Path | None:
+    def put(
+        self, kind: str, key: str, suffix: str, data: bytes | Path, *, quiet: bool = False
+    ) -> Path | None:
         """Store *data* (bytes, or a finished file to move in) as an entry; return its path.
 
-        None when the cache cannot be written: that only costs speed, so it is logged.
+        None when the cache cannot be written: that only costs speed, so it is logged
+        (a warning, or with *quiet* a debug line).
         """
         path = self.path(kind, key, suffix)
         try:
@@ -114,7 +117,8 @@ class Cache:
                 size = len(data)
                 store.write_atomic(path, data, durable=False)
         except OSError as exc:
-            logger.warning("cannot write the cache at %s (%s); continuing", path, exc)
+            log = logger.debug if quiet else logger.warning
+            log("cannot write the cache at %s (%s); continuing", path, exc)
             return None
         self._added(path, size)  # pruning keeps this entry: the upload below can read it
         if self.shared is not None:

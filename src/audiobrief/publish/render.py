@@ -5,20 +5,23 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import email.utils
+import functools
 import hashlib
 import json
 import pickle
 from dataclasses import dataclass
 from importlib import resources
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import jinja2
-from jinja2.bccache import Bucket
+from jinja2.bccache import Bucket, bc_version
 from markupsafe import Markup
 
 from audiobrief import __version__
 from audiobrief.config_slices import SiteSettings
+from audiobrief.publish import views
 from audiobrief.publish.views import (
     clean,
     clock,
@@ -85,9 +88,21 @@ def environment(cache: Cache | None = None) -> jinja2.Environment:
     if cache is not None:
         # The settings that shape compiled code (block syntax, whitespace, escaping).
         syntax = sorted((k, v) for k, v in vars(env).items() if isinstance(v, bool | str | int))
-        version = getattr(jinja2, "__version__", "")
-        env.bytecode_cache = _CompiledTemplates(cache, f"{version} {syntax}")
+        env.bytecode_cache = _CompiledTemplates(cache, f"{_code()} {syntax}")
     return env
+
+
+@functools.cache
+def _code() -> str:
+    """What compiled templates depend on beyond their source: this module and views.py
+    (the environment, its filters: Jinja folds a filter of a constant into the code) and
+    Jinja's own compiler (its size and time: read on every run, it costs one stat)."""
+    code = hashlib.sha256()
+    for module in (__file__, views.__file__):
+        code.update(Path(module).read_bytes())
+    compiler = Path(jinja2.__file__).with_name("compiler.py").stat()
+    code.update(f"{compiler.st_size} {compiler.st_mtime_ns} {bc_version}".encode())
+    return code.hexdigest()
 
 
 class _CompiledTemplates(jinja2.BytecodeCache):
@@ -102,6 +117,7 @@ class _CompiledTemplates(jinja2.BytecodeCache):
 
     def __init__(self, cache: Cache, salt: str) -> None:
         self.cache, self.salt = cache, f"{__version__} {salt}"
+        self._writable = True
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
         return hashlib.sha256(f"{self.salt}\0{name}\0{filename}".encode()).hexdigest()
@@ -115,7 +131,12 @@ class _CompiledTemplates(jinja2.BytecodeCache):
             bucket.bytecode_from_string(path.read_bytes())  # OSError: pruned meanwhile
 
     def dump_bytecode(self, bucket: Bucket) -> None:
-        self.cache.put(_COMPILED, bucket.key, ".jinja", bucket.bytecode_to_string())
+        # A cache that cannot be written: the templates compile each run, as without
+        # one, and a command that does not otherwise use the cache (feed) stays quiet.
+        if self._writable:
+            code = bucket.bytecode_to_string()
+            kept = self.cache.put(_COMPILED, bucket.key, ".jinja", code, quiet=True)
+            self._writable = kept is not None
 
 
 def filesize(size_bytes: int) -> str:
