@@ -377,7 +377,12 @@ def test_a_frame_header_that_differs_is_parsed_whole(tmp_path: Path) -> None:
     at = stream.start + frame_offsets(data[stream.start : stream.end])[3]
     data[at + 2] ^= 1  # the private bit: another header, the same frame length
     path.write_bytes(bytes(data))
-    join_episode([Part(path, _empty(500), 0, frames=10)], tmp_path / "a.mp3", script=_script(1))
+    joined = tmp_path / "a.mp3"
+    join_episode([Part(path, _empty(500), 0, frames=10)], joined, script=_script(1))
+    out = read_stream(joined, sample_rate_hz=RATE_HZ, channels=1, bitrate_kbps=64)
+    assert out.frames == 10
+    tenth = frame_offsets(data[stream.start : stream.end])[10]  # where frame 11 begins
+    assert joined.read_bytes()[out.start : out.end] == data[stream.start : stream.start + tenth]
     data[at] = 0  # no frame there at all
     path.write_bytes(bytes(data))
 

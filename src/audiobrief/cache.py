@@ -143,7 +143,8 @@ class Cache:
         entries: dict[str, int] = {}
         for kind, _ in _entries(self.folder):
             entries[kind] = entries.get(kind, 0) + 1
-        return CacheInfo(self.folder, _total(self.folder), entries)
+        every_file = sum(stat.st_size for _, stat in _files(self.folder))
+        return CacheInfo(self.folder, every_file, entries)
 
     def clear(self) -> int:
         """Delete everything under the folder; return how many entries went."""

@@ -123,20 +123,21 @@ def timeline_from_json(text: str) -> Timeline:
 
 def build(cls: type[_T], data: dict[str, Any], **nested: Any) -> _T:
     """Construct dataclass *cls* from *data*, ignoring keys it does not (yet) have."""
-    names = _field_names(cls)
+    names = field_names(cls) or ()
     values = {k: v for k, v in data.items() if k in names}
     return cls(**{**values, **nested})
 
 
-def _field_names(cls: type) -> frozenset[str]:
-    # Once per class: a catalog read builds thousands of segments and cues.
-    names = _FIELD_NAMES.get(cls)
-    if names is None:
-        names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
-    return names
+def field_names(cls: type) -> tuple[str, ...] | None:
+    """A dataclass's field names in order (None for any other type), looked up once per
+    class: a catalog read or write goes through thousands of segments and cues."""
+    if cls not in _FIELD_NAMES:
+        found = dataclasses.is_dataclass(cls)
+        _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls)) if found else None
+    return _FIELD_NAMES[cls]
 
 
-_FIELD_NAMES: dict[type, frozenset[str]] = {}
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 
 def _sync_folder(folder: Path) -> None:

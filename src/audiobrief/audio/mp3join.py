@@ -176,6 +176,15 @@ def join_episode(parts: Sequence[Part], out_path: Path, *, script: Script) -> Ti
     return timeline
 
 
+def silence_frames(ms: int, sample_rate_hz: int) -> int | None:
+    """How many frames `silence_mp3` makes for *ms*: LAME's delay, the samples, and one
+    to flush, in 576-sample frames (None at 32 kHz and over: MPEG-1's 1,152, not known)."""
+    if sample_rate_hz >= 32000:
+        return None
+    samples = max(1, ms * sample_rate_hz // 1000)
+    return -(-(samples + ENCODER_DELAY_SAMPLES) // 576) + 1
+
+
 def silence_mp3(
     path: Path, *, ms: int, sample_rate_hz: int, channels: int, bitrate_kbps: int
 ) -> Path:

@@ -23,7 +23,7 @@ from audiobrief.model import (
     Segment,
     Timeline,
 )
-from audiobrief.store import build, canonical_json
+from audiobrief.store import build, canonical_json, field_names
 from audiobrief.store import timeline_from_json as timeline_from_json  # the catalog re-exports it
 
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -122,20 +122,10 @@ def _plain(value: object) -> object:
     (a briefing's Script has thousands of segments and cues)."""
     if isinstance(value, tuple):
         return [_plain(item) for item in value]
-    names = _field_names(type(value))
+    names = field_names(type(value))
     if names is None:
         return value
     return {name: _plain(getattr(value, name)) for name in names}
-
-
-def _field_names(cls: type) -> tuple[str, ...] | None:
-    if cls not in _FIELD_NAMES:
-        found = dataclasses.is_dataclass(cls)
-        _FIELD_NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls)) if found else None
-    return _FIELD_NAMES[cls]
-
-
-_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
 
 
 def script_from_json(text: str) -> Script:

@@ -222,11 +222,6 @@ class _Pauses:
         return Part(self._path, empty, index, frames=frames)
 
     def _frames_for(self, ms: int) -> int | None:
-        """LAME's frames for *ms* of audio: its delay, the samples, then one to flush
-        (None for MPEG-1's 1,152-sample frames: there each pause is encoded alone)."""
-        from audiobrief.audio.encode import ENCODER_DELAY_SAMPLES
+        from audiobrief.audio.mp3join import silence_frames
 
-        if self._audio.sample_rate_hz >= 32000:
-            return None
-        samples = max(1, ms * self._audio.sample_rate_hz // 1000)
-        return -(-(samples + ENCODER_DELAY_SAMPLES) // _FRAME_SAMPLES) + 1
+        return silence_frames(ms, self._audio.sample_rate_hz)
