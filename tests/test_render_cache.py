@@ -126,7 +126,7 @@ def test_an_unwritable_cache_only_costs_the_compiling(
     blocker.write_text("not a folder", encoding="utf-8")
     cache = Cache(blocker / "cache")  # a folder inside a file cannot be made
 
-    with caplog.at_level(logging.DEBUG):
+    with caplog.at_level(logging.DEBUG, logger="audiobrief.cache"):
         first = _refresh(catalog, output, cache)
 
     assert first == _refresh(catalog, output, None)
