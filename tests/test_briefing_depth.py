@@ -19,6 +19,7 @@ from audiobrief.audio.mp3join import read_stream, silence_mp3
 from audiobrief.config import Settings, settings_from_mapping
 from audiobrief.errors import ConfigError
 from audiobrief.model import Article, ArticleMeta, Episode, Pauses, Script, Timeline
+from audiobrief.publish import made_by
 from audiobrief.text import build_script, spoken_opening
 from audiobrief.text.briefing import LEDE_WORDS, POINTER, shortened
 from audiobrief.text.diacritize import strip_marks
@@ -380,3 +381,23 @@ def test_a_lexicon_entry_added_after_speak_is_heard_in_the_briefing_s_ledes(
     heading = episode.script.sections[1].segments[1]  # after the story's announcement
     assert respelled in heading.spoken.split()
     assert any(respelled in call.split() for call in engine.calls)
+
+
+def test_a_story_spoken_with_other_voice_options_is_spoken_again_in_the_briefing(
+    fake: Settings,
+    spoken_days: dict[int, tuple[Path, list[Episode]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # The same text in another voice (here its rate): the published MP3 says it the old
+    # way, and its tag says what made it; the briefing speaks the story again.
+    articles = _day(fake, 3, spoken_days)
+    assert made_by(articles[0].mp3_path)
+    voice = fake.voices_dir / "fake.toml"
+    voice.write_text(FAKE_VOICE + "\n[options]\nrate = 2\n", encoding="utf-8")
+    engine = _fake_engine()
+    monkeypatch.setitem(engines._extra, "fake", lambda **_: engine)
+
+    episode = _brief(fake)
+
+    for story in episode.script.sections[1:-1]:
+        assert story.segments[1].spoken in engine.calls  # its heading, in the new voice

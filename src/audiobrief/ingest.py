@@ -150,7 +150,7 @@ def publish_each(
             episode = publisher.article(
                 article, script, rendered.mp3_path, rendered.timeline,
                 title=partial(dated_title, article.title, month_style=run.settings.month_style),
-                today=run.today, order=order,
+                today=run.today, order=order, made_by=rendered.key,
             )  # fmt: skip
         except AudiobriefError as exc:
             logger.info("skipped: %s", exc)  # the CLI reports it as an Error line

@@ -146,6 +146,10 @@ class EpisodeInfo:
     """The source article's address (article episodes)."""
     author: str | None = None
     outlet: str | None = None
+    made_by: str | None = None
+    """The audio's episode key (voice, settings, front end, text: see voice.render),
+    written to the MP3's tag: a briefing reuses the published MP3 only where the same
+    key would be made now."""
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from audiobrief.publish import (
     day_articles,
     episode_pages,
     find_refs,
+    made_by,
     open_publisher,
     published_files,
     published_records,
@@ -40,6 +41,7 @@ from audiobrief.voice import (
     Rendered,
     Voice,
     cached_encoded,
+    episode_key,
     open_voice,
     render,
     render_briefing,
@@ -148,7 +150,7 @@ def _publish_made(
                 episode = publisher.article(
                     article, script, rendered.mp3_path, rendered.timeline,
                     title=partial(dated_title, article.title, month_style=run.settings.month_style),
-                    today=run.today, order=index, republish=republish,
+                    today=run.today, order=index, republish=republish, made_by=rendered.key,
                 )  # fmt: skip
                 outcomes.append(Outcome(sources[index], index, episode=episode))
             except AudiobriefError as exc:
@@ -333,6 +335,12 @@ def _spoken_audio(
         cached = cached_encoded(body, voice, settings)
         if cached is None and record is not None and _same_speech(record.script, body):
             mp3 = local(record.mp3)
+            # Its tag names what made it (older episodes have none): another voice, rate
+            # or audio setting says the same text otherwise.
+            maker = made_by(mp3) if mp3 else None
+            if maker and maker != episode_key(record.script, voice, settings):
+                logger.info("%s: spoken with other settings; rendering it again", body.title)
+                mp3 = None
             cached = Encoded(mp3, record.timeline) if mp3 else None
         found.append(cached)
     return found

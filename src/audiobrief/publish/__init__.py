@@ -18,6 +18,7 @@ from audiobrief.publish.lookup import (
 from audiobrief.publish.publisher import Publisher, open_publisher
 from audiobrief.publish.seen import Seen
 from audiobrief.publish.storage import published_files
+from audiobrief.publish.tags import made_by
 
 __all__ = [
     "EpisodeRecord",
@@ -29,6 +30,7 @@ __all__ = [
     "day_articles",
     "episode_pages",
     "find_refs",
+    "made_by",
     "open_publisher",
     "published_files",
     "published_records",

@@ -87,8 +87,12 @@ class Publisher:
         today: dt.date,
         order: int = 0,
         republish: bool = False,
+        made_by: str | None = None,
     ) -> Episode:
-        """Publish *article*'s episode: new, or the same guid updated (same key)."""
+        """Publish *article*'s episode: new, or the same guid updated (same key).
+
+        *made_by* is the audio's episode key (EpisodeInfo.made_by), kept in its tag.
+        """
         key = article_key(article, today)
         self._check_tombstone("article", key, republish)
         previous = self.catalog.find("article", key)
@@ -110,6 +114,7 @@ class Publisher:
             url=article.meta.url,
             author=article.meta.author,
             outlet=article.meta.outlet,
+            made_by=made_by,
         )
         return self._publish(info, key, stem, script, mp3, timeline, article_to_json(article))
 

@@ -23,6 +23,7 @@ from mutagen.id3 import (
     TLAN,
     TLEN,
     TPE1,
+    TXXX,
     TYER,
     USLT,
     WFED,
@@ -38,6 +39,9 @@ from mutagen.mp3 import MP3
 
 from audiobrief.errors import PublishError
 from audiobrief.model import Chapter, EpisodeInfo, Timeline
+
+MADE_BY = "audiobrief made by"
+"""The TXXX frame that holds EpisodeInfo.made_by."""
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +110,15 @@ def write_tags(
     logger.debug("Tagged %s: ID3v2.%d, %d chapters", mp3_path, id3_version, len(timeline.chapters))
 
 
+def made_by(mp3_path: Path) -> str | None:
+    """The episode key in *mp3_path*'s tag (EpisodeInfo.made_by), if it has one."""
+    try:
+        frame = ID3(mp3_path).get(f"TXXX:{MADE_BY}")
+    except (MutagenError, OSError):
+        return None
+    return str(frame.text[0]) if frame is not None and frame.text else None
+
+
 def _frames(
     *,
     info: EpisodeInfo,
@@ -148,6 +161,8 @@ def _frames(
         frames.append(WFED(url=feed_url))
     if info.url:
         frames.append(WOAS(url=info.url))
+    if info.made_by:
+        frames.append(TXXX(encoding=Encoding.LATIN1, desc=MADE_BY, text=[info.made_by]))
     frames += _chapter_frames(timeline.chapters, toc_title=info.title, enc=enc)
     return frames
 

@@ -9,7 +9,14 @@ and `briefing` (a briefing joined from the articles' encoded audio).
 from audiobrief.voice.briefing import render_briefing
 from audiobrief.voice.factory import Voice, front_end, open_voice, voice_report
 from audiobrief.voice.pool import render_sources
-from audiobrief.voice.render import Encoded, Progress, Rendered, cached_encoded, render
+from audiobrief.voice.render import (
+    Encoded,
+    Progress,
+    Rendered,
+    cached_encoded,
+    episode_key,
+    render,
+)
 
 __all__ = [
     "Encoded",
@@ -17,6 +24,7 @@ __all__ = [
     "Rendered",
     "Voice",
     "cached_encoded",
+    "episode_key",
     "front_end",
     "open_voice",
     "render",

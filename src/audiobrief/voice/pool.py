@@ -72,7 +72,7 @@ def render_sources(
         if (hit := cached_encoded(script, voice, settings)) is None:
             first, missed = index, (article, script)
             break
-        yield index, (article, script, Rendered(hit.mp3_path, hit.timeline))
+        yield index, (article, script, Rendered(hit.mp3_path, hit.timeline, hit.key))
     if missed is None:
         return
     later = range(first + 1, len(sources))
@@ -159,7 +159,7 @@ def _start_worker(settings: Settings, cwd: str) -> None:
 
 def _worker_render(
     index: int, source: str, stdin: bytes | None, folder: Path
-) -> tuple[Article, Script, Path, Timeline] | _Failure | None:
+) -> tuple[Article, Script, Path, Timeline, str | None] | _Failure | None:
     voice, settings = _worker["voice"], _worker["settings"]
     if voice is None:
         return None
@@ -170,7 +170,7 @@ def _worker_render(
     kept = folder / f"{index}.mp3"
     # The worker's Rendered may lie in a temporary folder removed with it: copy it out.
     shutil.copyfile(rendered.mp3_path, kept)
-    return article, script, kept, rendered.timeline
+    return article, script, kept, rendered.timeline, rendered.key
 
 
 def _result(
@@ -181,8 +181,8 @@ def _result(
         return speak_source(source, voice, settings, stdin=stdin)
     if isinstance(done, _Failure):
         return done.error()
-    article, script, path, timeline = done
-    return article, script, Rendered(path, timeline)
+    article, script, path, timeline, key = done
+    return article, script, Rendered(path, timeline, key)
 
 
 class _Failure:

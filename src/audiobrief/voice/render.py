@@ -39,6 +39,8 @@ class Rendered:
 
     mp3_path: Path
     timeline: Timeline
+    key: str | None = None
+    """Its episode key: everything that decided the audio (None: an engine without keys)."""
 
     @property
     def mp3(self) -> bytes:
@@ -74,7 +76,7 @@ def render(
     )
     if key and cache and (hit := episode_cache.load(cache, key)):
         logger.info("%s: unchanged, audio taken from the episode cache", label)
-        return Rendered(*hit)
+        return Rendered(*hit, key)
     # Imported on a miss only: the audio modules bring scipy and LAME with them.
     from audiobrief.audio.master import master, passes
     from audiobrief.audio.stitch import Stitcher
@@ -119,11 +121,11 @@ def render(
             kept = episode_cache.store(cache, key, mp3_path, timeline)
             if kept != mp3_path:
                 shutil.rmtree(work, ignore_errors=True)
-                return Rendered(kept, timeline)
+                return Rendered(kept, timeline, key)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    rendered = Rendered(mp3_path, timeline)
+    rendered = Rendered(mp3_path, timeline, key)
     weakref.finalize(rendered, shutil.rmtree, work, ignore_errors=True)
     return rendered
 
@@ -212,6 +214,8 @@ class Encoded:
 
     mp3_path: Path
     timeline: Timeline
+    key: str | None = None
+    """Its episode key, where known (see Rendered.key)."""
 
 
 def cached_encoded(script: Script, voice: Voice, settings: Settings) -> Encoded | None:
@@ -224,5 +228,10 @@ def cached_encoded(script: Script, voice: Voice, settings: Settings) -> Encoded 
         settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
     )
     if key and cache and (hit := episode_cache.load(cache, key)):
-        return Encoded(*hit)
+        return Encoded(*hit, key)
     return None
+
+
+def episode_key(script: Script, voice: Voice, settings: Settings) -> str | None:
+    """The key render() gives an article episode of *script* made now (see Rendered.key)."""
+    return _episode_key(script, voice, settings.audio, None, None)
