@@ -13,7 +13,7 @@ import pytest
 from lxml import html as lxml_html
 from mutagen.id3 import ID3
 
-from audiobrief import engines, pipeline
+from audiobrief import engines, pipeline, reuse
 from audiobrief.audio import master
 from audiobrief.audio.mp3join import read_stream, silence_mp3
 from audiobrief.config import Settings, settings_from_mapping
@@ -308,7 +308,7 @@ def test_a_day_s_briefing_runs_no_text_stage_for_the_stories_spoken_that_day(
     def no_text(*args: object, **kwargs: object) -> Script:
         raise AssertionError("a spoken story went through the text stage again")
 
-    monkeypatch.setattr(pipeline, "build_script", no_text)
+    monkeypatch.setattr(reuse, "build_script", no_text)
     episode = _brief(fake)
     for section, article in zip(episode.script.sections[1:-1], articles, strict=True):
         said = [s.written for s in section.segments[1:-1]]  # between announcement and pointer

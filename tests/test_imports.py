@@ -84,11 +84,11 @@ FRONT_DOORS = {
     "audiobrief.voice",  # profiles, voice factory and rendering
     *("audiobrief.config", "audiobrief.errors", "audiobrief.model"),  # the lower floor
     *("audiobrief.store", "audiobrief.cache"),
-    *("audiobrief.pipeline", "audiobrief.ingest"),  # the glue itself
+    *("audiobrief.pipeline", "audiobrief.ingest", "audiobrief.reuse"),  # the glue itself
 }
 
 
-@pytest.mark.parametrize("glue", ["pipeline.py", "ingest.py"])
+@pytest.mark.parametrize("glue", ["pipeline.py", "ingest.py", "reuse.py"])
 def test_the_pipeline_calls_each_stage_through_its_front_door(glue: str) -> None:
     for node in ast.walk(ast.parse((SRC / glue).read_text(encoding="utf-8"))):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("audiobrief"):

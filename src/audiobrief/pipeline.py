@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from audiobrief import reuse
 from audiobrief.articles import Entry, check_length, load_article
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
@@ -21,7 +22,6 @@ from audiobrief.publish import (
     day_articles,
     episode_pages,
     find_refs,
-    made_by,
     open_publisher,
     published_files,
     published_records,
@@ -33,15 +33,9 @@ from audiobrief.text import (
     build_briefing,
     build_script,
     dated_title,
-    shortened,
-    spoken_opening,
 )
 from audiobrief.voice import (
-    Encoded,
     Rendered,
-    Voice,
-    cached_encoded,
-    episode_key,
     open_voice,
     render,
     render_briefing,
@@ -231,19 +225,8 @@ def brief(
     pages = episode_pages(settings, spoken, base=settings.base_url)
     voice = open_voice(settings)
     depth = settings.briefing_depth
-    # A day's article that this voice spoke with these settings (the episode cache proves
-    # both) is read from its episode's own script: its words and audio as they are, and no
-    # text stage. Files given to brief may say something else by now: they are read anew.
-    made = [None if loaded else _made(record, voice, settings) for record in spoken]
-    openings = [
-        spoken_opening(record.script, article, depth, voice.pauses) if encoded and record else None
-        for article, record, encoded in zip(articles, spoken, made, strict=True)
-    ]
-    made = [encoded if opening else None for encoded, opening in zip(made, openings, strict=True)]
-    bodies = [
-        opening or build_script(shortened(article, depth), **voice.text_options)
-        for article, opening in zip(articles, openings, strict=True)
-    ]
+    # Files given to brief may say something else by now than when they were spoken.
+    bodies, made = reuse.story_bodies(articles, spoken, voice, settings, read_anew=bool(loaded))
     script = build_briefing(
         bodies, day=day, show_title=settings.show_title, month_style=settings.month_style,
         episodes=pages, depth=depth, **voice.text_options,
@@ -254,7 +237,7 @@ def brief(
             script,
             voice,
             settings,
-            reuse=_spoken_audio(settings, spoken, bodies, made, voice, local),
+            reuse=reuse.spoken_audio(settings, spoken, bodies, made, voice, local),
             label=f"briefing {day.isoformat()}",
             progress=run.progress,
             music=settings.music,
@@ -308,49 +291,6 @@ def say(text: str, run: Run, output: Path) -> tuple[Path, int]:
     rendered = render(script, voice, run.settings, label="say", progress=run.progress)
     write_atomic(output, rendered.mp3_path)
     return output, rendered.timeline.duration_ms
-
-
-def _made(record: EpisodeRecord | None, voice: Voice, settings: Settings) -> Encoded | None:
-    """The audio speak made for *record*'s whole script with this voice, if still cached."""
-    return None if record is None else cached_encoded(record.script, voice, settings)
-
-
-def _spoken_audio(
-    settings: Settings,
-    records: Sequence[EpisodeRecord | None],
-    bodies: Sequence[Script],
-    made: Sequence[Encoded | None],
-    voice: Voice,
-    local: Callable[[str], Path | None],
-) -> list[Encoded | None]:
-    """Per article, audio speak made that a briefing can join: *made* (the whole episode's,
-    from the episode cache), else the episode cache's for *body* (same voice and settings,
-    proven by its key), else the published MP3 (*local* gives a copy) when the voice was
-    given the same text; None where none is there (render_briefing renders it)."""
-    found: list[Encoded | None] = []
-    for record, body, encoded in zip(records, bodies, made, strict=True):
-        if encoded is not None:
-            found.append(encoded)
-            continue
-        cached = cached_encoded(body, voice, settings)
-        if cached is None and record is not None and _same_speech(record.script, body):
-            mp3 = local(record.mp3)
-            # Its tag names what made it (older episodes have none): another voice, rate
-            # or audio setting says the same text otherwise.
-            maker = made_by(mp3) if mp3 else None
-            if maker and maker != episode_key(record.script, voice, settings):
-                logger.info("%s: spoken with other settings; rendering it again", body.title)
-                mp3 = None
-            cached = Encoded(mp3, record.timeline) if mp3 else None
-        found.append(cached)
-    return found
-
-
-def _same_speech(spoken: Script, body: Script) -> bool:
-    """Whether *body* says what the episode *spoken* says, or its start (a lede)."""
-    said = [(s.written, s.spoken) for sec in spoken.sections for s in sec.segments]
-    wanted = [(s.written, s.spoken) for sec in body.sections for s in sec.segments]
-    return bool(wanted) and said[: len(wanted)] == wanted
 
 
 def _in_order(articles: list[Article], settings: Settings) -> list[Article]:
