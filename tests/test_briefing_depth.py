@@ -14,6 +14,7 @@ from lxml import html as lxml_html
 from mutagen.id3 import ID3
 
 from audiobrief import engines, pipeline, reuse
+from audiobrief.articles import load_article
 from audiobrief.audio import master
 from audiobrief.audio.mp3join import read_stream, silence_mp3
 from audiobrief.config import Settings, settings_from_mapping
@@ -26,7 +27,7 @@ from audiobrief.text.diacritize import strip_marks
 from audiobrief.text.normalize import normalize
 from audiobrief.voice import briefing as briefing_voice
 from audiobrief.voice import profiles
-from support import FakeEngine
+from support import CORPUS, FakeEngine, needs_corpus
 
 DAY = dt.date(2026, 11, 28)
 MORNING = dt.datetime(2026, 11, 28, 8, 0, tzinfo=dt.UTC)
@@ -284,6 +285,21 @@ def test_the_opening_cut_from_an_episode_s_script_is_what_its_text_would_say(
     whole = build_script(article, **options)
     cut = spoken_opening(whole, article, depth, options["pauses"])
     assert cut == build_script(shortened(article, depth), **options)
+
+
+@needs_corpus
+@pytest.mark.parametrize(
+    "name", sorted(p.name for p in CORPUS.glob("*") if p.suffix in (".txt", ".html"))
+)
+def test_each_corpus_article_s_opening_cut_from_its_script_is_its_lede_s_script(
+    name: str,
+) -> None:
+    options = {"normalize": normalize, "diacritize": None, "pauses": Pauses()}
+    article = load_article(str(CORPUS / name))
+    whole = build_script(article, **options)
+    for depth in ("headline", "lede"):
+        cut = spoken_opening(whole, article, depth, options["pauses"])
+        assert cut == build_script(shortened(article, depth), **options), depth
 
 
 def test_no_opening_is_cut_by_an_article_that_lacks_sentences_its_script_numbers() -> None:

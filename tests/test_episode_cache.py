@@ -37,6 +37,19 @@ def test_a_stored_episode_moves_in_and_comes_back_with_its_timeline(tmp_path: Pa
     assert episode_cache.load(cache, "other") is None
 
 
+def test_an_entry_is_found_for_a_front_end_only_when_that_front_end_stored_it_last(
+    tmp_path: Path,
+) -> None:
+    cache = Cache(tmp_path / "cache")
+    kept = episode_cache.store(cache, "k", _mp3(tmp_path), TIMELINE, front_end="old")
+
+    assert episode_cache.load(cache, "k", front_end="old") == (kept, TIMELINE)
+    assert episode_cache.load(cache, "k", front_end="new") is None
+    assert episode_cache.load(cache, "k") == (kept, TIMELINE)  # the audio is the same
+    episode_cache.store(cache, "k", _mp3(tmp_path), TIMELINE, front_end="new")
+    assert episode_cache.load(cache, "k", front_end="new") == (kept, TIMELINE)
+
+
 def test_an_entry_whose_audio_changed_size_is_a_miss(tmp_path: Path) -> None:
     cache = Cache(tmp_path / "cache")
     kept = episode_cache.store(cache, "k", _mp3(tmp_path), TIMELINE)

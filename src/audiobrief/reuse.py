@@ -81,7 +81,7 @@ def spoken_audio(
 
 def _episode_audio(record: EpisodeRecord, voice: Voice, settings: Settings) -> Encoded | None:
     """The audio speak made for *record*'s whole script with this voice, if still cached."""
-    return cached_encoded(record.script, voice, settings)
+    return cached_encoded(record.script, voice, settings, same_front_end=True)
 
 
 def _same_speech(spoken: Script, body: Script) -> bool:

@@ -31,8 +31,12 @@ def episode_key(parts: Mapping[str, Any]) -> str:
     return digest({"v": _VERSION, **parts})
 
 
-def load(cache: Cache, key: str) -> tuple[Path, Timeline] | None:
-    """The cached MP3 file and Timeline for *key*, or None (a damaged entry is a miss)."""
+def load(cache: Cache, key: str, *, front_end: str | None = None) -> tuple[Path, Timeline] | None:
+    """The cached MP3 file and Timeline for *key*, or None (a damaged entry is a miss).
+
+    With *front_end*, only an entry last stored under that text front end (see store):
+    its script is the one that front end makes of the article now.
+    """
     meta_path = cache.find(KIND, key, ".json")
     mp3_path = cache.find(KIND, key, ".mp3")
     if meta_path is None or mp3_path is None:
@@ -43,6 +47,8 @@ def load(cache: Cache, key: str) -> tuple[Path, Timeline] | None:
             return None
         timeline = timeline_from_json(meta["timeline"])
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+    if front_end is not None and meta.get("front_end") != front_end:
         return None
     return mp3_path, timeline
 
@@ -55,12 +61,18 @@ def work_dir(cache: Cache | None) -> Path:
     return Path(tempfile.mkdtemp(prefix="work-")) if cache is None else cache.work_dir()
 
 
-def store(cache: Cache, key: str, mp3: Path, timeline: Timeline) -> Path:
+def store(cache: Cache, key: str, mp3: Path, timeline: Timeline, *, front_end: str = "") -> Path:
     """Keep an episode's audio (the file *mp3* moves into the cache); return where it is.
 
-    A cache that cannot be written only costs speed: *mp3* then stays where it was.
+    *front_end* names the text front end that made its script (not part of the key: the
+    same script is the same audio, whichever made it). A cache that cannot be written
+    only costs speed: *mp3* then stays where it was.
     """
-    meta = {"size_bytes": mp3.stat().st_size, "timeline": timeline_to_json(timeline)}
+    meta = {
+        "size_bytes": mp3.stat().st_size,
+        "timeline": timeline_to_json(timeline),
+        "front_end": front_end,
+    }
     # The Timeline goes first: an MP3 without it would be a miss, never a wrong hit.
     if cache.put(KIND, key, ".json", canonical_json(meta).encode("utf-8")) is None:
         return mp3

@@ -67,18 +67,20 @@ def spoken_opening(
     the voice was given for the whole *article*: no text stage, and the very words (and
     clips) the article's episode says, so its audio can be joined as it is.
 
-    None when *script* numbers more sentences than *article* has: it was not made from
-    this text (an article rebuilt from an old catalog's script lacks the sentences that
-    said nothing), so where to cut is not known.
+    None when the sentence where it would cut does not say what the article says there:
+    *script* was not made from this text (an article rebuilt from an old catalog's script
+    lacks the sentences that said nothing), or that sentence said nothing.
     """
-    (section,) = script.sections
-    whole = 1 + sum(len(split_sentences(paragraph)) for paragraph in article.paragraphs)
-    if any(segment.sentence >= whole for segment in section.segments):
-        return None
     if depth == "full":
         return script
+    (section,) = script.sections
+    kept = _kept_sentences(article, depth, max_words)
     # Sentences are numbered through the section, the heading being sentence 0.
-    count = 1 + sum(len(taken) for taken in _kept_sentences(article, depth, max_words))
+    count = 1 + sum(len(taken) for taken in kept)
+    last = kept[-1][-1] if kept else article.title
+    said = " ".join(s.written for s in section.segments if s.sentence == count - 1)
+    if said.split() != last.split():
+        return None
     segments = [s for s in section.segments if s.sentence < count]
     if segments:  # now the section's last: build_section ends it with the longest pause
         ends = (pauses.sentence_ms, pauses.paragraph_ms, pauses.section_ms)

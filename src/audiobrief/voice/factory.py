@@ -45,8 +45,8 @@ class Voice:
     fallback: Callable[[str], AudioSegment] | None = None
     text_key: str = ""
     """What decides the spoken text besides the article (front end code, month style,
-    lexicon, diacritizer): audio made under another text_key is not reused for a new
-    script, even where the old script's audio is at hand (a briefing's ledes)."""
+    lexicon, diacritizer): a briefing takes a story's words from its episode's script
+    only where that script was made under this text_key (see cached_encoded)."""
 
     @property
     def text_options(self) -> dict[str, Any]:

@@ -118,7 +118,7 @@ def render(
         pcm_path.unlink()
         # Audio with fallback clips is not kept: the next run should ask the voice again.
         if key and cache and not fell_back:
-            kept = episode_cache.store(cache, key, mp3_path, timeline)
+            kept = episode_cache.store(cache, key, mp3_path, timeline, front_end=voice.text_key)
             if kept != mp3_path:
                 shutil.rmtree(work, ignore_errors=True)
                 return Rendered(kept, timeline, key)
@@ -190,7 +190,6 @@ def _episode_key(
             "audio": dataclasses.asdict(audio),
             "music": music_id,
             "tail_ms": tail_ms,
-            "text": voice.text_key,
         }
     )
 
@@ -218,16 +217,21 @@ class Encoded:
     """Its episode key, where known (see Rendered.key)."""
 
 
-def cached_encoded(script: Script, voice: Voice, settings: Settings) -> Encoded | None:
+def cached_encoded(
+    script: Script, voice: Voice, settings: Settings, *, same_front_end: bool = False
+) -> Encoded | None:
     """The audio render() made for *script* with this voice and settings, if still cached.
 
     A hit proves the same voice, text and audio settings: the briefing can join it as is.
+    With *same_front_end*, also that this voice's text front end made that script (the
+    briefing then takes a story's words from the script instead of from its text).
     """
     key = _episode_key(script, voice, settings.audio, None, None)
     cache = open_cache(
         settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
     )
-    if key and cache and (hit := episode_cache.load(cache, key)):
+    front_end = voice.text_key if same_front_end else None
+    if key and cache and (hit := episode_cache.load(cache, key, front_end=front_end)):
         return Encoded(*hit, key)
     return None
 
