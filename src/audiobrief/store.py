@@ -34,7 +34,8 @@ def write_atomic(path: Path, data: bytes | str | Path, *, durable: bool = True) 
     *durable* flushes to disk before and after the rename; a cache, which only loses
     speed when a power cut eats an entry, passes False to skip the two fsyncs.
     """
-    tmp = write_temporary(path.parent, path.name, data, durable=durable)
+    # One flush of the data, with its permissions, in replace_into: not one here as well.
+    tmp = write_temporary(path.parent, path.name, data, durable=False)
     try:
         replace_into(tmp, path, durable=durable)
     finally:

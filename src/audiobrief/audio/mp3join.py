@@ -125,8 +125,9 @@ def join_episode(parts: Sequence[Part], out_path: Path, *, script: Script) -> Ti
     layout: list[tuple[int, int, int, int]] = []  # per part: first frame, frames, byte, bytes
     with out_path.open("wb") as out:
         out.write(bytes(info_size(lead.first)))  # the Info frame's place, written last
+        streams: dict[tuple[Path, int | None], Stream] = {}  # a briefing's pauses share a file
         for part in parts:
-            stream = read_stream(part.mp3_path, **fmt)
+            stream = streams.get((part.mp3_path, part.frames)) or read_stream(part.mp3_path, **fmt)
             offset = frames_before * spf  # the sample where this part is heard
             section_starts.setdefault(part.section, offset)
             # The part's own times are whole ms, so a cue inside it may land up to 1 ms
@@ -144,6 +145,7 @@ def join_episode(parts: Sequence[Part], out_path: Path, *, script: Script) -> Ti
             ]
             if part.frames is not None and part.frames < stream.frames:
                 stream = _prefix(part.mp3_path, stream, part.frames)
+            streams[part.mp3_path, part.frames] = stream
             length = stream.end - stream.start
             _copy(part.mp3_path, stream, out)
             # Each part's Info frame has its CRC; the CRC is linear, so they combine.

@@ -10,7 +10,6 @@ import base64
 import hashlib
 import json
 import os
-import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -185,6 +184,8 @@ def run_worker(
     quiet: bool = False,
 ) -> int:
     """Run a Celery worker in this process until SIGTERM or Ctrl-C; its exit status."""
+    import socket  # here: every command imports this module, for the CLI's job states
+
     from audiobrief.queue.app import QUEUE, VISIBILITY_TIMEOUT_S, client, make_app
     from audiobrief.queue.tasks import register
 
