@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -13,7 +14,12 @@ import pytest
 
 from audiobrief import cache as cache_module
 from audiobrief import cache_ledger
-from audiobrief.cache import Cache
+from audiobrief.cache import Cache, open_cache
+from audiobrief.config import Settings
+from audiobrief.voice import open_voice
+from audiobrief.voice.pool import render_sources
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -51,11 +57,11 @@ def test_only_the_first_process_walks_the_folder_the_next_ones_read_the_ledger(
     first = Cache(folder, max_bytes=10**9)
     first.put("clips", "a" * 64, ".wav", bytes(500))
     assert walks == [folder]
-    first._save()
+    first.save_size()
 
     later = Cache(folder, max_bytes=10**9)  # another command, the next day
     later.put("clips", "b" * 64, ".wav", bytes(700))
-    later._save()
+    later.save_size()
     assert walks == [folder]  # read, not walked
     assert cache_ledger.read(folder) == _on_disk(folder)
 
@@ -111,10 +117,10 @@ def test_a_forked_worker_adds_its_own_writes_not_its_parent_s(tmp_path: Path) ->
     child = os.fork()
     if child == 0:  # pragma: no cover - the child's exit status is the result
         cache.put("clips", "c" * 64, ".wav", bytes(10))
-        cache._save()
+        cache.save_size()
         os._exit(0)
     assert os.waitpid(child, 0)[1] == 0
-    cache._save()
+    cache.save_size()
     assert cache_ledger.read(folder) == 1110
 
 
@@ -137,3 +143,25 @@ def test_two_processes_writing_at_once_both_have_their_writes_counted(tmp_path: 
     writers = [subprocess.Popen([sys.executable, "-c", WRITER, str(folder), tag]) for tag in "ab"]
     assert [w.wait(timeout=120) for w in writers] == [0, 0]
     assert cache_ledger.read(folder) == 3000 + 2 * sum(range(1, 201))
+
+
+def test_the_writes_of_speak_s_worker_processes_are_counted(tmp_path: Path) -> None:
+    # Workers end without running exit handlers: each adds its writes after each episode.
+    shutil.copytree(REPO / "voices", tmp_path / "voices")
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    cache_ledger.walked(folder, 0)  # no walk during the run: the figure is all additions
+    settings = Settings(voices_dir=tmp_path / "voices", cache_dir=folder)
+    sources = []
+    for k, title in enumerate(("الخبر الأول عن المدينة", "الخبر الثاني", "الخبر الثالث")):
+        path = tmp_path / f"{k}.txt"
+        path.write_text(f"{title}\n\nقال المسؤول إن العمل مستمر في المدينة.\n", encoding="utf-8")
+        sources.append(str(path))
+    made = tmp_path / "made"
+    made.mkdir()
+
+    results = list(render_sources(sources, open_voice(settings), settings, folder=made))
+
+    assert all(not isinstance(result, Exception) for _, result in results)
+    open_cache(folder, settings.cache_max_mb).save_size()  # this process's, as at its exit
+    assert cache_ledger.read(folder) == _on_disk(folder)

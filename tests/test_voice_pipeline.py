@@ -24,6 +24,7 @@ from pydub import AudioSegment
 from audiobrief.cli import cli
 from audiobrief.engines.batch import GIVE_UP_AFTER
 from audiobrief.engines.espeak_engine import EspeakEngine
+from audiobrief.publish import made_by
 from support import FakeEngine
 
 REPO = Path(__file__).resolve().parents[1]
@@ -240,6 +241,8 @@ def test_gtts_failure_with_fallback_speaks_those_sentences_offline(
     assert any(f"gtts could not speak «{REFUSED}»; the fallback voice" in w for w in warnings)
     (vtt,) = Path("out").rglob("article.vtt")
     assert REFUSED in vtt.read_text(encoding="utf-8")
+    # Its tag names no voice's key: a briefing speaks the story again rather than join it.
+    assert str(made_by(vtt.with_suffix(".mp3"))).endswith(":fell back")
     # Neither the fallback clip nor the episode audio holding it is kept: the same article
     # spoken again, once Google answers, asks Google for that sentence (and only that one).
     asked, mp3 = len(google.texts), vtt.with_suffix(".mp3").read_bytes()
@@ -248,6 +251,8 @@ def test_gtts_failure_with_fallback_speaks_those_sentences_offline(
     assert google.texts[asked:] == [REFUSED]
     (again,) = Path("out").rglob("article*.mp3")  # new audio: a new version of the file
     assert again.read_bytes() != mp3
+    assert made_by(again)
+    assert not str(made_by(again)).endswith(":fell back")
 
 
 def test_lasting_gtts_failure_stops_asking_google(

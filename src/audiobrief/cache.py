@@ -79,7 +79,7 @@ class Cache:
         self._prune_at = 0  # past max_bytes, the size at which to prune again
         self._unsaved = 0  # bytes this process wrote and has not added to the ledger
         self._pid = os.getpid()
-        atexit.register(self._save)
+        atexit.register(self.save_size)
 
     def path(self, kind: str, key: str, suffix: str) -> Path:
         """Where the entry *key* of *kind* lives, found or not."""
@@ -209,8 +209,9 @@ class Cache:
                 cache_ledger.add(self.folder, self._unsaved)
                 self._unsaved = 0
 
-    def _save(self) -> None:
-        """Add what this process wrote to the ledger (at exit, and for tests)."""
+    def save_size(self) -> None:
+        """Add what this process wrote to the ledger: at exit, and after each episode
+        (worker processes end without running exit handlers)."""
         with self._lock:
             if self._unsaved and self._pid == os.getpid():
                 cache_ledger.add(self.folder, self._unsaved)

@@ -17,8 +17,6 @@ import os
 import time
 from pathlib import Path
 
-from audiobrief import store
-
 LEDGER = ".size"
 """The ledger's name in the cache folder: not an entry, never pruned."""
 WALK_EVERY_S = 24 * 3600
@@ -38,9 +36,17 @@ def read(folder: Path, now: float | None = None) -> int | None:
 
 
 def walked(folder: Path, total: int) -> None:
-    """Start the ledger anew from a walk that found *total* bytes."""
+    """Start the ledger anew from a walk that found *total* bytes.
+
+    Rewritten in place under the lock, as `add` writes it: a process adding at the same
+    moment adds to the new total, not to a file renamed away.
+    """
     with contextlib.suppress(OSError):  # a read-only cache: the next process walks again
-        store.write_atomic(folder / LEDGER, _format(total, time.time()), durable=False)
+        handle = os.open(folder / LEDGER, os.O_RDWR | os.O_CREAT, 0o644)
+        with os.fdopen(handle, "r+b") as ledger:
+            fcntl.flock(ledger, fcntl.LOCK_EX)
+            ledger.write(_format(total, time.time()))
+            ledger.truncate()
 
 
 def add(folder: Path, written: int) -> None:

@@ -53,6 +53,18 @@ def load(cache: Cache, key: str, *, front_end: str | None = None) -> tuple[Path,
     return mp3_path, timeline
 
 
+def note_front_end(cache: Cache, key: str, front_end: str) -> None:
+    """Record that *front_end* made the entry's script too (see load), if it did not."""
+    path = cache.find(KIND, key, ".json")
+    try:
+        meta = json.loads(path.read_bytes()) if path else None
+    except (OSError, ValueError):
+        return
+    if isinstance(meta, dict) and meta.get("front_end") != front_end:
+        meta["front_end"] = front_end
+        cache.put(KIND, key, ".json", canonical_json(meta).encode("utf-8"))
+
+
 def work_dir(cache: Cache | None) -> Path:
     """A fresh folder for an episode being made, in the cache when there is one.
 

@@ -76,6 +76,9 @@ def render(
     )
     if key and cache and (hit := episode_cache.load(cache, key)):
         logger.info("%s: unchanged, audio taken from the episode cache", label)
+        # The same script from this front end: noted, so a briefing may cut it (see
+        # cached_encoded); the file is rewritten only when the front end changed.
+        episode_cache.note_front_end(cache, key, voice.text_key)
         return Rendered(*hit, key)
     # Imported on a miss only: the audio modules bring scipy and LAME with them.
     from audiobrief.audio.master import master, passes
@@ -116,16 +119,20 @@ def render(
             music_gain_db=settings.music_gain_db,
         )
         pcm_path.unlink()
-        # Audio with fallback clips is not kept: the next run should ask the voice again.
+        # Audio with fallback clips is not kept: the next run should ask the voice again,
+        # and its key names no voice (a briefing then speaks the story again, see made_by).
         if key and cache and not fell_back:
             kept = episode_cache.store(cache, key, mp3_path, timeline, front_end=voice.text_key)
+            cache.save_size()
             if kept != mp3_path:
                 shutil.rmtree(work, ignore_errors=True)
                 return Rendered(kept, timeline, key)
+        if cache:
+            cache.save_size()
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    rendered = Rendered(mp3_path, timeline, key)
+    rendered = Rendered(mp3_path, timeline, f"{key}:fell back" if key and fell_back else key)
     weakref.finalize(rendered, shutil.rmtree, work, ignore_errors=True)
     return rendered
 
