@@ -164,11 +164,7 @@ def main() -> int:
         moto_server() as (endpoint, moto),
     ):
         work = Path(tmp)
-        (work / "articles").mkdir()
         paths = halves(args.corpus, work / "articles", args.articles)
-        if len(paths) < args.articles:
-            print(f"the corpus gives {len(paths)} articles, not {args.articles}", file=sys.stderr)
-            return 1
         (work / "redis").mkdir()
         redis_server = RedisServer(work / "redis")
         redis_server.start()

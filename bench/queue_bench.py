@@ -39,7 +39,9 @@ TARGET = 0.6
 
 
 def halves(corpus: Path, folder: Path, count: int) -> list[str]:
-    """Each corpus article as two articles (first and second half of its paragraphs)."""
+    """*count* articles in *folder*: each corpus article as two (the first and second half
+    of its paragraphs). Exits when the corpus gives fewer."""
+    folder.mkdir(parents=True, exist_ok=True)
     paths: list[str] = []
     for source in sorted(corpus.glob("*.txt")):
         lines = source.read_text(encoding="utf-8").splitlines()
@@ -51,6 +53,8 @@ def halves(corpus: Path, folder: Path, count: int) -> list[str]:
                 text = f"{title} ({part})\n\n" + "\n\n".join(body) + "\n"
                 path.write_text(text, encoding="utf-8")
                 paths.append(str(path))
+    if len(paths) < count:
+        raise SystemExit(f"the corpus gives {len(paths)} articles, not {count}")
     return paths
 
 
@@ -165,11 +169,7 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="queue-bench-") as tmp:
         work = Path(tmp)
-        (work / "articles").mkdir()
         paths = halves(args.corpus, work / "articles", args.articles)
-        if len(paths) < args.articles:
-            print(f"the corpus gives {len(paths)} articles, not {args.articles}", file=sys.stderr)
-            return 1
         (work / "redis").mkdir()
         server = RedisServer(work / "redis")
         server.start()

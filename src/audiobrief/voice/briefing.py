@@ -11,12 +11,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief.audio import episode_cache
-from audiobrief.cache import open_cache
 from audiobrief.config import Settings
 from audiobrief.config_slices import AudioSettings
 from audiobrief.errors import AudioError
 from audiobrief.model import Script, Section, Segment, Timeline
-from audiobrief.voice.factory import Voice
+from audiobrief.voice.factory import Voice, settings_cache
 from audiobrief.voice.render import Encoded, Progress, Rendered, render
 
 if TYPE_CHECKING:
@@ -58,11 +57,7 @@ def render_briefing(
             f"{script.title!r} has {len(sections)} sections for {len(reuse)} articles; "
             "give one entry of reuse per article section, between an intro and an outro."
         )
-    work = episode_cache.work_dir(
-        open_cache(
-            settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
-        )
-    )
+    work = episode_cache.work_dir(settings_cache(settings))
     kept: list[Rendered] = []  # their files must stay until the join has read them
     pauses = _Pauses(work, settings.audio)
     parts: list[Part] = []

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief import engines
-from audiobrief.cache import open_cache
+from audiobrief.cache import Cache, open_cache
 from audiobrief.config import Settings
 from audiobrief.engines.base import TTSEngine
 from audiobrief.engines.cache import CachedEngine
@@ -118,10 +118,15 @@ def voice_report(settings: Settings) -> list[tuple[VoiceProfile | str, str | Non
 
 def _cached(diacritizer: Diacritizer, settings: Settings) -> Callable[[str], str]:
     """The diacritizer, remembering its answers in the cache folder when there is one."""
-    cache = open_cache(
+    cache = settings_cache(settings)
+    return diacritizer if cache is None else CachedDiacritizer(diacritizer, cache, diacritizer.name)
+
+
+def settings_cache(settings: Settings) -> Cache | None:
+    """The one cache of *settings* (its folder, limit and shared tier), or None when off."""
+    return open_cache(
         settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
     )
-    return diacritizer if cache is None else CachedDiacritizer(diacritizer, cache, diacritizer.name)
 
 
 def _diacritizer() -> Diacritizer:
@@ -145,9 +150,7 @@ def _engine(profile: VoiceProfile, settings: Settings) -> TTSEngine:
         raise ConfigError(_not_installed(profile)) from exc
     except ConfigError as exc:  # an option typo or a bad value: say which file holds it
         raise ConfigError(f"{_where(profile)}: {exc}") from exc
-    cache = open_cache(
-        settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
-    )
+    cache = settings_cache(settings)
     if cache is None:
         return engine
     return CachedEngine(engine, cache, {"engine": profile.engine, **options})

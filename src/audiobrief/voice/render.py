@@ -12,14 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from audiobrief.audio import episode_cache
-from audiobrief.cache import open_cache
 from audiobrief.config import Settings
 from audiobrief.config_slices import AudioSettings
 from audiobrief.engines.batch import synthesize_all
 from audiobrief.engines.cache import CachedEngine
 from audiobrief.errors import EngineError
 from audiobrief.model import Script, Section, Segment, Timeline
-from audiobrief.voice.factory import Voice
+from audiobrief.voice.factory import Voice, settings_cache
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -71,9 +70,7 @@ def render(
     """
     texts = [seg.spoken for section in script.sections for seg in section.segments]
     key = _episode_key(script, voice, settings.audio, music, tail_ms)
-    cache = open_cache(
-        settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
-    )
+    cache = settings_cache(settings)
     if key and cache and (hit := episode_cache.load(cache, key)):
         logger.info("%s: unchanged, audio taken from the episode cache", label)
         # The same script from this front end: noted, so a briefing may cut it (see
@@ -234,9 +231,7 @@ def cached_encoded(
     briefing then takes a story's words from the script instead of from its text).
     """
     key = _episode_key(script, voice, settings.audio, None, None)
-    cache = open_cache(
-        settings.cache_dir, settings.cache_max_mb, settings.cache_url, settings.s3_endpoint_url
-    )
+    cache = settings_cache(settings)
     front_end = voice.text_key if same_front_end else None
     if key and cache and (hit := episode_cache.load(cache, key, front_end=front_end)):
         return Encoded(*hit, key)
