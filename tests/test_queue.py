@@ -251,6 +251,19 @@ def test_worker_without_queue_url_says_what_to_set() -> None:
     assert "set queue_url (or AUDIOBRIEF_QUEUE_URL)" in result.output
 
 
+class OperationalError(Exception):
+    """Named as psycopg's is (is_transient once matched driver errors by name)."""
+
+
+OperationalError.__module__ = "psycopg"
+
+
+def _driver_said(error: PublishError) -> PublishError:
+    """*error* as the catalog's adapter raises it: from the driver's own error."""
+    error.__cause__ = OperationalError("password authentication failed")
+    return error
+
+
 @pytest.mark.parametrize(
     ("error", "transient"),
     [
@@ -267,6 +280,7 @@ def test_worker_without_queue_url_says_what_to_set() -> None:
         (urllib.error.URLError("unknown url type: htp"), False),
         (CatalogUnavailable("the catalog's server is gone; run the command again"), True),
         (PublishError("the output folder is read-only"), False),
+        (_driver_said(PublishError("the catalog's server refused the login")), False),
     ],
 )
 def test_only_failures_that_may_pass_are_retried(error: Exception, transient: bool) -> None:

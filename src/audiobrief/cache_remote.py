@@ -24,7 +24,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from audiobrief import store
-from audiobrief.errors import ConfigError
+from audiobrief.errors import INSTALL_CLUSTER, ConfigError
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,7 @@ class SharedTier:
 
     def __init__(self, url: str, endpoint_url: str = "") -> None:
         if importlib.util.find_spec("boto3") is None:
-            raise ConfigError(f"cache_url = {url!r} needs boto3: pip install 'audiobrief[cluster]'")
+            raise ConfigError(f"cache_url = {url!r} needs boto3: {INSTALL_CLUSTER}")
         parts = urlsplit(url)
         self.url, self.bucket = url, parts.netloc
         self.prefix = parts.path.strip("/")

@@ -3,6 +3,9 @@
 import importlib
 from collections.abc import Iterable
 
+INSTALL_CLUSTER = "pip install 'audiobrief[cluster]'"
+"""What to run when a cluster setting needs a library that is not installed."""
+
 
 class AudiobriefError(Exception):
     """Base of every deliberate error; the CLI prints its message after "Error: "."""

@@ -139,14 +139,8 @@ def worker(obj: dict[str, Any], /, concurrency: int, visibility_timeout_s: int |
         AUDIOBRIEF_QUEUE_URL=redis://10.0.0.5:6379/0 audiobrief worker --concurrency 2
     """
     from audiobrief import queue
-    from audiobrief.errors import AudiobriefError
 
-    settings = run_of(obj, {}).settings
-    if not settings.queue_url:
-        raise AudiobriefError(
-            "the worker needs the work queue: set queue_url (or AUDIOBRIEF_QUEUE_URL), "
-            "e.g. redis://127.0.0.1:6379/0."
-        )
+    url = _queue_url(obj)
 
     def make_run(flags: dict[str, Any], now: dt.datetime) -> Any:
         # The job's flags over this worker's own settings file and environment.
@@ -154,7 +148,7 @@ def worker(obj: dict[str, Any], /, concurrency: int, visibility_timeout_s: int |
         return replace(run_of(obj, given), now=now, progress=None)
 
     code = queue.run_worker(
-        settings.queue_url, make_run, concurrency=concurrency,
+        url, make_run, concurrency=concurrency,
         visibility_timeout_s=visibility_timeout_s, quiet=obj["quiet"],
     )  # fmt: skip
     sys.exit(code)

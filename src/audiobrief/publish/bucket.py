@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from audiobrief.errors import PublishError
+from audiobrief.errors import INSTALL_CLUSTER, PublishError
 from audiobrief.publish.storage import headers, sha256_file
 
 logger = logging.getLogger(__name__)
@@ -26,8 +25,8 @@ _DENIED = frozenset(
 
 
 class Bucket:
-    """`s3://bucket/prefix` as a Storage; `requests` counts the HTTP requests sent
-    (`by_method`: per HTTP method), for the scaling figures."""
+    """`s3://bucket/prefix` as a Storage; `requests` counts the HTTP requests sent, for
+    the scaling figures."""
 
     uploads_first = True
 
@@ -36,16 +35,13 @@ class Bucket:
             import boto3
             from botocore.config import Config
         except ImportError as exc:
-            raise PublishError(
-                f"output_url = {url!r} needs boto3: pip install 'audiobrief[cluster]'."
-            ) from exc
+            raise PublishError(f"output_url = {url!r} needs boto3: {INSTALL_CLUSTER}.") from exc
         parts = urlsplit(url)
         self.bucket = parts.netloc
         self.prefix = parts.path.strip("/")
         self.where = url
         self.endpoint = endpoint_url or "Amazon S3"
         self.requests = 0
-        self.by_method: Counter[str] = Counter()
         # Few, quick retries: a store that is down should fail the run in seconds, and
         # the publish journal makes the next run finish or collect what this one left.
         config = Config(
@@ -150,7 +146,6 @@ class Bucket:
 
     def _count(self, request: Any = None, **_: Any) -> None:
         self.requests += 1
-        self.by_method[str(getattr(request, "method", "?"))] += 1
 
     def _error(self, exc: Exception, name: str) -> Exception:
         """*exc* from boto3 as one line that says what to fix (or _Missing for a 404)."""

@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 from audiobrief.errors import PublishError
 
-INSTALL = "pip install 'audiobrief[cluster]'"
 CONNECT_TIMEOUT_S = 10
 """libpq waits forever for an unanswered connection by default; a run should not."""
 

@@ -13,10 +13,9 @@ from collections.abc import Sequence
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from audiobrief.errors import CatalogUnavailable, PublishError
+from audiobrief.errors import INSTALL_CLUSTER, CatalogUnavailable, PublishError
 from audiobrief.publish.database import (
     CONNECT_TIMEOUT_S,
-    INSTALL,
     Database,
     Rows,
     lock_key,
@@ -37,7 +36,8 @@ def _driver() -> ModuleType:
         import psycopg
     except ImportError as exc:
         raise PublishError(
-            f"catalog_url names a PostgreSQL server, but psycopg is not installed; run: {INSTALL}"
+            "catalog_url names a PostgreSQL server, but psycopg is not installed; "
+            f"run: {INSTALL_CLUSTER}"
         ) from exc
     return psycopg
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from audiobrief.errors import AudiobriefError
+from audiobrief.errors import INSTALL_CLUSTER, AudiobriefError
 
 if TYPE_CHECKING:
     import celery
@@ -19,7 +19,6 @@ TASK = "audiobrief.job"
 VISIBILITY_TIMEOUT_S = 3600
 """A job not acknowledged this long after a worker took it goes to another worker: longer
 than the longest article takes to render, or a slow job would run twice (harmlessly)."""
-INSTALL = "pip install 'audiobrief[cluster]'"
 
 
 def require() -> None:
@@ -30,7 +29,7 @@ def require() -> None:
     except ImportError as exc:
         raise AudiobriefError(
             f"queue_url is set, but the work queue's libraries are missing ({exc.name}); "
-            f"run: {INSTALL}, or unset queue_url to work in this process."
+            f"run: {INSTALL_CLUSTER}, or unset queue_url to work in this process."
         ) from exc
 
 

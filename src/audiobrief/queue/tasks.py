@@ -36,10 +36,11 @@ MakeRun = Callable[[dict[str, Any], dt.datetime], "Run"]
 """Builds a job's Run from its flags (voice, output...) and its enqueue time."""
 
 # Errors of a service that is down or a network that failed: trying later may work.
-# Libraries that are not imported here are matched by name (psycopg, botocore).
+# Libraries that are not imported here are matched by name (botocore). The catalog's
+# driver errors are not: its adapter says CatalogUnavailable when the server is gone,
+# and a refused login under a PublishError must fail at once.
 _TRANSIENT = (ConnectionError, TimeoutError, socket.timeout, socket.gaierror)
 _TRANSIENT_NAMES = {
-    "psycopg.OperationalError",
     "botocore.exceptions.EndpointConnectionError",
     "botocore.exceptions.ConnectionClosedError",
     "botocore.exceptions.ConnectTimeoutError",
@@ -76,7 +77,7 @@ def register(app: celery.Celery, client: redis.Redis, make_run: MakeRun) -> None
 
     @app.task(name=TASK, bind=True, max_retries=RETRIES)  # type: ignore[untyped-decorator]
     def job(task: Any, job_id: str, payload: dict[str, Any]) -> None:
-        before, tries = state.start(client, job_id, label(payload), task.request.hostname or "")
+        before, tries = state.start(client, job_id, payload["name"], task.request.hostname or "")
         if before == "done":  # redelivered after its worker published and died unacked
             logger.info("job %s was done already", job_id)
             return
@@ -115,14 +116,7 @@ def run_job(payload: dict[str, Any], make_run: MakeRun) -> tuple[str, str]:
             return _ended(outcomes, run)
         except AudiobriefError as exc:  # name the article, not the worker's scratch copy
             message = str(exc).replace(source, payload["name"])
-            raise _renamed(exc, message) from exc
-
-
-def label(payload: dict[str, Any]) -> str:
-    """The article a job speaks, as `jobs` shows it: file name or URL."""
-    if "entry" in payload:
-        return str(payload["entry"]["url"])
-    return str(payload["name"])
+            raise AudiobriefError(message) from exc
 
 
 @contextlib.contextmanager
@@ -157,11 +151,6 @@ def _ended(outcomes: list[Outcome], run: Run) -> tuple[str, str]:
     with contextlib.suppress(ValueError):  # an output elsewhere is named as it is
         mp3 = mp3.relative_to(run.settings.output_dir)
     return outcome.state, str(mp3)
-
-
-def _renamed(exc: AudiobriefError, message: str) -> AudiobriefError:
-    """The same failure under a message naming the article as given."""
-    return AudiobriefError(message)
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:
