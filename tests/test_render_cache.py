@@ -12,9 +12,10 @@ import pytest
 
 from audiobrief.cache import Cache
 from audiobrief.config import Settings
-from audiobrief.publish import render
+from audiobrief.publish import render, site
 from audiobrief.publish.catalog import Catalog
 from audiobrief.publish.feed import render_feeds
+from audiobrief.publish.publisher import open_publisher
 from audiobrief.publish.site import prepare, render_site
 from audiobrief.publish.storage import LocalFolder
 from publish_fixtures import BASE_URL, NOW, publish_episode
@@ -67,12 +68,29 @@ def test_the_next_run_loads_compiled_templates_instead_of_compiling(
     assert _refresh(catalog, output, None) == first  # the same bytes as without a cache
 
 
-def test_a_template_compiled_once_serves_the_feeds_and_the_pages(
-    catalog: Catalog, output: Path, compiled: list[str]
-) -> None:
+def test_a_refresh_builds_one_environment_for_the_feeds_and_the_pages(
+    catalog: Catalog, output: Path, tmp_path: Path, compiled: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
     publish_episode(catalog, output)
-    _refresh(catalog, output, None)
-    assert len(compiled) == len(set(compiled))
+    made: list[jinja2.Environment] = []
+
+    def counting(cache: Cache | None = None) -> jinja2.Environment:
+        made.append(render.environment(cache))
+        return made[-1]
+
+    monkeypatch.setattr(site, "environment", counting)
+    settings = Settings(
+        base_url=BASE_URL, output_dir=output, cache_dir=tmp_path / "cache",
+        owner_email="desk@news.example.org", author="Newsroom",
+    )  # fmt: skip
+    with open_publisher(settings, NOW) as publisher:
+        written = publisher.refresh(rebuild=True)
+
+    assert len(made) == 1
+    assert {"feed.xml", "articles.xml", "index.html"} <= {path.name for path in written}
+    assert "episode.html.j2" in compiled
+    assert len(compiled) == len(set(compiled))  # each template compiled once
 
 
 def test_an_edited_template_is_compiled_again_and_its_new_text_shown(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from audiobrief.config_slices import (
@@ -322,12 +322,8 @@ def _check(name: str, value: Any) -> Any:
 def _check_base_url(value: str) -> str:
     url = value.strip()
     example = "e.g. https://news.example.org/audio/"
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        parts = urlsplit("")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    parts = _http_parts(url)
+    if parts is None:
         raise _Invalid(
             "is not an absolute http(s) URL", f"set it to the output folder's public URL, {example}"
         )
@@ -338,6 +334,16 @@ def _check_base_url(value: str) -> str:
     if parts.query or parts.fragment:
         raise _Invalid("has a ? query or # fragment", f"give the folder's URL alone, {example}")
     return url.rstrip("/") + "/"
+
+
+def _http_parts(url: str) -> SplitResult | None:
+    """*url*'s parts when it is an absolute http(s) URL with a host (and a numeric port)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    return parts if parts.scheme in ("http", "https") and parts.hostname else None
 
 
 _EMAIL = re.compile(r"[^@\s<>\"',;]+@[^@\s<>\"',;.]+(?:\.[^@\s<>\"',;.]+)+")
@@ -393,12 +399,7 @@ def _check_endpoint_url(value: str) -> str:
     url = value.strip()
     if not url:
         return ""
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number
-    except ValueError:
-        parts = urlsplit("")
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    if _http_parts(url) is None:
         raise _Invalid(
             "is not an http(s) URL",
             'accepted: "" (Amazon S3) or the store\'s address, e.g. "http://127.0.0.1:9000"',

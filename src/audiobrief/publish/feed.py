@@ -16,7 +16,7 @@ from audiobrief.errors import ConfigError, PublishError
 from audiobrief.model import EpisodeKind
 from audiobrief.publish.catalog import Catalog
 from audiobrief.publish.listing import Changes, newest_lean
-from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, RENDER_KEY, Rendering, rfc2822
+from audiobrief.publish.render import MAX_DESCRIPTION_BYTES, Rendering, rfc2822
 from audiobrief.publish.site import prepare
 from audiobrief.publish.storage import LocalFolder, Storage
 from audiobrief.publish.views import (
@@ -78,8 +78,9 @@ def render_feeds(
     rename, so a failure leaves the previous feeds whole. Each lists the newest
     site.feed_keep episodes of its kind (0: all); older ones stay on the site's
     archive pages, their files untouched. With *changes* (a publish), an item the
-    previous feed holds is copied from it unless its episode changed in this run or the
-    render key did, so only new items are read whole from the catalog and rendered.
+    previous feed holds is copied from it unless its episode changed in this run (the
+    publisher passes none when the render key changed), so only new items are read whole
+    from the catalog and rendered.
     They go to *storage* (default: the folder *output_dir*). *rendering* is what
     site.prepare gave (default: prepared here).
 
@@ -99,8 +100,6 @@ def render_feeds(
     storage = storage or LocalFolder(output_dir)
     rendering = rendering or prepare(site, storage)
     cover_url = site_url(base, "") + rendering.cover
-    if changes is not None and catalog.site_value(RENDER_KEY) != rendering.key:
-        changes = None  # the items written so far are stale
     env = rendering.env
     rendered = {}
     feeds: tuple[tuple[EpisodeKind, str], ...] = (

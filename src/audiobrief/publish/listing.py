@@ -54,13 +54,9 @@ class Changes:
         return bool(self.published or self.removed)
 
 
-def newest(catalog: Catalog, kind: EpisodeKind, limit: int) -> list[EpisodeRecord]:
-    """The newest *limit* episodes of *kind* (all when 0), whole, newest first: the feeds."""
-    return [_whole(row) for row in _rows(catalog, COLUMNS, kind, NEWEST, limit, 0)]
-
-
 def newest_lean(catalog: Catalog, kind: EpisodeKind, limit: int) -> list[EpisodeRecord]:
-    """The same episodes as `newest`, without their timeline and script: list entries."""
+    """The newest *limit* episodes of *kind* (all when 0), newest first, without their
+    timeline and script: list entries."""
     return [_lean(row) for row in _rows(catalog, LEAN, kind, NEWEST, limit, 0)]
 
 

@@ -283,12 +283,17 @@ class Publisher:
         """
         from audiobrief.cache import open_cache
         from audiobrief.publish.feed import render_feeds
+        from audiobrief.publish.render import RENDER_KEY
         from audiobrief.publish.site import prepare, render_site
 
         s, out, to = self.settings, self.output_dir, self.storage
         changes = None if rebuild or self.rebuild else self.changes
         # The cover, the render key and the templates, once for the feeds and the pages.
         shared = prepare(s.site, to, open_cache(s.cache_dir, s.cache_max_mb))
+        rendered_under = self.catalog.site_value(RENDER_KEY)
+        if changes is not None and rendered_under != shared.key:
+            logger.info("the templates or the site's settings changed: rendering everything")
+            changes = None  # the pages and feed items written so far are stale
         written = [
             *render_feeds(
                 self.catalog, site=s.site, output_dir=out, now=self.now, changes=changes,
@@ -299,6 +304,8 @@ class Publisher:
                 storage=to, rendering=shared,
             ),
         ]  # fmt: skip
+        if changes is None and rendered_under != shared.key:
+            self.catalog.set_site_value(RENDER_KEY, shared.key)
         collect_garbage(self.catalog, to)
         if self.marked:
             self.catalog.set_site_value(RUNNING, "")

@@ -19,7 +19,7 @@ from audiobrief.publish.archive import PAGE_SIZE, ArchivePage, pages_to_render, 
 from audiobrief.publish.catalog import KINDS, Catalog, EpisodeRecord
 from audiobrief.publish.images import publish_cover
 from audiobrief.publish.listing import Changes, each, newest_lean
-from audiobrief.publish.render import RENDER_KEY, Rendering, environment, render_key
+from audiobrief.publish.render import Rendering, environment, render_key
 from audiobrief.publish.storage import LocalFolder, Storage
 from audiobrief.publish.views import (
     ARTICLES_NAME,
@@ -87,8 +87,8 @@ def render_site(
     Without *changes* (a full rebuild: `audiobrief feed --rebuild`, `move`) every page
     is rendered. With them only the pages of the episodes published in this run, the
     archive pages they touch and the index are: the cost does not grow with the archive.
-    A changed template, address, title, description or cover (the site's render key)
-    makes a full rebuild of its own. Each article also gets its embeddable player
+    (After a changed template, address, title, description or cover, the site's render
+    key, the publisher passes none.) Each article also gets its embeddable player
     (`<stem>.embed.html`); the player of an unpublished episode is deleted. A page is
     only rewritten when its content changed; every write is atomic. They go to
     *storage* (default: the folder *output_dir*). *rendering* is what `prepare` gave
@@ -104,10 +104,7 @@ def render_site(
     local_now = now.astimezone(site.zone)  # config checked the name
     storage = storage or LocalFolder(output_dir)
     rendering = rendering or prepare(site, storage)
-    cover, key = rendering.cover, rendering.key
-    if changes is not None and catalog.site_value(RENDER_KEY) != key:
-        logger.info("the pages' templates or settings changed: rendering every page")
-        changes = None
+    cover = rendering.cover
     pages = _Pages(rendering.env, site, base, cover, output_dir, storage)
     written = [output_dir / cover.split("?", 1)[0]]
     if changes is None:
@@ -128,8 +125,6 @@ def render_site(
         storage.delete(name)
         logger.info("deleted %s/%s: the archive is shorter", storage.where, name)
     written.append(pages.index(catalog, local_now))
-    if changes is None and catalog.site_value(RENDER_KEY) != key:
-        catalog.set_site_value(RENDER_KEY, key)
     return written
 
 
