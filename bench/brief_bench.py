@@ -49,6 +49,8 @@ TARGET = 0.03
 TIMED = {
     "audiobrief.pipeline:open_voice": "voice: open the engine",
     "audiobrief.pipeline:build_script": "text: scripts of the stories + briefing",
+    "audiobrief.reuse:build_script": "text: scripts of the stories + briefing",
+    "audiobrief.reuse:spoken_opening": "text: scripts of the stories + briefing",
     "audiobrief.pipeline:build_briefing": "text: scripts of the stories + briefing",
     "audiobrief.pipeline:render_briefing": "audio: new parts, then the join",
     "audiobrief.audio.mp3join:join_episode": "  of which: join the MP3s",
@@ -93,7 +95,10 @@ def _child(command: list[str]) -> None:
 
     for name, row in TIMED.items():
         module_name, attribute = name.split(":")
-        owner: Any = importlib.import_module(module_name)
+        try:
+            owner: Any = importlib.import_module(module_name)
+        except ModuleNotFoundError:  # an older tree: its row is left out
+            continue
         *path, last = attribute.split(".")
         for part in path:
             owner = getattr(owner, part)

@@ -46,7 +46,7 @@ def test_an_entry_is_found_for_a_front_end_only_when_that_front_end_stored_it_la
     assert episode_cache.load(cache, "k", front_end="old") == (kept, TIMELINE)
     assert episode_cache.load(cache, "k", front_end="new") is None
     assert episode_cache.load(cache, "k") == (kept, TIMELINE)  # the audio is the same
-    episode_cache.note_front_end(cache, "k", "newer")  # the same script from another one
+    episode_cache.load(cache, "k", made_by="newer")  # the same script from another one
     assert episode_cache.load(cache, "k", front_end="newer") == (kept, TIMELINE)
     episode_cache.store(cache, "k", _mp3(tmp_path), TIMELINE, front_end="new")
     assert episode_cache.load(cache, "k", front_end="new") == (kept, TIMELINE)

@@ -25,13 +25,13 @@ SAVE_EVERY_BYTES = 4 * 1024 * 1024
 """A process adds its writes to the ledger once they reach this much (and at exit)."""
 
 
-def read(folder: Path, now: float | None = None) -> int | None:
+def read(folder: Path) -> int | None:
     """The folder's total in bytes, or None when the ledger is missing, damaged or stale."""
     try:
         total, walked = _parse((folder / LEDGER).read_bytes())
     except (OSError, ValueError):
         return None
-    now = time.time() if now is None else now
+    now = time.time()
     return total if now - WALK_EVERY_S <= walked <= now + 60 else None
 
 

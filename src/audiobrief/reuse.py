@@ -39,7 +39,9 @@ def story_bodies(
     bodies: list[Script] = []
     made: list[Encoded | None] = []
     for article, record in zip(articles, records, strict=True):
-        encoded = None if read_anew or record is None else _episode_audio(record, voice, settings)
+        encoded = None
+        if not read_anew and record is not None:
+            encoded = cached_encoded(record.script, voice, settings, same_front_end=True)
         opening = None
         if encoded is not None and record is not None:
             opening = spoken_opening(record.script, article, depth, voice.pauses)
@@ -77,11 +79,6 @@ def spoken_audio(
             cached = Encoded(mp3, record.timeline) if mp3 else None
         found.append(cached)
     return found
-
-
-def _episode_audio(record: EpisodeRecord, voice: Voice, settings: Settings) -> Encoded | None:
-    """The audio speak made for *record*'s whole script with this voice, if still cached."""
-    return cached_encoded(record.script, voice, settings, same_front_end=True)
 
 
 def _same_speech(spoken: Script, body: Script) -> bool:

@@ -31,11 +31,14 @@ def episode_key(parts: Mapping[str, Any]) -> str:
     return digest({"v": _VERSION, **parts})
 
 
-def load(cache: Cache, key: str, *, front_end: str | None = None) -> tuple[Path, Timeline] | None:
+def load(
+    cache: Cache, key: str, *, front_end: str | None = None, made_by: str | None = None
+) -> tuple[Path, Timeline] | None:
     """The cached MP3 file and Timeline for *key*, or None (a damaged entry is a miss).
 
     With *front_end*, only an entry last stored under that text front end (see store):
-    its script is the one that front end makes of the article now.
+    its script is the one that front end makes of the article now. *made_by* notes that
+    front end as having made the entry's script (the same script: the same audio).
     """
     meta_path = cache.find(KIND, key, ".json")
     mp3_path = cache.find(KIND, key, ".mp3")
@@ -50,19 +53,9 @@ def load(cache: Cache, key: str, *, front_end: str | None = None) -> tuple[Path,
         return None
     if front_end is not None and meta.get("front_end") != front_end:
         return None
+    if made_by is not None and meta.get("front_end") != made_by:
+        cache.put(KIND, key, ".json", canonical_json({**meta, "front_end": made_by}).encode())
     return mp3_path, timeline
-
-
-def note_front_end(cache: Cache, key: str, front_end: str) -> None:
-    """Record that *front_end* made the entry's script too (see load), if it did not."""
-    path = cache.find(KIND, key, ".json")
-    try:
-        meta = json.loads(path.read_bytes()) if path else None
-    except (OSError, ValueError):
-        return
-    if isinstance(meta, dict) and meta.get("front_end") != front_end:
-        meta["front_end"] = front_end
-        cache.put(KIND, key, ".json", canonical_json(meta).encode("utf-8"))
 
 
 def work_dir(cache: Cache | None) -> Path:

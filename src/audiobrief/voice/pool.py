@@ -27,7 +27,7 @@ from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, Script, Timeline
 from audiobrief.text.script import build_script
 from audiobrief.voice.factory import Voice, open_voice
-from audiobrief.voice.render import Progress, Rendered, cached_encoded, render
+from audiobrief.voice.render import Progress, Rendered, cached_render, render
 
 WORKERS = 2
 """Processes for a call with several sources: the two cores this tool is sized for."""
@@ -69,10 +69,10 @@ def render_sources(
         except AudiobriefError as exc:
             yield index, exc
             continue
-        if (hit := cached_encoded(script, voice, settings)) is None:
+        if (hit := cached_render(script, voice, settings)) is None:
             first, missed = index, (article, script)
             break
-        yield index, (article, script, Rendered(hit.mp3_path, hit.timeline, hit.key))
+        yield index, (article, script, hit)
     if missed is None:
         return
     later = range(first + 1, len(sources))

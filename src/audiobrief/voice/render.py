@@ -23,6 +23,8 @@ from audiobrief.voice.factory import Voice, settings_cache
 if TYPE_CHECKING:
     from pydub import AudioSegment
 
+    from audiobrief.cache import Cache
+
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[str, int], Callable[[int], None]]
@@ -71,12 +73,9 @@ def render(
     texts = [seg.spoken for section in script.sections for seg in section.segments]
     key = _episode_key(script, voice, settings.audio, music, tail_ms)
     cache = settings_cache(settings)
-    if key and cache and (hit := episode_cache.load(cache, key)):
+    if hit := _cached(cache, key, voice):
         logger.info("%s: unchanged, audio taken from the episode cache", label)
-        # The same script from this front end: noted, so a briefing may cut it (see
-        # cached_encoded); the file is rewritten only when the front end changed.
-        episode_cache.note_front_end(cache, key, voice.text_key)
-        return Rendered(*hit, key)
+        return hit
     # Imported on a miss only: the audio modules bring scipy and LAME with them.
     from audiobrief.audio.master import master, passes
     from audiobrief.audio.stitch import Stitcher
@@ -118,14 +117,14 @@ def render(
         pcm_path.unlink()
         # Audio with fallback clips is not kept: the next run should ask the voice again,
         # and its key names no voice (a briefing then speaks the story again, see made_by).
+        kept = mp3_path
         if key and cache and not fell_back:
             kept = episode_cache.store(cache, key, mp3_path, timeline, front_end=voice.text_key)
-            cache.save_size()
-            if kept != mp3_path:
-                shutil.rmtree(work, ignore_errors=True)
-                return Rendered(kept, timeline, key)
         if cache:
             cache.save_size()
+        if kept != mp3_path:
+            shutil.rmtree(work, ignore_errors=True)
+            return Rendered(kept, timeline, key)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
@@ -217,8 +216,6 @@ class Encoded:
 
     mp3_path: Path
     timeline: Timeline
-    key: str | None = None
-    """Its episode key, where known (see Rendered.key)."""
 
 
 def cached_encoded(
@@ -234,7 +231,22 @@ def cached_encoded(
     cache = settings_cache(settings)
     front_end = voice.text_key if same_front_end else None
     if key and cache and (hit := episode_cache.load(cache, key, front_end=front_end)):
-        return Encoded(*hit, key)
+        return Encoded(*hit)
+    return None
+
+
+def cached_render(script: Script, voice: Voice, settings: Settings) -> Rendered | None:
+    """What render() gives an article episode of *script* from the episode cache, or None
+    when it would have to synthesize."""
+    key = _episode_key(script, voice, settings.audio, None, None)
+    return _cached(settings_cache(settings), key, voice)
+
+
+def _cached(cache: Cache | None, key: str | None, voice: Voice) -> Rendered | None:
+    """The cached episode of *key*, its script noted as this voice's front end's (so a
+    briefing may cut it: see cached_encoded; the entry is rewritten only when it differs)."""
+    if key and cache and (hit := episode_cache.load(cache, key, made_by=voice.text_key)):
+        return Rendered(*hit, key)
     return None
 
 
