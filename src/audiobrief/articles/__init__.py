@@ -5,7 +5,7 @@ The front door: what the pipeline may call. Everything else here is the stage's 
 
 from audiobrief.articles.feeds import Entry, read_entries
 from audiobrief.articles.limits import check_length
-from audiobrief.articles.load import load_article
+from audiobrief.articles.load import load_article, read_file
 from audiobrief.articles.pages import Fetched, content_hash, fetch_articles
 
 __all__ = [
@@ -16,4 +16,5 @@ __all__ = [
     "fetch_articles",
     "load_article",
     "read_entries",
+    "read_file",
 ]

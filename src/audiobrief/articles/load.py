@@ -68,7 +68,7 @@ def load_article(source: str, *, stdin: bytes | None = None, fetch: Fetch | None
         data, kind = download(source, fetch or fetch_url), "html"
     else:
         label = source
-        data, kind = _read_file(source), _FORMATS.get(Path(source).suffix.lower())
+        data, kind = read_file(source), _FORMATS.get(Path(source).suffix.lower())
         fix = "re-save it as UTF-8" if kind else _NAMING_HINT
     kind = kind or sniff_format(data)  # stdin and unknown suffixes: look at the content
     text = _decode(data, label, kind, fix=fix)
@@ -143,7 +143,8 @@ def download(url: str, fetch: Fetch) -> bytes:
     raise ArticleError(url, f"could not download the page ({reason}); {fix}") from cause
 
 
-def _read_file(source: str) -> bytes:
+def read_file(source: str) -> bytes:
+    """An article file's bytes; ArticleError (saying what to do) when they cannot be read."""
     path = Path(source)
     if path.is_dir():
         raise ArticleError(source, "is a folder, not a file; pass the article file inside it")

@@ -61,17 +61,15 @@ def speak_jobs(
     republish: bool = False,
 ) -> list[Planned]:
     """One job per source: a file travels as its bytes (a worker may not share the disk)."""
+    from audiobrief.articles import read_file  # here: the CLI imports this module
+
     planned = []
     for source in sources:
         data: bytes | None = None
         if source == "-":
             data = stdin or b""
         elif not source.startswith(("http://", "https://")):
-            try:
-                data = Path(source).read_bytes()
-            except OSError as exc:
-                reason = exc.strerror or type(exc).__name__
-                raise AudiobriefError(f"{source}: cannot read ({reason}); check the path.") from exc
+            data = read_file(source)  # the errors `speak` gives for a file it cannot read
         payload = _payload(run, flags, name=source, republish=republish)
         payload["data"] = None if data is None else base64.b64encode(data).decode("ascii")
         identity = source if data is None else Path(source).name
