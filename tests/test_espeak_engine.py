@@ -88,6 +88,29 @@ def test_threads_get_the_same_clips_as_one_caller() -> None:
 
 
 @needs_wheel
+@pytest.mark.parametrize(("voice", "file"), [("ar", "sem/ar"), ("ar+m3", "sem/ar+m3")])
+def test_a_voice_is_loaded_by_its_file_with_the_same_samples(
+    voice: str, file: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Named by its file, eSpeak skips reading every voice file at each load (3 ms a clip).
+    assert espeak_routes.voice_file(_wheel_data(), voice) == file
+    by_file = EspeakEngine(route="lib", voice=voice).synthesize(GREETING).raw_data
+    monkeypatch.setattr(espeak_routes, "voice_file", lambda _root, name: name)
+    by_name = EspeakEngine(route="lib", voice=voice).synthesize(GREETING).raw_data
+
+    assert by_file == by_name
+
+
+@pytest.mark.parametrize("voice", ["Arabic", "zz", "ar+", "sem/ar", "en-us"])
+def test_a_voice_that_is_no_single_file_is_passed_on_as_named(voice: str, tmp_path: Path) -> None:
+    for file in ("lang/sem/ar", "lang/gmw/en-US", "lang/zz/a/zz", "lang/zz/b/zz"):
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("name x\n")
+
+    assert espeak_routes.voice_file(tmp_path, voice) == voice
+
+
+@needs_wheel
 def test_faster_rate_gives_shorter_audio_and_pitch_changes_the_sound() -> None:
     slow = EspeakEngine(route="lib", rate_wpm=120).synthesize(GREETING)
     fast = EspeakEngine(route="lib", rate_wpm=300).synthesize(GREETING)

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from audiobrief.text import dates, latin, money, numerals, patterns
 from audiobrief.text.lazy import LazyPattern, has_digit, has_latin, lazy, tolerant
 from audiobrief.text.normalize import make_steps, normalize
-from audiobrief.text.tables import LETTERS, MARKS, MONTH_LOCALES, MONTH_STYLES, months
+from audiobrief.text.tables import INNER_MARKS, LETTERS, MARKS, MONTH_LOCALES, MONTH_STYLES, months
 from test_normalize_properties import any_text, arabic_text
 
 
@@ -96,7 +96,7 @@ def test_skipping_patterns_never_changes_the_spoken_text(text: str) -> None:
 def _plain_alternation(words: list[str]) -> str:
     """tolerant() as it was before the trie: every word in full, longest first."""
     ordered = sorted(words, key=len, reverse=True)
-    return "|".join(f"[{MARKS}]*".join(map(re.escape, word)) for word in ordered)
+    return "|".join(f"[{INNER_MARKS}]*".join(map(re.escape, word)) for word in ordered)
 
 
 _WORD = st.text(alphabet="ابتمنلهة ", min_size=1, max_size=6)
@@ -113,6 +113,23 @@ def test_the_trie_matches_what_the_plain_alternation_matches(words: list[str], t
     plain = re.compile(f"({_plain_alternation(words)}){tail}")
     assert [m.span(1) for m in trie.finditer(text)] == [m.span(1) for m in plain.finditer(text)]
     assert len(tolerant(*words)) <= len(_plain_alternation(words)) + 4 * len(words)
+
+
+def test_a_tries_marks_compile_as_ranges_not_a_table(capsys: pytest.CaptureFixture[str]) -> None:
+    # re.DEBUG prints the compiled code: a 64 K-entry table is a BIGCHARSET (50 µs each).
+    re.compile(tolerant("دولار", "دينار", "درهم"), re.DEBUG)
+    code = capsys.readouterr().out
+
+    assert "RANGE" in code
+    assert "BIGCHARSET" not in code
+
+
+def test_a_known_word_is_found_with_harakat_between_its_letters() -> None:
+    words = re.compile(f"({tolerant('دولار', 'دينار')})")
+    found = words.search("دَفَعَ مِئَةَ دُولَارٍ")
+
+    assert found is not None
+    assert found.group(1) == "دُولَار"
 
 
 @pytest.mark.parametrize("style", MONTH_STYLES)

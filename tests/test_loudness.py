@@ -2,29 +2,28 @@
 
 from __future__ import annotations
 
+import io
 import logging
+from collections.abc import Callable
 
 import numpy as np
 import pytest
 from scipy.signal import lfilter
 
 import bs1770
-from audiobrief.audio.loudness import (
-    Limiter,
-    _box,
-    _running_min,
-    measure,
-    normalize,
-    to_float,
-    to_int16,
-)
-from audiobrief.audio.meter import peak_envelope
+from audiobrief.audio import meter
+from audiobrief.audio.limiter import Limiter, Window, _box, _running_min
+from audiobrief.audio.loudness import measure, normalize, normalize_stream, track_blocks
+from audiobrief.audio.meter import BLOCK_FRAMES, to_float, to_int16
+from audiobrief.audio.truepeak import peak_envelope
 from audiobrief.errors import AudioError
 from audiobrief.model import Track
 from bs1770 import pcm_floats
 
 
-def _speech_like(seconds: float, rate_hz: int, *, channels: int = 1, level: float = 0.3) -> Track:
+def _speech_like(
+    seconds: float, rate_hz: int, *, channels: int = 1, level: float = 0.3, clicks: bool = True
+) -> Track:
     """Buzz through a vocal-tract-like resonance, in 4 Hz syllables, with phrase gaps and clicks."""
     rng = np.random.default_rng(7)
     t = np.arange(int(seconds * rate_hz)) / rate_hz
@@ -34,7 +33,8 @@ def _speech_like(seconds: float, rate_hz: int, *, channels: int = 1, level: floa
     phrases = np.sin(2 * np.pi * 0.3 * t) > -0.5
     signal = voiced * syllables * phrases
     signal *= level / np.max(np.abs(signal))
-    signal[rate_hz // 2 :: rate_hz * 2] = 0.99  # lone clicks: far above the speech
+    if clicks:
+        signal[rate_hz // 2 :: rate_hz * 2] = 0.99  # lone clicks: far above the speech
     mono = np.clip(signal * 32767, -32768, 32767).astype("<i2")
     pcm = np.repeat(mono[:, np.newaxis], channels, axis=1)
     if channels == 2:
@@ -132,8 +132,8 @@ def test_the_limiter_gives_the_same_samples_however_the_input_is_cut() -> None:
         limiter = Limiter(gain=3.0, ceiling=0.5, rate_hz=22050, channels=1)
         out = []
         for start in range(0, samples.shape[0], piece):
-            out += list(limiter.add(to_float(samples[start : start + piece])))
-        out += list(limiter.finish())
+            out += [w.pcm for w in limiter.add(to_float(samples[start : start + piece]))]
+        out += [w.pcm for w in limiter.finish()]
         return np.concatenate(out).tobytes()
 
     whole = limited(samples.shape[0])
@@ -152,7 +152,8 @@ def test_the_limiter_curve_is_the_whole_signal_curve_worked_out_near_peaks_only(
         samples[at] = 0.8 if at % 2 else -0.8
     column = samples[:, np.newaxis]
     limiter = Limiter(gain=gain, ceiling=ceiling, rate_hz=rate_hz, channels=1)
-    out = np.concatenate([*limiter.add(column), *limiter.finish()])[:, 0]
+    windows = [*limiter.add(column), *limiter.finish()]
+    out = np.concatenate([w.pcm for w in windows])[:, 0]
 
     # The curve of the whole signal at once, as the limiter defines it.
     half = rate_hz * 20 // 1000
@@ -165,3 +166,48 @@ def test_the_limiter_curve_is_the_whole_signal_curve_worked_out_near_peaks_only(
     assert np.count_nonzero(curve < 1.0) > 0
     assert np.max(np.abs(out.astype(int) - expected.astype(int))) <= 1
     assert np.count_nonzero(out != expected) <= 5  # rounding ties at most
+
+
+def test_a_limit_pass_filters_again_only_the_windows_the_limiter_changed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    track = _speech_like(40, 22050, level=0.1, clicks=False)
+    samples = np.frombuffer(track.pcm, dtype="<i2").copy()
+    samples[5 * BLOCK_FRAMES + 1000] = 32000  # a click, in the sixth window
+    track = Track(pcm=samples.tobytes(), sample_rate_hz=22050, channels=1)
+    filtered: list[int] = []
+    limited: list[bool] = []
+    real_apply, real_window = meter._KWeighting.apply, Limiter._window
+
+    def apply(self: meter._KWeighting, block: np.ndarray) -> np.ndarray:
+        filtered.append(block.shape[0])
+        return real_apply(self, block)
+
+    def window(self: Limiter, stop: int) -> Window:
+        made = real_window(self, stop)
+        limited.append(made.limited)
+        return made
+
+    monkeypatch.setattr(meter._KWeighting, "apply", apply)
+    monkeypatch.setattr(Limiter, "_window", window)
+    out = io.BytesIO()
+
+    def restart() -> Callable[[np.ndarray], None]:
+        out.seek(0)
+        out.truncate()
+        return lambda pcm: out.write(pcm.tobytes())
+
+    level = normalize_stream(track_blocks(track), 22050, 1, restart=restart)
+    windows = -(-samples.size // BLOCK_FRAMES)
+
+    assert level is not None
+    assert len(limited) == windows  # one limit pass
+    assert limited[5]
+    assert sum(limited) <= 3
+    # The first pass filters every window; the limit pass those the limiter changed and
+    # the one after each (the filter's memory reaches into it).
+    again = sum(now or before for now, before in zip(limited, [False, *limited], strict=False))
+    assert len(filtered) == windows + again
+    heard = measure(Track(pcm=out.getvalue(), sample_rate_hz=22050, channels=1))
+    assert level.integrated_lufs == pytest.approx(heard.integrated_lufs, abs=1e-6)
+    assert level.integrated_lufs == pytest.approx(-19.0, abs=0.2)

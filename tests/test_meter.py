@@ -10,8 +10,9 @@ import pyloudnorm
 import pytest
 from scipy.signal import firwin, resample_poly
 
-from audiobrief.audio import meter
-from audiobrief.audio.meter import LoudnessMeter, TruePeakMeter, peak_envelope
+from audiobrief.audio import truepeak
+from audiobrief.audio.meter import LoudnessMeter
+from audiobrief.audio.truepeak import TruePeakMeter, peak_envelope
 
 
 def _signal(rate_hz: int, channels: int, seconds: float, seed: int = 3) -> np.ndarray:
@@ -77,10 +78,10 @@ def test_only_frames_near_the_floor_are_oversampled(monkeypatch: pytest.MonkeyPa
 
     def interpolated(samples: np.ndarray, chosen: np.ndarray) -> np.ndarray:
         counted.append(chosen.size)
-        return meter_interpolated(samples, chosen)
+        return original(samples, chosen)
 
-    meter_interpolated = meter._interpolated_peaks
-    monkeypatch.setattr(meter, "_interpolated_peaks", interpolated)
+    original = truepeak._interpolated_peaks
+    monkeypatch.setattr(truepeak, "_interpolated_peaks", interpolated)
     quiet = _signal(22050, 1, 10.0) * 0.1  # peaks far under half of full scale
     quiet[50_000] = 0.6  # one click comes close
     peak = TruePeakMeter(1, floor=0.5)
@@ -89,7 +90,7 @@ def test_only_frames_near_the_floor_are_oversampled(monkeypatch: pytest.MonkeyPa
 
     assert peak.result() >= 0.6
     # The click and the frames its interpolation reaches: not ten seconds.
-    assert 0 < sum(counted) <= 2 * meter.CONTEXT_FRAMES + 1
+    assert 0 < sum(counted) <= 2 * truepeak.CONTEXT_FRAMES + 1
 
 
 @pytest.mark.parametrize("level", [0.05, 0.3, 0.6, 0.9, 1.3])
@@ -99,7 +100,7 @@ def test_envelope_above_a_level_is_the_envelope_wherever_either_reaches_it(level
     alternating = np.where(rng.random((3000, 1)) < 0.5, -0.6, 0.6).astype(np.float32)
     for samples in (speechlike, alternating):
         whole = peak_envelope(samples)
-        above = meter.envelope_above(samples, level)
+        above = truepeak.envelope_above(samples, level)
         differs = np.abs(above - whole) > 1e-6
         assert not np.any(whole[differs] >= level)
         assert not np.any(above[differs] >= level)
@@ -120,3 +121,33 @@ def test_measuring_normalizing_and_encoding_import_no_scipy() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize("piece", [65536, 30_000, 2205])
+def test_a_block_known_as_an_earlier_one_times_a_gain_gives_the_measured_figure(
+    piece: int,
+) -> None:
+    signal = _signal(22050, 2, 12.0) * 0.2
+    first, scaled, direct = (LoudnessMeter(22050, 2) for _ in range(3))
+    sums = [first.add(signal[s : s + piece]) for s in range(0, signal.shape[0], piece)]
+    gain = np.float32(1.7)
+    for k, start in enumerate(range(0, signal.shape[0], piece)):
+        block = signal[start : start + piece] * gain
+        direct.add(block)
+        if k % 3:  # every third block filtered, as the limit pass does after a change
+            scaled.add_scaled(block, sums[k], float(gain) ** 2)
+        else:
+            scaled.add(block)
+
+    assert scaled.integrated_lufs() == pytest.approx(direct.integrated_lufs(), abs=1e-6)
+    assert direct.integrated_lufs() == pytest.approx(first.integrated_lufs() + 20 * np.log10(1.7))
+
+
+def test_sums_of_a_block_at_other_frames_are_refused() -> None:
+    signal = _signal(22050, 1, 2.0)
+    earlier = LoudnessMeter(22050, 1).add(signal[:30_000])
+    meter = LoudnessMeter(22050, 1)
+    meter.add(signal[:1000])
+
+    with pytest.raises(ValueError, match="other frames"):
+        meter.add_scaled(signal[1000:31_000], earlier, 1.0)

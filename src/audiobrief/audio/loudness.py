@@ -8,20 +8,23 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
+from audiobrief.audio.limiter import Limiter, Window
 from audiobrief.audio.meter import (
-    OVERSHOOT,
+    BLOCK_FRAMES,
     Block,
+    HopSums,
     LoudnessMeter,
-    TruePeakMeter,
-    envelope_above,
-    measure_blocks,
+    to_float,
+    to_int16,
 )
+from audiobrief.audio.truepeak import TruePeakMeter
 from audiobrief.errors import AudioError
 from audiobrief.model import Track
 
@@ -32,14 +35,10 @@ STEREO_TARGET_LUFS = -16.0
 """Apple's podcast targets: -16 LUFS integrated (stereo), about -19 LUFS for mono."""
 MIN_DURATION_MS = 400
 """BS.1770 gates 400 ms blocks; a shorter track has no integrated loudness."""
-BLOCK_FRAMES = 1 << 16
-"""Frames per block through every pass (3 s at 22.05 kHz)."""
-
 Source = Callable[[], Iterator[Block]]
 """Each call reads the whole stream again from its start, block by block."""
 Sink = Callable[[NDArray[np.int16]], None]
 
-_LIMITER_HALF_WINDOW_MS = 20  # gain reduction ramps in and out over about 20 ms
 _LIMITER_MARGIN_DB = 0.1  # aim under the ceiling: rounding to 16 bits moves peaks a little
 _CHECK_BELOW_DB = 3.0  # the output's true peak is oversampled only this close to the ceiling
 _TOLERANCE_LU = 0.2  # re-gain until this close, well inside the promise
@@ -103,6 +102,18 @@ def normalize(
     return Track(pcm=out.getvalue(), sample_rate_hz=track.sample_rate_hz, channels=track.channels)
 
 
+class Measured(NamedTuple):
+    """What the first pass measured of one block: its first frame, its length, its sums.
+
+    Kept for every block, for the limit passes (a few hundred bytes a block: 1.6 MB for
+    four hours, beside the meter's own 1 MB).
+    """
+
+    start: int
+    frames: int
+    sums: HopSums
+
+
 def normalize_stream(
     source: Source,
     rate_hz: int,
@@ -122,8 +133,7 @@ def normalize_stream(
     if target_lufs is None:
         target_lufs = MONO_TARGET_LUFS if channels == 1 else STEREO_TARGET_LUFS
     meter = LoudnessMeter(rate_hz, channels)
-    for block in source():
-        meter.add(block)
+    first = [Measured(meter.frames, block.shape[0], meter.add(block)) for block in source()]
     measured = float("-inf")
     if meter.frames * 1000 // rate_hz >= MIN_DURATION_MS:
         measured = meter.integrated_lufs()
@@ -137,7 +147,16 @@ def normalize_stream(
     gain_db = target_lufs - measured
     tried = (0.0, measured)
     for _ in range(_MAX_PASSES):
-        level = _limit_pass(source, restart(), rate_hz, channels, gain_db, aim_dbtp, ceiling_dbtp)
+        level = _limit_pass(
+            source,
+            first,
+            restart(),
+            gain_db,
+            aim_dbtp,
+            ceiling_dbtp,
+            rate_hz=rate_hz,
+            channels=channels,
+        )
         reached, peak_dbtp = level.integrated_lufs, level.true_peak_dbtp
         if abs(reached - target_lufs) <= _TOLERANCE_LU and peak_dbtp <= ceiling_dbtp:
             break
@@ -176,138 +195,60 @@ def track_blocks(track: Track) -> Source:
     return blocks
 
 
-def to_float(samples: NDArray[np.int16]) -> Block:
-    """16-bit samples as floats in [-1, 1)."""
-    return samples.astype(np.float32) / np.float32(32768.0)
-
-
 def _limit_pass(
     source: Source,
+    first: list[Measured],
     sink: Sink,
-    rate_hz: int,
-    channels: int,
     gain_db: float,
     aim_dbtp: float,
     ceiling_dbtp: float,
+    *,
+    rate_hz: int,
+    channels: int,
 ) -> Loudness:
-    """One pass: gain, limit, write, and measure what was written."""
+    """One pass: gain, limit, write, and measure what was written.
+
+    The limiter leaves most windows alone (a few in a minute of speech reach the ceiling);
+    such a window is the input times the gain, so its loudness sums are the first pass's
+    times the gain squared. Only the windows it changed, and the one after each (the
+    K-weighting's memory reaches 160 ms into it), are filtered again.
+    """
     ceiling = 10.0 ** (ceiling_dbtp / 20.0)
-    limiter = Limiter(10.0 ** (gain_db / 20.0), 10.0 ** (aim_dbtp / 20.0), rate_hz, channels)
+    gain = float(np.float32(10.0 ** (gain_db / 20.0)))  # what the limiter multiplies by
+    limiter = Limiter(gain, 10.0 ** (aim_dbtp / 20.0), rate_hz, channels)
     meter = LoudnessMeter(rate_hz, channels)
     peak = TruePeakMeter(channels, floor=ceiling * 10.0 ** (-_CHECK_BELOW_DB / 20.0))
+    after_limited = False
 
-    def emit(pcm: NDArray[np.int16]) -> None:
-        sink(pcm)
-        heard = to_float(pcm)
-        meter.add(heard)
+    def emit(window: Window) -> None:
+        nonlocal after_limited
+        sink(window.pcm)
+        heard = to_float(window.pcm)
+        k = meter.frames // BLOCK_FRAMES
+        same = k < len(first) and first[k][:2] == (meter.frames, heard.shape[0])
+        if same and not (window.limited or after_limited):
+            meter.add_scaled(heard, first[k].sums, gain * gain)
+        else:
+            meter.add(heard)
+        after_limited = window.limited
         peak.add(heard)
 
     for block in source():
-        for pcm in limiter.add(block):
-            emit(pcm)
-    for pcm in limiter.finish():
-        emit(pcm)
+        for window in limiter.add(block):
+            emit(window)
+    for window in limiter.finish():
+        emit(window)
     return Loudness(meter.integrated_lufs(), _db(peak.result()))
-
-
-class Limiter:
-    """Gain, then a look-ahead limiter that holds the true peak under a ceiling.
-
-    It works on windows of BLOCK_FRAMES with a margin either side (the look-ahead), at
-    fixed positions from the start of the stream: the output does not depend on how the
-    input was cut into blocks, and memory is a few windows whatever the length.
-    """
-
-    def __init__(self, gain: float, ceiling: float, rate_hz: int, channels: int) -> None:
-        self._gain, self._ceiling = np.float32(gain), ceiling
-        self._half = max(2, rate_hz * _LIMITER_HALF_WINDOW_MS // 1000)
-        self._box = 2 * (self._half // 2) + 1  # odd: two passes reach no further than half
-        self._margin = 2 * self._half + 64  # the interpolation needs 10 more frames
-        self._buffer: Block = np.zeros((0, channels), dtype=np.float32)
-        self._buffer_start = 0  # stream frame of _buffer[0]
-        self._next = 0  # stream frame where the next output window starts
-
-    def add(self, block: Block) -> Iterator[NDArray[np.int16]]:
-        """Take a block; yield the output windows it completed."""
-        self._buffer = np.concatenate([self._buffer, block])
-        end = self._buffer_start + self._buffer.shape[0]
-        while end >= self._next + BLOCK_FRAMES + self._margin:
-            yield self._window(self._next + BLOCK_FRAMES)
-
-    def finish(self) -> Iterator[NDArray[np.int16]]:
-        """Yield the rest, once the stream has ended."""
-        end = self._buffer_start + self._buffer.shape[0]
-        while self._next < end:
-            yield self._window(min(end, self._next + BLOCK_FRAMES))
-
-    def _window(self, stop: int) -> NDArray[np.int16]:
-        buffer, start, base = self._buffer, self._next, self._buffer_start
-        lo, hi = max(0, start - self._margin), min(base + buffer.shape[0], stop + self._margin)
-        scaled = buffer[lo - base : hi - base] * self._gain
-        core = slice(start - lo, stop - lo)
-        limited = scaled[core]
-        if float(np.max(np.abs(scaled), initial=0.0)) * OVERSHOOT > self._ceiling:
-            envelope = envelope_above(scaled, self._ceiling)
-            over = np.flatnonzero(envelope > self._ceiling)
-            if over.size:
-                smooth = self._gain_curve(envelope, over)
-                limited = limited * smooth[core, np.newaxis].astype(np.float32)
-        self._next = stop
-        keep_from = max(0, stop - self._margin)  # the next window's look-behind
-        self._buffer = buffer[keep_from - base :]
-        self._buffer_start = keep_from
-        return to_int16(limited)
-
-    def _gain_curve(self, envelope: NDArray[np.float32], over: NDArray[np.intp]) -> Gains:
-        """The gain per frame: 1 but within 2 x half of the frames *over* the ceiling.
-
-        The gain each frame may have, the lowest of those within +/-half, then two centred
-        moving averages half as wide: each average mixes only gains at or under the one
-        needed where it lands, so the smooth curve never overshoots. Frames farther than
-        2 x half from every frame over the ceiling keep 1, so the curve is worked out
-        only around each cluster of them (a few in a minute of speech), not on the whole
-        window: the same curve, since 1s pad a cluster's range as they surround it.
-        """
-        reach = 2 * self._half  # half + 2 * (box // 2): how far a frame over reaches
-        curve = np.ones(envelope.shape[0])
-        cut = np.flatnonzero(np.diff(over) > 2 * reach) + 1
-        firsts, lasts = over[np.r_[0, cut]].tolist(), over[np.r_[cut - 1, over.size - 1]].tolist()
-        for first, last in zip(firsts, lasts, strict=True):
-            lo, hi = max(0, first - reach), min(envelope.shape[0], last + reach + 1)
-            needed = np.minimum(1.0, self._ceiling / np.maximum(envelope[lo:hi], 1e-12))
-            held = _running_min(needed, 2 * self._half + 1)
-            curve[lo:hi] = _box(_box(held, self._box), self._box)
-        return curve
-
-
-Gains = NDArray[np.float64]
-
-
-def _running_min(values: NDArray[np.floating], size: int) -> NDArray[np.float64]:
-    """Centred minimum over *size* (odd) frames, edges repeated (van Herk / Gil-Werman)."""
-    half, count = size // 2, values.shape[0]
-    padded = np.pad(values.astype(np.float64), (half, half), mode="edge")
-    whole = -(-padded.shape[0] // size) * size
-    blocks = np.pad(padded, (0, whole - padded.shape[0]), constant_values=np.inf)
-    blocks = blocks.reshape(-1, size)
-    prefix = np.minimum.accumulate(blocks, axis=1).ravel()
-    suffix = np.minimum.accumulate(blocks[:, ::-1], axis=1)[:, ::-1].ravel()
-    return np.minimum(suffix[:count], prefix[size - 1 : size - 1 + count])
-
-
-def _box(values: NDArray[np.float64], size: int) -> NDArray[np.float64]:
-    """Centred moving average over *size* (odd) frames, edges repeated."""
-    half = size // 2
-    padded = np.pad(values, (half, half), mode="edge")
-    sums = np.concatenate([[0.0], np.cumsum(padded)])
-    return np.asarray((sums[size:] - sums[:-size]) / size, dtype=np.float64)
-
-
-def to_int16(block: Block) -> NDArray[np.int16]:
-    """Floats in [-1, 1) as 16-bit samples, rounded and clipped."""
-    rounded = np.clip(np.rint(block * np.float32(32768.0)), -32768, 32767)
-    return np.asarray(rounded, dtype="<i2")
 
 
 def _db(amplitude: float) -> float:
     return float(20.0 * np.log10(amplitude)) if amplitude > 0 else float("-inf")
+
+
+def measure_blocks(blocks: Iterable[Block], rate_hz: int, channels: int) -> tuple[float, float]:
+    """Integrated LUFS and linear true peak of a stream of blocks."""
+    loudness, peak = LoudnessMeter(rate_hz, channels), TruePeakMeter(channels)
+    for block in blocks:
+        loudness.add(block)
+        peak.add(block)
+    return loudness.integrated_lufs(), peak.result()

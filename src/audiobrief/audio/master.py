@@ -9,8 +9,8 @@ from pathlib import Path
 import numpy as np
 
 from audiobrief.audio.encode import Mp3Writer
-from audiobrief.audio.loudness import BLOCK_FRAMES, Sink, normalize_stream, to_float, to_int16
-from audiobrief.audio.meter import Block
+from audiobrief.audio.loudness import Sink, normalize_stream
+from audiobrief.audio.meter import BLOCK_FRAMES, Block, to_float, to_int16
 from audiobrief.audio.music import MusicBed
 from audiobrief.model import Timeline
 

@@ -1,159 +1,37 @@
-"""Audio stage: BS.1770 loudness and true peak, measured block by block in bounded memory."""
+"""Audio stage: BS.1770 loudness, measured block by block in bounded memory."""
 
 from __future__ import annotations
 
 import functools
 import math
 from array import array
-from collections.abc import Iterable
 
 import numpy as np
 from numpy.typing import NDArray
 
 Block = NDArray[np.float32]
 """Samples in [-1, 1), shaped (frames, channels)."""
+BLOCK_FRAMES = 1 << 16
+"""Frames per block through every pass (3 s at 22.05 kHz)."""
+HopSums = NDArray[np.float64]
+"""Sums of K-weighted squares, one row per 100 ms hop a block reaches into, by channel."""
 
-OVERSAMPLING = 4  # BS.1770-4 Annex 2: true peak from a 4x oversampled signal
+
+def to_float(samples: NDArray[np.int16]) -> Block:
+    """16-bit samples as floats in [-1, 1)."""
+    return samples.astype(np.float32) / np.float32(32768.0)
+
+
+def to_int16(block: Block) -> NDArray[np.int16]:
+    """Floats in [-1, 1) as 16-bit samples, rounded and clipped."""
+    rounded = np.clip(np.rint(block * np.float32(32768.0)), -32768, 32767)
+    return np.asarray(rounded, dtype="<i2")
+
+
 GATE_BLOCK_S = 0.4
 _HOPS_PER_BLOCK = 4  # 400 ms blocks overlapping by 75%: a new block every 100 ms
 _ABSOLUTE_GATE_LUFS = -70.0
 _RELATIVE_GATE_LU = -10.0
-_HALF_TAPS = 10  # interpolation filter reaches 10 input frames either side
-
-
-def _interpolation_taps() -> NDArray[np.float64]:
-    """The Kaiser-windowed sinc (beta 5) that scipy's resample_poly uses for 4x, in numpy.
-
-    Written out here so that measuring a peak needs no scipy import (it costs more than
-    a cached article's whole run).
-    """
-    count = 2 * _HALF_TAPS * OVERSAMPLING + 1
-    n = np.arange(count) - (count - 1) / 2
-    taps = np.sinc(n / OVERSAMPLING) * np.kaiser(count, 5.0)
-    return np.asarray(taps / np.sum(taps) * OVERSAMPLING, dtype=np.float64)
-
-
-_TAPS = _interpolation_taps()
-_PHASES = [_TAPS[p::OVERSAMPLING].astype(np.float32) for p in range(OVERSAMPLING)]
-_CENTRE = np.float32(_TAPS[_HALF_TAPS * OVERSAMPLING])
-OVERSHOOT = max(float(np.sum(np.abs(phase))) for phase in _PHASES)
-"""No oversampled value exceeds the largest nearby sample by more than this factor, so a
-block whose sample peak times OVERSHOOT stays under a level needs no oversampling."""
-CONTEXT_FRAMES = 2 * _HALF_TAPS  # frames either side that make a block's envelope exact
-
-
-def peak_envelope(samples: Block) -> NDArray[np.float32]:
-    """Per frame, the largest 4x-oversampled magnitude over its channels and sub-samples.
-
-    Frames within CONTEXT_FRAMES of either end see zeros beyond them, as at the ends of
-    a whole signal; give a block with that much context to get its inner frames exact.
-    """
-    frames = samples.shape[0]
-    envelope = np.zeros(frames, dtype=np.float32)
-    for channel in range(samples.shape[1]):
-        column = samples[:, channel].astype(np.float32)  # float32 convolves twice as fast
-        # Phase 0 lands on the samples: its other taps are sinc zeros, so it is a scaling.
-        np.maximum(envelope, np.abs(column) * _CENTRE, out=envelope)
-        for phase in _PHASES[1:]:
-            # Sub-sample p of frame n is sum_k h[4k + p] x[n + 10 - k]: a plain convolution.
-            values = np.convolve(column, phase)[_HALF_TAPS : _HALF_TAPS + frames]
-            np.maximum(envelope, np.abs(values), out=envelope)
-    return envelope
-
-
-# Per phase, the sum of |taps| on the four frames around a sub-sample (n-1 .. n+2) and on
-# the other seventeen: |sub-sample| <= NEAR * (peak of those four) + FAR * (peak of all 21).
-# Near a loud sample the far taps add little, so the bound is tight where speech peaks
-# (OVERSHOOT alone is 7 dB over the sample peak). A hair over 1 covers float32 rounding.
-_NEAR_SUM = 1.0001 * max(float(np.sum(np.abs(phase[8:12]))) for phase in _PHASES)
-_FAR_SUM = 1.0001 * max(
-    float(np.sum(np.abs(phase))) - float(np.sum(np.abs(phase[8:12]))) for phase in _PHASES
-)
-# The three sub-sample filters as the columns of one matrix over a frame's neighbours in
-# order, n-10 .. n+10 (they reach n-9 .. n+10): chosen frames are one matrix product.
-_KERNELS = np.stack([np.concatenate([[0.0], phase[::-1]]) for phase in _PHASES[1:]], axis=1)
-_KERNELS = _KERNELS.astype(np.float32)
-
-
-def envelope_above(samples: Block, level: float) -> NDArray[np.float32]:
-    """peak_envelope where it could exceed *level*; elsewhere each frame's sample peak.
-
-    Speech comes near its ceiling in few places: per frame, a bound from the nearby
-    sample peaks picks the frames whose interpolated values could reach *level*, and
-    only those are interpolated. Where the result is not the envelope, both are under
-    *level*, so a limiter or a meter that only cares above it sees the same thing.
-    """
-    envelope: NDArray[np.float32] = np.max(np.abs(samples), axis=1).astype(np.float32)
-    near = _running_max(envelope, 1, 2)
-    wide = _running_max(envelope, _HALF_TAPS, _HALF_TAPS)
-    chosen = np.flatnonzero(near * np.float32(_NEAR_SUM) + wide * np.float32(_FAR_SUM) > level)
-    if chosen.size:
-        envelope[chosen] = _interpolated_peaks(samples, chosen)
-    return envelope
-
-
-def _interpolated_peaks(samples: Block, chosen: NDArray[np.intp]) -> NDArray[np.float32]:
-    """peak_envelope's values at the frames *chosen* (zeros beyond the ends, as there)."""
-    best = np.zeros(chosen.size, dtype=np.float32)
-    for channel in range(samples.shape[1]):
-        column = np.pad(samples[:, channel].astype(np.float32), _HALF_TAPS)
-        neighbours = np.lib.stride_tricks.sliding_window_view(column, 2 * _HALF_TAPS + 1)
-        values = neighbours[chosen] @ _KERNELS
-        np.maximum(best, np.abs(values).max(axis=1), out=best)
-        np.maximum(best, np.abs(column[chosen + _HALF_TAPS]) * _CENTRE, out=best)
-    return best
-
-
-def _running_max(values: NDArray[np.float32], before: int, after: int) -> NDArray[np.float32]:
-    """Per frame n, the largest of values[n - before .. n + after] (zeros beyond the ends)."""
-    width = before + after + 1
-    table = np.pad(values, (before, after))
-    span = 1
-    while 2 * span <= width:  # table[i] = max over [i, i + 2 * span): a doubling step
-        table = np.maximum(table[:-span], table[span:])
-        span *= 2
-    count = values.shape[0]
-    return np.maximum(table[:count], table[width - span : width - span + count])
-
-
-class TruePeakMeter:
-    """The largest 4x-oversampled magnitude of a stream fed in blocks of any size.
-
-    Only blocks whose sample peak could beat max(best so far, *floor*) are oversampled:
-    loud speech sits well under the ceiling most of the time, so most blocks are skipped.
-    """
-
-    def __init__(self, channels: int, *, floor: float = 0.0) -> None:
-        self._floor = floor
-        self._best = 0.0
-        self._before = np.zeros((0, channels), dtype=np.float32)  # context behind _pending
-        self._pending: Block | None = None  # waits for the frames after it
-
-    def add(self, block: Block) -> None:
-        if block.shape[0] == 0:
-            return
-        if self._pending is not None:
-            self._check(self._pending, block[:CONTEXT_FRAMES])
-            self._before = np.concatenate([self._before, self._pending])[-CONTEXT_FRAMES:]
-        self._pending = block
-
-    def result(self) -> float:
-        """The true peak (linear) of everything added; call once, at the end."""
-        if self._pending is not None:
-            self._check(self._pending, self._pending[:0])
-            self._pending = None
-        return self._best
-
-    def _check(self, block: Block, after: Block) -> None:
-        peak = float(np.max(np.abs(block)))
-        self._best = max(self._best, peak)  # phase 0 of the interpolation is the samples
-        if peak * OVERSHOOT <= max(self._best, self._floor):
-            return
-        window = np.concatenate([self._before, block, after])
-        level = max(self._best, self._floor)
-        envelope = envelope_above(window, level)
-        core = envelope[len(self._before) : len(self._before) + block.shape[0]]
-        self._best = max(self._best, float(np.max(core)))
 
 
 def k_weighting(rate_hz: int) -> NDArray[np.float64]:
@@ -210,6 +88,14 @@ class _KWeighting:
                 spectrum = np.fft.rfft(column, size) * _response_spectrum(self._rate_hz, size)
                 out[:, channel] = np.fft.irfft(spectrum, size)[taps - 1 : taps - 1 + frames]
         return out
+
+    def follow(self, block: Block) -> None:
+        """Take *block* as the next input without filtering it: the blocks after it see it."""
+        keep = self._response.size - 1
+        if block.shape[0] < keep:
+            self._history = np.concatenate([self._history, block.astype(np.float64)])[-keep:]
+        else:
+            self._history = block[-keep:].astype(np.float64)
 
 
 _DIRECT_LIMIT = 1 << 20  # below this many multiplications a direct convolution is quicker
@@ -277,18 +163,48 @@ class LoudnessMeter:
         self._partial = np.zeros(channels)
         self._hop_end = self._boundary(1)
 
-    def add(self, block: Block) -> None:
+    def add(self, block: Block) -> HopSums:
+        """Take a block; return its K-weighted sums per hop, for add_scaled to reuse."""
         if block.shape[0] == 0:
-            return
-        filtered = self._filter.apply(block)
-        squares = np.square(filtered)
-        start, used = self.frames, 0
-        self.frames += block.shape[0]
-        while used < block.shape[0]:
-            take = min(block.shape[0] - used, self._hop_end - (start + used))
-            self._partial += np.sum(squares[used : used + take], axis=0)
+            return np.zeros((0, self.channels))
+        squares = np.square(self._filter.apply(block))
+        spans = self._spans(block.shape[0])
+        sums = np.array([np.sum(squares[lo:hi], axis=0) for lo, hi in spans])
+        self._count(sums, spans, block.shape[0])
+        return sums
+
+    def add_scaled(self, block: Block, sums: HopSums, power: float) -> None:
+        """Take a block known to be an earlier stream's block times a gain, unfiltered.
+
+        *sums* is what `add` returned for that earlier block, at the same frames of its
+        stream; *power* is the gain squared. K-weighting is linear, so the block's sums
+        are the earlier ones times *power* (16-bit rounding aside: about 1e-9 of them).
+        The filter is not run, only told the block, for the blocks after it.
+        """
+        spans = self._spans(block.shape[0])
+        if len(spans) != len(sums):
+            raise ValueError("the earlier block covered other frames of its stream")
+        self._filter.follow(block)
+        self._count(sums * power, spans, block.shape[0])
+
+    def _spans(self, frames: int) -> list[tuple[int, int]]:
+        """The block's stretches, in its own frames, cut where a hop ends."""
+        spans: list[tuple[int, int]] = []
+        start, used, hop = self.frames, 0, len(self._hops) // self.channels + 1
+        while used < frames:
+            take = min(frames - used, self._boundary(hop) - (start + used))
+            spans.append((used, used + take))
             used += take
-            if start + used == self._hop_end:
+            if start + used == self._boundary(hop):
+                hop += 1
+        return spans
+
+    def _count(self, sums: HopSums, spans: list[tuple[int, int]], frames: int) -> None:
+        start = self.frames
+        self.frames += frames
+        for row, (_lo, hi) in zip(sums, spans, strict=True):
+            self._partial += row
+            if start + hi == self._hop_end:
                 self._hops.extend(self._partial.tolist())
                 self._partial = np.zeros(self.channels)
                 self._hop_end = self._boundary(len(self._hops) // self.channels + 1)
@@ -321,12 +237,3 @@ class LoudnessMeter:
     def _boundary(self, hop: int) -> int:
         """First frame of 100 ms hop *hop*, counted in whole frames from the start."""
         return hop * self.rate_hz // 10
-
-
-def measure_blocks(blocks: Iterable[Block], rate_hz: int, channels: int) -> tuple[float, float]:
-    """Integrated LUFS and linear true peak of a stream of blocks."""
-    loudness, peak = LoudnessMeter(rate_hz, channels), TruePeakMeter(channels)
-    for block in blocks:
-        loudness.add(block)
-        peak.add(block)
-    return loudness.integrated_lufs(), peak.result()
