@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.metadata
+import subprocess
+import sys
 import threading
 import time
 from importlib.metadata import EntryPoint
@@ -68,7 +71,7 @@ def test_a_plugin_class_is_asked_its_own_unavailable_reason(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     plugin = EntryPoint("probe", "test_engine_contract:ProbeEngine", engines.GROUP)
-    monkeypatch.setattr(engines, "_entry_points", lambda: [*engines._builtin(), plugin])
+    monkeypatch.setattr(engines, "_plugins", lambda: [plugin])
     assert engines.unavailable_reason("probe", {"level": 2}) == "level 2 is not wired here"
     assert engines.unavailable_reason("probe", {"level": 1}) is None
 
@@ -136,3 +139,22 @@ def test_onnxruntime_errors_are_its_own_classes_never_exception_itself() -> None
     errors = onnxruntime_errors()
     assert {Fail, InvalidArgument} <= set(errors)
     assert Exception not in errors
+
+
+def test_a_builtin_engine_loads_without_reading_package_metadata() -> None:
+    # Scanning every installed package for plugins cost each speak and brief 20 ms.
+    code = (
+        "import sys; from audiobrief import engines; engines.load_engine('espeak'); "
+        "print('importlib.metadata' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert done.stdout.strip() == "False"
+
+
+def test_a_plugin_cannot_take_a_builtin_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    impostor = EntryPoint("espeak", "test_engine_contract:ProbeEngine", engines.GROUP)
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda group: [impostor])
+
+    assert engines._plugins() == []
+    assert type(engines.load_engine("espeak")).__name__ == "EspeakEngine"
