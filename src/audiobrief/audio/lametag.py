@@ -187,6 +187,7 @@ class FrameScanner:
         self._unsummed = bytearray()  # the CRC runs on big pieces: per byte, Python is slow
         self._next = 0  # stream byte where the next frame header starts
         self._carry = b""  # the start of a header cut off by the end of the last piece
+        self._lengths: dict[bytes, int] = {}  # frame length by header bytes
 
     def feed(self, data: bytes) -> None:
         if not data:
@@ -197,13 +198,17 @@ class FrameScanner:
             self._unsummed.clear()
         buffer, base = self._carry + data, self.size_bytes - len(self._carry)
         self.size_bytes += len(data)
-        pos = self._next - base
+        pos, lengths, offsets = self._next - base, self._lengths, self.offsets
         while pos + 4 <= len(buffer):
-            header = parse_header(buffer, pos)
-            if self.first is None:
-                self.first = header
-            self.offsets.append(base + pos)
-            pos += header.length_bytes
+            # A stream repeats two header words (padding or not): each is parsed once.
+            length = lengths.get(buffer[pos : pos + 4])
+            if length is None:
+                header = parse_header(buffer, pos)
+                if self.first is None:
+                    self.first = header
+                length = lengths[buffer[pos : pos + 4]] = header.length_bytes
+            offsets.append(base + pos)
+            pos += length
         self._next = base + pos
         self._carry = buffer[pos:] if pos < len(buffer) else b""
 

@@ -202,12 +202,15 @@ class LoudnessMeter:
     def _count(self, sums: HopSums, spans: list[tuple[int, int]], frames: int) -> None:
         start = self.frames
         self.frames += frames
-        for row, (_lo, hi) in zip(sums, spans, strict=True):
-            self._partial += row
+        # Python floats: a few hundred rows a block, where numpy's per-call cost dominates.
+        partial = self._partial.tolist()
+        for row, (_lo, hi) in zip(sums.tolist(), spans, strict=True):
+            partial = [a + b for a, b in zip(partial, row, strict=True)]
             if start + hi == self._hop_end:
-                self._hops.extend(self._partial.tolist())
-                self._partial = np.zeros(self.channels)
+                self._hops.extend(partial)
+                partial = [0.0] * self.channels
                 self._hop_end = self._boundary(len(self._hops) // self.channels + 1)
+        self._partial = np.array(partial)
 
     def integrated_lufs(self) -> float:
         """Gated loudness of everything added (-inf when silent); ValueError under 400 ms."""
