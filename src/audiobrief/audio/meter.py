@@ -122,20 +122,25 @@ def _fft_size(count: int) -> int:
 
 @functools.cache
 def _impulse_response(rate_hz: int) -> NDArray[np.float64]:
-    """K-weighting's impulse response, cut where it has decayed below 1e-17."""
-    sos = k_weighting(rate_hz)
+    """K-weighting's impulse response, cut where it has decayed below 1e-17.
+
+    Both sections in transposed direct form II, as lfilter runs them, written out in
+    plain floats: a loop over the sections' arrays took 6 ms of every command that meters.
+    """
+    (b0, b1, b2, _, a1, a2), (c0, c1, c2, _, d1, d2) = k_weighting(rate_hz).tolist()
     values: list[float] = []
-    states = [[0.0, 0.0] for _ in sos]
-    quiet = 0
-    for n in range(1 << 18):
-        x = 1.0 if n == 0 else 0.0
-        for (b0, b1, b2, _, a1, a2), state in zip(sos.tolist(), states, strict=True):
-            y = b0 * x + state[0]  # transposed direct form II, as lfilter runs it
-            state[0] = b1 * x - a1 * y + state[1]
-            state[1] = b2 * x - a2 * y
-            x = y
-        values.append(x)
-        quiet = quiet + 1 if abs(x) < 1e-17 else 0
+    s0 = s1 = t0 = t1 = 0.0
+    x, quiet = 1.0, 0
+    for _n in range(1 << 18):
+        y = b0 * x + s0
+        s0 = b1 * x - a1 * y + s1
+        s1 = b2 * x - a2 * y
+        z = c0 * y + t0
+        t0 = c1 * y - d1 * z + t1
+        t1 = c2 * y - d2 * z
+        values.append(z)
+        x = 0.0
+        quiet = quiet + 1 if abs(z) < 1e-17 else 0
         if quiet == 64:
             break
     return np.array(values[: len(values) - quiet + 1])
@@ -169,7 +174,7 @@ class LoudnessMeter:
             return np.zeros((0, self.channels))
         squares = np.square(self._filter.apply(block))
         spans = self._spans(block.shape[0])
-        sums = np.array([np.sum(squares[lo:hi], axis=0) for lo, hi in spans])
+        sums = np.add.reduceat(squares, [lo for lo, _ in spans], axis=0)
         self._count(sums, spans, block.shape[0])
         return sums
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from audiobrief.engines.base import TTSEngine
 from audiobrief.errors import EngineError
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     from pydub import AudioSegment
 
 logger = logging.getLogger(__name__)
@@ -50,6 +51,8 @@ def synthesize_all(
     workers = max(1, engine.max_concurrency)
     if workers == 1 or len(texts) < 2:
         return [one(text) for text in texts]
+    from concurrent.futures import ThreadPoolExecutor  # an offline voice never needs it
+
     pool = ThreadPoolExecutor(max_workers=min(workers, len(texts)), thread_name_prefix="synth")
     futures: list[Future[AudioSegment]] = [pool.submit(one, text) for text in texts]
     try:

@@ -12,13 +12,11 @@ the first that needs synthesis is rendered there too while the workers start on 
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 from collections.abc import Generator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audiobrief.articles.limits import check_length
 from audiobrief.articles.load import load_article
@@ -28,6 +26,9 @@ from audiobrief.model import Article, Script, Timeline
 from audiobrief.text.script import build_script
 from audiobrief.voice.factory import Voice, open_voice
 from audiobrief.voice.render import Progress, Rendered, cached_render, render
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 WORKERS = 2
 """Processes for a call with several sources: the two cores this tool is sized for."""
@@ -50,6 +51,9 @@ def render_sources(
     sources not yet started cancelled. *folder* must outlive the Rendered files.
     """
     workers = min(WORKERS, len(sources), os.cpu_count() or 1)
+    if workers > 1:  # 7 ms of imports that one source does without
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
     if workers < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
         for index, source in enumerate(sources):
             try:
