@@ -164,3 +164,28 @@ def test_a_sentence_without_digits_or_latin_compiles_none_of_the_big_patterns() 
     _, when_used = _compiled_patterns("قال الوزير إن الحكومة ستواصل الإصلاح في المئة من الحالات")
     assert when_used, "normalize compiled nothing: the spy is blind"
     assert max(int(p[1]) for p in when_used) < 1000
+
+
+def test_speaking_a_file_loads_no_feed_reader_thread_pool_or_process_pool() -> None:
+    # One article from a file: the feed and page readers, and the pools that parallel
+    # work needs, load only when used (gzip, calendar, thread and process pools: 15 ms).
+    code = (
+        "import sys; import audiobrief.pipeline; from audiobrief.articles import load_article; "
+        "unused = ('audiobrief.articles.feeds', 'audiobrief.articles.pages', "
+        "'concurrent.futures', 'multiprocessing'); "
+        "print(','.join(m for m in unused if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_the_articles_front_door_still_gives_the_feed_and_page_readers() -> None:
+    from audiobrief import articles
+    from audiobrief.articles.feeds import Entry, read_entries
+    from audiobrief.articles.pages import fetch_articles
+
+    assert articles.Entry is Entry
+    assert articles.read_entries is read_entries
+    assert articles.fetch_articles is fetch_articles
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        _ = articles.nothing  # type: ignore[attr-defined]

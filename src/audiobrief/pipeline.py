@@ -10,9 +10,10 @@ from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from audiobrief import reuse
-from audiobrief.articles import Entry, check_length, load_article
+from audiobrief.articles import check_length, load_article
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, ArticleMeta, Episode, Script
@@ -41,6 +42,9 @@ from audiobrief.voice import (
     render_briefing,
     render_sources,
 )
+
+if TYPE_CHECKING:
+    from audiobrief.articles import Entry
 
 logger = logging.getLogger(__name__)
 
