@@ -245,9 +245,10 @@ def _trim_silence(pcm: bytes, rate_hz: int) -> bytes:
     import numpy as np  # 45 ms: `audiobrief voices` loads this module and never synthesizes
 
     samples = np.frombuffer(pcm, dtype="<i2")
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > _SILENCE_LEVEL)
-    if loud.size == 0:
+    loud = (samples > _SILENCE_LEVEL) | (samples < -_SILENCE_LEVEL)
+    if not loud.any():
         return b""
     keep = _EDGE_KEEP_MS * rate_hz // 1000
-    first, last = max(int(loud[0]) - keep, 0), min(int(loud[-1]) + 1 + keep, samples.size)
-    return samples[first:last].tobytes()
+    # argmax finds the first loud sample from either end without listing them all.
+    start, end = int(loud.argmax()), samples.size - int(loud[::-1].argmax())
+    return samples[max(start - keep, 0) : min(end + keep, samples.size)].tobytes()
