@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from audiobrief.text.tables import INNER_MARKS, LATIN
 
@@ -32,7 +32,8 @@ class LazyPattern:
     def compiled(self) -> re.Pattern[str]:
         """The compiled pattern; two threads racing here compile the same thing twice."""
         if self._compiled is None:
-            self._compiled = re.compile(self.pattern, self.flags)
+            compile_ = re.compile if _kept is None else _kept.compile
+            self._compiled = compile_(self.pattern, self.flags)
         return self._compiled
 
     @property
@@ -71,6 +72,20 @@ class LazyPattern:
 
 
 _MADE: list[LazyPattern] = []  # every pattern lazy() made, for compile_all
+
+
+class Compiler(Protocol):
+    def compile(self, source: str, flags: int) -> re.Pattern[str]: ...
+
+
+_kept: Compiler | None = None  # set by keep_compiled
+
+
+def keep_compiled(compiler: Compiler | None) -> None:
+    """Compile the patterns not compiled yet through *compiler* (text.compiled keeps them
+    between runs); None goes back to `re.compile`."""
+    global _kept
+    _kept = compiler
 
 
 def lazy(source: str, flags: int = 0) -> LazyPattern:
@@ -114,7 +129,9 @@ def tolerant(*words: str) -> str:
     inside a longer one is tried after it, as in the longest-first order.
     """
     trie: dict[str, Any] = {}
-    for word in sorted(words, key=len, reverse=True):
+    # Longest first; among equals by spelling, so the pattern is the same in every process
+    # (callers pass sets, whose order changes with the hash seed: kept patterns need it).
+    for word in sorted(words, key=lambda word: (-len(word), word)):
         node = trie
         for char in word:
             node = node.setdefault(char, {})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import functools
 import hashlib
 import logging
@@ -19,8 +20,10 @@ from audiobrief.errors import AudiobriefError, ConfigError, UnknownEngineError
 from audiobrief.model import Pauses
 from audiobrief.store import digest
 from audiobrief.text import front_end_code
+from audiobrief.text.compiled import CompiledPatterns
 from audiobrief.text.diacritize import Diacritizer
 from audiobrief.text.diacritize_cache import CachedDiacritizer
+from audiobrief.text.lazy import keep_compiled
 from audiobrief.text.lexicon import load_lexicon
 from audiobrief.text.normalize import make_steps, normalize
 from audiobrief.voice.profiles import VoiceProfile, load_voice, voice_file, voice_names
@@ -92,11 +95,31 @@ def _text_key(settings: Settings, diacritizer: Diacritizer | None) -> str:
 
 
 def front_end(settings: Settings) -> Callable[[str], str]:
-    """The written -> spoken text chain, with the user's lexicon when there is one."""
+    """The written -> spoken text chain, with the user's lexicon when there is one.
+
+    Its patterns compile from what the cache folder kept of them, and what this
+    process compiles is kept there when it exits (text.compiled).
+    """
+    # This machine's folder only, never a shared tier: the patterns are code the engine runs.
+    _keep_patterns(open_cache(settings.cache_dir, settings.cache_max_mb))
     path = voice_file(settings.voices_dir, LEXICON_NAME)
     lexicon = load_lexicon(path) if path.is_file() else None
     steps = make_steps(month_style=settings.month_style, lexicon=lexicon)
     return functools.partial(normalize, steps=steps)
+
+
+_kept_in: dict[Path, CompiledPatterns] = {}  # per cache folder: one for the process
+
+
+def _keep_patterns(cache: Cache | None) -> None:
+    if cache is None:
+        keep_compiled(None)
+        return
+    compiled = _kept_in.get(cache.folder)
+    if compiled is None:
+        compiled = _kept_in[cache.folder] = CompiledPatterns(cache)
+        atexit.register(compiled.save)
+    keep_compiled(compiled)
 
 
 def voice_report(settings: Settings) -> list[tuple[VoiceProfile | str, str | None]]:
