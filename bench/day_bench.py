@@ -110,8 +110,15 @@ def _audio_s(folder: Path, pattern: str) -> float:
     return sum(MP3(path).info.length for path in folder.rglob(pattern))
 
 
+_YESTERDAYS_NEWS = "افتتحت المدينة 3 أسواق في 5 مارس 2025 بكلفة 12 مليون درهم، حسب وكالة Reuters."
+
+
 def _yesterday(folder: Path, count: int) -> list[Path]:
-    """*count* one-sentence stories dated yesterday (UTC, the bench's site zone)."""
+    """*count* one-sentence stories dated yesterday (UTC, the bench's site zone).
+
+    Like any day's news they hold a number, a date, money and a Latin name, so the text
+    front end has used (and kept compiled) its patterns for them before today.
+    """
     day = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).date().isoformat()
     folder.mkdir(parents=True, exist_ok=True)
     stories = []
@@ -119,7 +126,7 @@ def _yesterday(folder: Path, count: int) -> list[Path]:
         path = folder / f"y{k}.md"
         title = f"خبر قصير رقم {k + 1}"
         path.write_text(
-            f"---\ntitle: {title}\ndate: {day}\n---\n\nافتتحت المدينة سوقا جديدا اليوم.\n",
+            f"---\ntitle: {title}\ndate: {day}\n---\n\n{_YESTERDAYS_NEWS}\n",
             encoding="utf-8",
         )
         stories.append(path)

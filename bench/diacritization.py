@@ -38,7 +38,8 @@ import sys
 import time
 from pathlib import Path
 
-from audiobrief.text.diacritize import MODELS, Diacritizer, installed_models
+from audiobrief.text.diacritize import Diacritizer
+from audiobrief.text.tashkeel_models import MODELS, installed_models
 from diac_score import Score, score_line, strip_marks  # next to this script, on sys.path
 
 DEFAULT_GOLD = (

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from audiobrief.errors import ConfigError, EngineError, EngineUnavailableError
-from audiobrief.text import diacritize as diacritize_module
 from audiobrief.text import split as split_module
+from audiobrief.text import tashkeel_models
 from audiobrief.text.diacritize import Diacritizer, shadda_first, strip_marks
 from support import needs_piper
 
@@ -29,7 +29,7 @@ class StubModel:
         self.loads = 0
         self.calls: list[str] = []
 
-    def load(self, name: str) -> Callable[[str], str]:
+    def load(self, name: str, cache: object = None) -> Callable[[str], str]:
         self.loads += 1
         return self.predict
 
@@ -44,7 +44,7 @@ class StubModel:
 def stub(monkeypatch: pytest.MonkeyPatch) -> Callable[..., StubModel]:
     def install(answers: dict[str, str] | Callable[[str], str]) -> StubModel:
         model = StubModel(answers)
-        monkeypatch.setattr(diacritize_module, "_load_model", model.load)
+        monkeypatch.setattr(tashkeel_models, "load_model", model.load)
         return model
 
     return install
@@ -138,7 +138,7 @@ def test_a_failing_model_becomes_an_engine_error(stub: Callable[..., StubModel])
 def test_piper_tashkeel_without_piper_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(diacritize_module, "_piper_tashkeel_dir", lambda: None)
+    monkeypatch.setattr(tashkeel_models, "piper_tashkeel_dir", lambda: None)
     with pytest.raises(EngineUnavailableError, match="pip install piper-tts "):
         Diacritizer("piper-tashkeel")("ذهب")
     assert Diacritizer().name == "rawi-ensemble"
@@ -195,7 +195,7 @@ def test_piper_maps_that_text2tashkeel_cannot_decode_are_refused(
     (tmp_path / "model.onnx").write_bytes(b"")
     for key in ("input", "hint", "target"):
         (tmp_path / f"{key}_id_map.json").write_text('{"_": 0, "x": 1}', encoding="utf-8")
-    monkeypatch.setattr(diacritize_module, "_piper_tashkeel_dir", lambda: tmp_path)
+    monkeypatch.setattr(tashkeel_models, "piper_tashkeel_dir", lambda: tmp_path)
     with pytest.raises(EngineUnavailableError, match="choose the model rawi-ensemble"):
         Diacritizer("piper-tashkeel")("ذهب")
 
@@ -275,3 +275,45 @@ def test_pieces_cut_at_a_clause_mark_once_half_full_and_give_the_text_back() -> 
     sizes = [len(p.split()) for p in pieces]
     assert max(sizes) <= 60
     assert sizes[0] == 35  # the comma after word 35, not the limit at 60
+
+
+@needs_piper
+def test_piper_tashkeel_loads_from_its_optimized_copy_with_the_same_marks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import onnxruntime
+
+    from audiobrief.cache import Cache
+
+    sentence = "قال الوزير إن الحكومة ستنفق أموالا كثيرة في العام المقبل"
+    loaded: list[str] = []
+    real = onnxruntime.InferenceSession
+
+    def session(path: str, *args: object, **kwargs: object) -> object:
+        loaded.append(str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", session)
+    plain = Diacritizer("piper-tashkeel")(sentence)
+    cache = Cache(tmp_path / "cache")
+    first = Diacritizer("piper-tashkeel", cache=cache)(sentence)
+    kept = list((tmp_path / "cache" / tashkeel_models.OPTIMIZED).rglob("*.onnx"))
+    second = Diacritizer("piper-tashkeel", cache=cache)(sentence)
+
+    assert plain == first == second
+    assert len(kept) == 1
+    # Without a cache: the wheel's model; the first time: it again, to optimize and to
+    # run; then only the optimized copy.
+    assert loaded[0].endswith("model.onnx")
+    assert loaded[-1] == str(kept[0])
+    assert loaded.count(str(kept[0])) == 2
+
+
+@needs_piper
+def test_a_cache_that_cannot_keep_the_model_loads_the_original(tmp_path: Path) -> None:
+    from audiobrief.cache import Cache
+
+    (tmp_path / "cache").write_text("a file where the folder should be", encoding="utf-8")
+    diacritizer = Diacritizer("piper-tashkeel", cache=Cache(tmp_path / "cache"))
+
+    assert diacritizer("ذهب الولد") != "ذهب الولد"

@@ -168,19 +168,20 @@ def test_cache_info_and_clear_use_cache_dir_from_the_settings_file(
     marks = len(list(Path("clips", "marks").rglob("*.json")))
     templates = len(list(Path("clips", "templates").rglob("*.jinja")))  # compiled by the refresh
     patterns = len(list(Path("clips", "patterns").rglob("*.marshal")))  # kept at exit
+    models = len(list(Path("clips", "models").rglob("*.onnx")))  # the fake voice has none
     assert templates > 0
     assert info == (
         f"clips: {clips} clips, 1 episodes, {marks} marks, {templates} templates, "
-        f"{patterns} patterns; "
+        f"{patterns} patterns, {models} models; "
         f"{on_disk / 1e6:.1f} MB ({on_disk} bytes) of the limit, 500 MiB\n"
         "shared tier: none (cache_url is not set)"
     )
     assert len(list(Path("clips").rglob("*.wav"))) == clips
-    entries = clips + 1 + marks + templates + patterns
+    entries = clips + 1 + marks + templates + patterns + models
     assert _run("cache", "clear") == f"removed {entries} entries from the local folder"
     assert _run("cache", "info").startswith(
-        "clips: 0 clips, 0 episodes, 0 marks, 0 templates, 0 patterns; 0.0 MB (0 bytes) of the "
-        "limit, 500 MiB\n"
+        "clips: 0 clips, 0 episodes, 0 marks, 0 templates, 0 patterns, 0 models; 0.0 MB (0 bytes) "
+        "of the limit, 500 MiB\n"
     )
     assert not [p for p in Path("clips").rglob("*") if p.is_file()]
     _speak("fake")

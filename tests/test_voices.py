@@ -298,8 +298,8 @@ def test_voices_opened_one_after_another_keep_no_diacritizer_alive(
     built: list[weakref.ref[Diacritizer]] = []
     real = voice._diacritizer
 
-    def tracked() -> Diacritizer:
-        diacritizer = real()
+    def tracked(settings: Settings) -> Diacritizer:
+        diacritizer = real(settings)
         built.append(weakref.ref(diacritizer))
         return diacritizer
 

@@ -110,7 +110,7 @@ def cache_clear(obj: dict[str, Any]) -> None:
     click.echo(f"removed {removed} entries from the local folder{kept}")
 
 
-KINDS = ("clips", "episodes", "marks", "templates", "patterns")
+KINDS = ("clips", "episodes", "marks", "templates", "patterns", "models")
 """What `cache info` names, in this order, even when there are none of a kind."""
 
 

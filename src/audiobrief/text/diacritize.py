@@ -2,46 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
-import json
 import logging
-import os
 import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
-from typing import Any
 
+from audiobrief.cache import Cache
 from audiobrief.errors import (
     ConfigError,
     EngineError,
-    EngineUnavailableError,
-    onnxruntime_errors,
 )
+from audiobrief.text import tashkeel_models as models
 from audiobrief.text.lazy import lazy
 from audiobrief.text.split import pieces
 
 logger = logging.getLogger(__name__)
 
-Model = Callable[[str], str]
-
-PIPER_TASHKEEL = "piper-tashkeel"
-"""libtashkeel's ONNX model as shipped inside the piper-tts wheel (GPL-3.0-or-later)."""
-TEXT2TASHKEEL_MODELS = (
-    "rawi-ensemble",
-    "rawi-v3-int8",
-    "rawi-v2-int8",
-    "rawi-v2-int8+rawi-v3-int8",
-    "rawi-v2-int8+rawi-int8",
-    "rawi-int8",
-    "bilstm-int8",
-    "bilstm-int8+rawi-int8",
-)
-"""text2tashkeel models whose weights ship in its wheel; the others download at run time."""
-MODELS = (PIPER_TASHKEEL, *TEXT2TASHKEEL_MODELS)
-# "auto" takes the first installed one. On the WikiNews 2014 gold (bench/diacritization.py)
-# piper-tashkeel scores DER 2.4% with case endings, rawi-ensemble 4.3% after the letter guard.
-_AUTO_ORDER = (PIPER_TASHKEEL, "rawi-ensemble")
+Model = models.Model
 
 _MARKS = "\u064b-\u0652\u0670"  # tanween, harakat, shadda, sukun, dagger alef
 _MARK_RE = lazy(f"[{_MARKS}]")
@@ -133,11 +108,12 @@ class Diacritizer:
     re-splits a diacritized sentence into its clauses by counting words.
     """
 
-    def __init__(self, model: str = "auto") -> None:
-        if model != "auto" and model not in MODELS:
-            choices = ", ".join(("auto", *MODELS))
+    def __init__(self, model: str = "auto", *, cache: Cache | None = None) -> None:
+        """*cache* keeps the model as onnxruntime optimizes it (tashkeel_models)."""
+        if model != "auto" and model not in models.MODELS:
+            choices = ", ".join(("auto", *models.MODELS))
             raise ConfigError(f"Unknown diacritizer model {model!r}; choose one of: {choices}.")
-        self._requested = model
+        self._requested, self._cache = model, cache
         self._model: Model | None = None
         self._name: str | None = None
 
@@ -145,7 +121,7 @@ class Diacritizer:
     def name(self) -> str:
         """The model in use; "auto" resolves to the best one installed."""
         if self._name is None:
-            self._name = _resolve(self._requested)
+            self._name = models.resolve(self._requested)
         return self._name
 
     def __call__(self, text: str) -> str:
@@ -173,7 +149,7 @@ class Diacritizer:
         model = self._load()
         try:
             return model(text)
-        except _model_errors() as exc:
+        except models.model_errors() as exc:
             reason = f"model {self.name} failed ({exc}); reinstall it or choose another model."
             raise EngineError("diacritizer", reason) from exc
 
@@ -187,7 +163,7 @@ class Diacritizer:
         if self._model is None:
             with _LOAD_LOCK:
                 if self._model is None:
-                    self._model = _load_model(self.name)
+                    self._model = models.load_model(self.name, self._cache)
                     logger.info("diacritizer model %s loaded", self.name)
         return self._model
 
@@ -206,114 +182,3 @@ def _runs(text: str) -> list[str]:
             runs.append(part)
             marking = kind
     return runs
-
-
-def installed_models() -> list[str]:
-    """The models of MODELS that can load on this machine, best first."""
-    return [name for name in MODELS if _installed(name)]
-
-
-def _resolve(requested: str) -> str:
-    if requested != "auto":
-        return requested
-    for name in _AUTO_ORDER:
-        if _installed(name):
-            return name
-    raise EngineUnavailableError(
-        "diacritizer", "no diacritizer model is installed; run: pip install text2tashkeel"
-    )
-
-
-def _installed(name: str) -> bool:
-    if name == PIPER_TASHKEEL:
-        return _piper_tashkeel_dir() is not None
-    return importlib.util.find_spec("text2tashkeel") is not None
-
-
-def _piper_tashkeel_dir() -> Path | None:
-    # Only the model files of piper-tts are used, never its code: piper is an engine
-    # library and loads only with its engine. find_spec locates it without importing it.
-    spec = importlib.util.find_spec("piper")
-    for root in (spec.submodule_search_locations or []) if spec else []:
-        folder = Path(root) / "tashkeel"
-        if (folder / "model.onnx").is_file():
-            return folder
-    return None
-
-
-def _load_model(name: str) -> Model:
-    try:
-        import text2tashkeel
-    except ImportError as exc:
-        raise EngineUnavailableError(
-            "diacritizer", "text2tashkeel is not installed; run: pip install text2tashkeel"
-        ) from exc
-    if name == PIPER_TASHKEEL:
-        name = _register_piper_tashkeel(text2tashkeel)
-    # onnxruntime prints its own coloured error lines to stderr before raising; the
-    # exception carries the same message into EngineError, so only fatal ones may print.
-    importlib.import_module("onnxruntime").set_default_logger_severity(4)
-    try:
-        with _one_onnx_thread():
-            model = text2tashkeel.Diacritizer(name)
-            _ = model.backend  # build the ONNX session now, so a broken file fails at load
-    except _model_errors() as exc:
-        raise EngineUnavailableError(
-            "diacritizer", f"cannot load model {name} ({exc}); reinstall text2tashkeel."
-        ) from exc
-    diacritize: Model = model.diacritize
-    return diacritize
-
-
-@contextmanager
-def _one_onnx_thread() -> Iterator[None]:
-    """Sessions built inside get one intra-op thread (text2tashkeel's knob is a variable).
-
-    Its default pool spins after every call (one per sentence piece), burning the CPU of
-    speak's other worker: a cold 6-article speak took 6.2 CPU seconds, not 7.7 (2 cores).
-    A value the user set is kept: on a machine with cores to spare it may be faster.
-    """
-    if "TT_ORT_THREADS" in os.environ:
-        yield
-        return
-    os.environ["TT_ORT_THREADS"] = "1"
-    try:
-        yield
-    finally:
-        os.environ.pop("TT_ORT_THREADS", None)
-
-
-def _register_piper_tashkeel(text2tashkeel: Any) -> str:
-    folder = _piper_tashkeel_dir()
-    if folder is None:
-        raise EngineUnavailableError(
-            "diacritizer",
-            f"model {PIPER_TASHKEEL} needs piper-tts; run: pip install piper-tts"
-            " or choose the model rawi-ensemble.",
-        )
-    # text2tashkeel decodes libtashkeel models and bundles the same id maps as piper;
-    # its "libtashkeel" name would download, so the piper copy gets a name of its own.
-    maps = Path(text2tashkeel.__file__).parent / "models" / "libtashkeel.maps.json"
-    try:
-        ours = json.loads(maps.read_text(encoding="utf-8"))
-        theirs = {
-            key: json.loads((folder / f"{key}_id_map.json").read_text(encoding="utf-8"))
-            for key in ("input", "hint", "target")
-        }
-    except (OSError, ValueError) as exc:
-        raise EngineUnavailableError(
-            "diacritizer", f"cannot read the {PIPER_TASHKEEL} maps ({exc}); reinstall piper-tts."
-        ) from exc
-    if any(ours.get(key) != value for key, value in theirs.items()):
-        # Other ids would silently put every mark on the wrong letter.
-        raise EngineUnavailableError(
-            "diacritizer",
-            f"this piper-tts ships {PIPER_TASHKEEL} maps that text2tashkeel does not decode;"
-            " choose the model rawi-ensemble.",
-        )
-    text2tashkeel.register_model(PIPER_TASHKEEL, folder / "model.onnx", maps, arch="libtashkeel")
-    return PIPER_TASHKEEL
-
-
-def _model_errors() -> tuple[type[BaseException], ...]:
-    return (OSError, RuntimeError, ValueError, LookupError, ImportError, *onnxruntime_errors())

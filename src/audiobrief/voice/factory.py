@@ -61,7 +61,7 @@ def open_voice(settings: Settings, name: str | None = None) -> Voice:
     """Load voice *name* (default: settings.voice) with its front end and fallback."""
     profile = load_voice(name or settings.voice, settings.voices_dir)
     engine = _engine(profile, settings)  # before the slow parts: a broken profile fails fast
-    diacritizer = _diacritizer() if profile.diacritize else None
+    diacritizer = _diacritizer(settings) if profile.diacritize else None
     return Voice(
         profile=profile,
         engine=engine,
@@ -101,7 +101,7 @@ def front_end(settings: Settings) -> Callable[[str], str]:
     process compiles is kept there when it exits (text.compiled).
     """
     # This machine's folder only, never a shared tier: the patterns are code the engine runs.
-    _keep_patterns(open_cache(settings.cache_dir, settings.cache_max_mb))
+    _keep_patterns(_local_cache(settings))
     path = voice_file(settings.voices_dir, LEXICON_NAME)
     lexicon = load_lexicon(path) if path.is_file() else None
     steps = make_steps(month_style=settings.month_style, lexicon=lexicon)
@@ -145,6 +145,11 @@ def _cached(diacritizer: Diacritizer, settings: Settings) -> Callable[[str], str
     return diacritizer if cache is None else CachedDiacritizer(diacritizer, cache, diacritizer.name)
 
 
+def _local_cache(settings: Settings) -> Cache | None:
+    """The cache folder of *settings* without its shared tier: for what is code."""
+    return open_cache(settings.cache_dir, settings.cache_max_mb)
+
+
 def settings_cache(settings: Settings) -> Cache | None:
     """The one cache of *settings* (its folder, limit and shared tier), or None when off."""
     return open_cache(
@@ -152,8 +157,9 @@ def settings_cache(settings: Settings) -> Cache | None:
     )
 
 
-def _diacritizer() -> Diacritizer:
-    return Diacritizer()
+def _diacritizer(settings: Settings) -> Diacritizer:
+    # Its optimized model stays on this machine, never in a shared tier: a model is code.
+    return Diacritizer(cache=_local_cache(settings))
 
 
 def _options(profile: VoiceProfile, settings: Settings) -> dict[str, Any]:
@@ -192,7 +198,7 @@ def _fallback(profile: VoiceProfile, settings: Settings) -> Callable[[str], Audi
         )
     backup = load_voice(name, settings.voices_dir)
     # The text reaches the fallback in the main voice's form: add harakat if it wants them.
-    fix = _diacritizer() if backup.diacritize and not profile.diacritize else None
+    fix = _diacritizer(settings) if backup.diacritize and not profile.diacritize else None
     return _speak_with(_engine(backup, settings), fix)
 
 
