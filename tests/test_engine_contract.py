@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from importlib.metadata import EntryPoint
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -158,3 +159,34 @@ def test_a_plugin_cannot_take_a_builtin_name(monkeypatch: pytest.MonkeyPatch) ->
 
     assert engines._plugins() == []
     assert type(engines.load_engine("espeak")).__name__ == "EspeakEngine"
+
+
+class _Quick(FakeEngine):
+    """An engine quicker than the cache: its clips are not kept."""
+
+    keeps_clips = False
+
+
+def test_an_engine_quicker_than_the_cache_is_asked_every_time_and_writes_no_clip(
+    tmp_path: Path,
+) -> None:
+    quick, kept = _Quick(), FakeEngine()
+    cached_quick = CachedEngine(quick, Cache(tmp_path / "q"), {"engine": "fake"})
+    cached_kept = CachedEngine(kept, Cache(tmp_path / "k"), {"engine": "fake"})
+    for engine in (cached_quick, cached_kept):
+        engine.synthesize("نص")
+        engine.synthesize("نص")
+
+    assert quick.calls == ["نص", "نص"]
+    assert kept.calls == ["نص"]
+    assert not list((tmp_path / "q").rglob("*.wav"))
+    assert len(list((tmp_path / "k").rglob("*.wav"))) == 1
+    # Its clips keep their keys: they name the episodes the episode cache keeps.
+    assert cached_quick.key("نص") == cached_kept.key("نص")
+
+
+@pytest.mark.skipif(
+    engines.unavailable_reason("espeak", {}) is not None, reason="eSpeak NG is not usable here"
+)
+def test_espeak_clips_stay_out_of_the_cache() -> None:
+    assert engines.load_engine("espeak").keeps_clips is False  # type: ignore[attr-defined]

@@ -15,6 +15,8 @@ class TTSEngine(Protocol):
     """The engine's name, as profiles write it in `engine =` and the registry knows it."""
     max_concurrency: int
     """How many synthesize() calls may run at once (1 for engines that use every core)."""
+    # Optional: `keeps_clips = False` keeps an engine's clips out of the cache, for one
+    # that says a clip faster than the cache writes it (engines/cache.py reads it).
 
     def synthesize(self, text: str) -> AudioSegment: ...
 

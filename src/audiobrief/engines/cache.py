@@ -37,6 +37,9 @@ class CachedEngine:
         self.hits = 0
         self.misses = 0
         self._engine, self._cache = engine, cache
+        # An engine quicker than the cache (eSpeak NG) is asked every time: its clips
+        # still have keys, which name the episode they make.
+        self._keeps = bool(getattr(engine, "keeps_clips", True))
         self._options = dict(key_options)
         self._lock = threading.Lock()
 
@@ -52,6 +55,10 @@ class CachedEngine:
 
     def synthesize(self, text: str) -> AudioSegment:
         """The cached clip for *text*, or the engine's, stored for next time."""
+        if not self._keeps:
+            with self._lock:
+                self.misses += 1
+            return self._engine.synthesize(text)
         key = self.key(text)
         found = self._cache.find(KIND, key, ".wav")
         clip = None if found is None else _read(found)
