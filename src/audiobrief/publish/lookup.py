@@ -25,13 +25,19 @@ def day_articles(settings: Settings, day: dt.date) -> list[Article]:
     with reading_catalog(settings) as catalog:
         if catalog is None:
             return []
-        records = catalog.episodes("article", day=day)
-        records.sort(key=lambda r: r.published)
-        kept = [catalog.article(r.guid) for r in records]
-    return [
-        article_from_json(text) if text else _written_article(record)
-        for record, text in zip(records, kept, strict=True)
-    ]
+        # One query for the kept articles: a record (its script and timeline parsed)
+        # is built only for an episode older than the articles table.
+        return [
+            article_from_json(text) if text else _written_article(_record(catalog, guid))
+            for guid, text in catalog.day_articles(day.isoformat())
+        ]
+
+
+def _record(catalog: Catalog, guid: str) -> EpisodeRecord:
+    record = catalog.get(guid)
+    if record is None:  # gone between the two reads: another run unpublished it
+        raise PublishError(f"episode {guid} was unpublished while reading; run brief again.")
+    return record
 
 
 def published_records(

@@ -35,6 +35,15 @@ class SideTables:
         row = self._query("SELECT article FROM articles WHERE guid = ?", guid)
         return str(row[0][0]) if row else None
 
+    def day_articles(self, day: str) -> list[tuple[str, str | None]]:
+        """(guid, kept article JSON or None) of the article episodes of *day* (ISO),
+        oldest first: what a briefing reads without building each episode's record."""
+        sql = (
+            "SELECT e.guid, a.article FROM episodes e LEFT JOIN articles a ON a.guid = e.guid"
+            " WHERE e.kind = 'article' AND e.day = ? ORDER BY e.published_us, e.guid"
+        )
+        return [(str(g), None if a is None else str(a)) for g, a in self._query(sql, day)]
+
     def seen(self, url: str) -> Seen | None:
         """What `ingest` last saw of the page at canonical *url*, or None."""
         rows = self._query(f"SELECT {', '.join(Seen.COLUMNS)} FROM seen WHERE url = ?", url)
