@@ -74,12 +74,19 @@ class Catalog(SideTables):
         logger.info("assigned podcast:guid %s to %s", value, feed_url)
         return value
 
-    def episode_guid(self, kind: EpisodeKind, key: str) -> str:
-        """The item guid of episode (*kind*, *key*): a new UUID4 the first time, then kept."""
+    def episode_guid(self, kind: EpisodeKind, key: str, *, keep: bool = True) -> str:
+        """The item guid of episode (*kind*, *key*): a new UUID4 the first time, then kept.
+
+        With *keep* False a new guid is not stored here but by `upsert`, with the episode:
+        one write transaction fewer, for the publisher, which holds the site's lock (no
+        other run can give the episode another guid in between).
+        """
         check_kind(kind)
         sql = "SELECT guid FROM guids WHERE kind = ? AND key = ?"
         if kept := self._query(sql, kind, key):  # a re-run: no write transaction
             return str(kept[0][0])
+        if not keep:
+            return str(uuid.uuid4())
         with self._db.transaction():
             row = self._db.execute(sql, (kind, key)).fetchone()
             if row is not None:
