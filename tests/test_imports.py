@@ -36,34 +36,6 @@ def test_help_loads_no_engine_library() -> None:
     assert out.stdout.strip() == ""
 
 
-# What a day's `brief` imports: the command, the pipeline and the modules it loads on the
-# way (the join, the feeds, the pages). Process pools and the articles stage are speak's.
-_BRIEF_PATH = (
-    "audiobrief.cli",
-    "audiobrief.pipeline",
-    "audiobrief.voice.briefing",
-    "audiobrief.audio.mp3join",
-    "audiobrief.publish.feed",
-    "audiobrief.publish.site",
-)
-_NOT_FOR_BRIEF = (
-    "multiprocessing",
-    "concurrent.futures.process",
-    "audiobrief.articles",
-    "html.parser",
-    "trafilatura",
-)
-
-
-def test_a_day_s_brief_imports_no_process_pool_and_no_article_reader() -> None:
-    code = (
-        f"import importlib, sys; [importlib.import_module(m) for m in {_BRIEF_PATH!r}]; "
-        f"print(','.join(m for m in {_NOT_FOR_BRIEF!r} if m in sys.modules))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == ""
-
-
 def _imports(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     names: set[str] = set()

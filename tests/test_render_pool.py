@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import concurrent.futures
 import shutil
 from concurrent.futures import Future
 from pathlib import Path
@@ -75,8 +74,7 @@ def test_a_warm_rerun_starts_no_worker_and_gives_the_same_audio(
     folder.mkdir()
     cold = dict(render_pool.render_sources(sources, voice, settings, folder=folder))
     started: list[object] = []
-    # pool imports it when it needs one: patched where it comes from.
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _record(started))
+    monkeypatch.setattr(render_pool, "ProcessPoolExecutor", lambda *a, **k: started.append(a))
 
     warm = dict(render_pool.render_sources(sources, voice, settings, folder=folder))
 
@@ -115,7 +113,7 @@ def test_the_longest_articles_go_to_the_workers_first_and_come_back_in_order(
 ) -> None:
     shutil.copytree(REPO / "voices", tmp_path / "voices")
     settings = Settings(voices_dir=tmp_path / "voices", cache_dir=tmp_path / "cache")
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _InlinePool)
+    monkeypatch.setattr(render_pool, "ProcessPoolExecutor", _InlinePool)
     sources = [_news(tmp_path, "a", "الخبر الأول")]
     for name, words in (("short", 3), ("long", 40), ("mid", 12)):
         path = tmp_path / f"{name}.txt"
@@ -143,8 +141,7 @@ def test_one_new_article_after_rendered_ones_is_rendered_without_workers(
     folder.mkdir()
     list(render_pool.render_sources([old], voice, settings, folder=folder))
     started: list[object] = []
-    # pool imports it when it needs one: patched where it comes from.
-    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", _record(started))
+    monkeypatch.setattr(render_pool, "ProcessPoolExecutor", lambda *a, **k: started.append(a))
     new = _news(tmp_path, "b", "الخبر الثاني عن الجهة")
 
     results = dict(render_pool.render_sources([old, new], voice, settings, folder=folder))
@@ -154,7 +151,3 @@ def test_one_new_article_after_rendered_ones_is_rendered_without_workers(
     assert not isinstance(made, Exception)
     assert made[0].title.startswith("الخبر الثاني")
     assert made[2].timeline.duration_ms > 1000
-
-
-def _record(started: list[object]) -> Any:
-    return lambda *a, **_: started.append(a)

@@ -10,9 +10,9 @@ from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from audiobrief import reuse
+from audiobrief.articles import Entry, check_length, load_article
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, ArticleMeta, Episode, Script
@@ -41,9 +41,6 @@ from audiobrief.voice import (
     render_briefing,
     render_sources,
 )
-
-if TYPE_CHECKING:  # the articles stage loads where a command reads sources: not for a day's brief
-    from audiobrief.articles import Entry
 
 logger = logging.getLogger(__name__)
 
@@ -209,7 +206,7 @@ def brief(
     """
     settings = run.settings
     check_cover(settings.cover)
-    loaded = _loaded(sources, settings) if sources else []
+    loaded = [check_length(load_article(s), settings.max_article_words) for s in sources]
     articles = _in_order(loaded, settings)
     if not articles:
         articles = day_articles(settings, day)  # oldest first
@@ -261,8 +258,6 @@ def refresh(run: Run, *, rebuild: bool = False) -> list[Path]:
 
 def unpublish(refs: Sequence[str], run: Run, *, keep_files: bool = False) -> list[EpisodeRecord]:
     """Take the episodes *refs* name off both feeds and the pages, for good."""
-    from audiobrief.articles import load_article
-
     files = [r for r in refs if Path(r).is_file() and Path(r).suffix in (".txt", ".md", ".html")]
     sources = {ref: load_article(ref) for ref in files}
     with open_publisher(run.settings, run.now, given=run.given) as publisher:
@@ -296,12 +291,6 @@ def say(text: str, run: Run, output: Path) -> tuple[Path, int]:
     rendered = render(script, voice, run.settings, label="say", progress=run.progress)
     write_atomic(output, rendered.mp3_path)
     return output, rendered.timeline.duration_ms
-
-
-def _loaded(sources: Sequence[str], settings: Settings) -> list[Article]:
-    from audiobrief.articles import check_length, load_article
-
-    return [check_length(load_article(s), settings.max_article_words) for s in sources]
 
 
 def _in_order(articles: list[Article], settings: Settings) -> list[Article]:

@@ -12,12 +12,16 @@ the first that needs synthesis is rendered there too while the workers start on 
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import shutil
 from collections.abc import Generator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from audiobrief.articles.limits import check_length
+from audiobrief.articles.load import load_article
 from audiobrief.config import Settings
 from audiobrief.errors import AudiobriefError
 from audiobrief.model import Article, Script, Timeline
@@ -27,9 +31,6 @@ from audiobrief.voice.render import Progress, Rendered, cached_render, render
 
 WORKERS = 2
 """Processes for a call with several sources: the two cores this tool is sized for."""
-
-if TYPE_CHECKING:
-    from concurrent.futures import Future, ProcessPoolExecutor
 
 Made = tuple[Article, Script, Rendered]
 
@@ -48,11 +49,6 @@ def render_sources(
     A failure does not stop the others; a caller that stops early (fail fast) has the
     sources not yet started cancelled. *folder* must outlive the Rendered files.
     """
-    # Imported here: `brief` imports this module (through the voice stage's door) and
-    # never renders sources, so it does not pay for process pools.
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
     workers = min(WORKERS, len(sources), os.cpu_count() or 1)
     if workers < 2 or "forkserver" not in multiprocessing.get_all_start_methods():
         for index, source in enumerate(sources):
@@ -85,9 +81,8 @@ def render_sources(
     pool: ProcessPoolExecutor | None = None
     if later:
         context = multiprocessing.get_context("forkserver")
-        # The articles stage and text.warm (the front end's patterns compiled once) load
-        # there: workers inherit them.
-        context.set_forkserver_preload([__name__, "audiobrief.articles", "audiobrief.text.warm"])
+        # text.warm compiles the front end's patterns once, there: workers inherit them.
+        context.set_forkserver_preload([__name__, "audiobrief.text.warm"])
         pool = ProcessPoolExecutor(
             min(workers, len(later)),
             mp_context=context,
@@ -145,9 +140,6 @@ def speak_source(
 def _scripted(
     source: str, voice: Voice, settings: Settings, stdin: bytes | None
 ) -> tuple[Article, Script]:
-    from audiobrief.articles.limits import check_length
-    from audiobrief.articles.load import load_article
-
     article = check_length(load_article(source, stdin=stdin), settings.max_article_words)
     return article, build_script(article, **voice.text_options)
 
