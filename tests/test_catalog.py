@@ -309,3 +309,16 @@ def test_the_day_s_articles_are_oldest_first_with_the_article_kept_or_none(
             (old.guid, None),
             (new.guid, '{"title": "ب"}'),
         ]
+
+
+def test_find_all_gives_each_published_key_s_episode_past_a_query_s_500_keys(
+    output: Path,
+) -> None:
+    with open_catalog(output / "catalog.sqlite") as catalog:
+        a = publish_episode(catalog, output, slug="a", url="https://x.example/a")
+        b = publish_episode(catalog, output, slug="b", url="https://x.example/b")
+        publish_episode(catalog, output, kind="briefing", slug="briefing", url=None)
+        unknown = [f"https://x.example/none-{k}" for k in range(1200)]
+        keys = [*unknown[:700], b.key, *unknown[700:], a.key, b.key, NOW.date().isoformat()]
+        assert catalog.find_all("article", keys) == {a.key: a, b.key: b}
+        assert catalog.find_all("article", []) == {}

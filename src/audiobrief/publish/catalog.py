@@ -184,6 +184,20 @@ class Catalog(SideTables):
         found = self._select(" WHERE kind = ? AND key = ?", [kind, key])
         return found[0] if found else None
 
+    def find_all(self, kind: EpisodeKind, keys: Sequence[str]) -> dict[str, EpisodeRecord]:
+        """The episodes published for *keys* of *kind*, by key: a query per 500 keys, not
+        one per key (a round trip each on a server)."""
+        found: dict[str, EpisodeRecord] = {}
+        unique = list(dict.fromkeys(keys))
+        for first in range(0, len(unique), _KEYS_A_QUERY):
+            chunk = unique[first : first + _KEYS_A_QUERY]
+            marks = ", ".join("?" * len(chunk))
+            found |= {
+                r.key: r
+                for r in self._select(f" WHERE kind = ? AND key IN ({marks})", [kind, *chunk])
+            }
+        return found
+
     def revision(self, guid: str) -> int:
         """How many times the episode's audio has changed, from 1; 0 if unknown."""
         try:
@@ -245,6 +259,7 @@ class Catalog(SideTables):
 
 
 _KIND_KEY = ("kind", "key")
+_KEYS_A_QUERY = 500  # under SQLite's oldest limit of 999 parameters a statement
 
 
 def open_catalog(target: Path | str) -> Catalog:

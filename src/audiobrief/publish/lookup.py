@@ -48,15 +48,14 @@ def published_records(
     An article's key may hold the day it was spoken on (see `article_key`): each of
     *days* is tried. Only reads: with no catalog yet, nothing is published.
     """
-    found: list[EpisodeRecord | None] = []
     with reading_catalog(settings) as catalog:
         if catalog is None:
             return [None] * len(articles)
-        for article in articles:
-            keys = dict.fromkeys(article_key(article, day) for day in days)
-            records = (catalog.find("article", key) for key in keys)
-            found.append(next((r for r in records if r is not None), None))
-    return found
+        keys = [
+            list(dict.fromkeys(article_key(article, day) for day in days)) for article in articles
+        ]
+        published = catalog.find_all("article", [key for tried in keys for key in tried])
+    return [next((published[k] for k in tried if k in published), None) for tried in keys]
 
 
 def episode_pages(
