@@ -203,6 +203,28 @@ def test_a_ten_story_day_at_lede_is_well_under_a_tenth_of_full(
     assert headline < lede < full / 10, (headline, lede, full)
 
 
+def test_a_part_said_again_and_again_is_rendered_once_a_briefing(
+    fake: Settings,
+    spoken_days: dict[int, tuple[Path, list[Episode]]],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    _day(fake, 3, spoken_days)
+    rendered: list[Script] = []
+    real = briefing_voice.render
+
+    def counting(script: Script, *args: object, **kwargs: object) -> object:
+        rendered.append(script)
+        return real(script, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(briefing_voice, "render", counting)
+    episode = _brief(fake)
+    # The intro, three announcements, the outro, and the pointer after each story once.
+    pointers = [s for s in rendered if s.sections[0].title == strip_marks(POINTER)]
+    assert (len(rendered), len(pointers)) == (6, 1)
+    stories = episode.script.sections[1:-1]
+    assert all(sec.segments[-1].written == strip_marks(POINTER) for sec in stories)
+
+
 def test_each_story_links_its_full_episode_in_json_id3_and_the_page(
     fake: Settings, spoken_days: dict[int, tuple[Path, list[Episode]]]
 ) -> None:

@@ -290,3 +290,35 @@ def test_a_stem_is_taken_by_any_version_of_an_episode_s_files(output: Path) -> N
         assert not catalog.stem_taken(stem.rsplit("/", 1)[0])  # its folder is no stem
         catalog.upsert(dataclasses.replace(record, mp3=f"{stem}.v3.mp3"))
         assert catalog.stem_taken(stem)
+
+
+def test_the_day_s_articles_are_oldest_first_with_the_article_kept_or_none(
+    output: Path,
+) -> None:
+    later = NOW + dt.timedelta(hours=1)
+    with open_catalog(output / "catalog.sqlite") as catalog:
+        new = publish_episode(catalog, output, slug="b", url="https://x.example/b", published=later)
+        old = publish_episode(catalog, output, slug="a", url="https://x.example/a")
+        publish_episode(catalog, output, kind="briefing", slug="briefing", url=None)
+        publish_episode(
+            catalog, output, slug="c", url="https://x.example/c",
+            day=NOW.date() + dt.timedelta(days=1),
+        )  # fmt: skip
+        catalog.upsert(new, article='{"title": "ب"}')
+        assert catalog.day_articles(NOW.date().isoformat()) == [
+            (old.guid, None),
+            (new.guid, '{"title": "ب"}'),
+        ]
+
+
+def test_find_all_gives_each_published_key_s_episode_past_a_query_s_500_keys(
+    output: Path,
+) -> None:
+    with open_catalog(output / "catalog.sqlite") as catalog:
+        a = publish_episode(catalog, output, slug="a", url="https://x.example/a")
+        b = publish_episode(catalog, output, slug="b", url="https://x.example/b")
+        publish_episode(catalog, output, kind="briefing", slug="briefing", url=None)
+        unknown = [f"https://x.example/none-{k}" for k in range(1200)]
+        keys = [*unknown[:700], b.key, *unknown[700:], a.key, b.key, NOW.date().isoformat()]
+        assert catalog.find_all("article", keys) == {a.key: a, b.key: b}
+        assert catalog.find_all("article", []) == {}

@@ -15,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from audiobrief.cli import cli
+from audiobrief.publish.catalog import open_catalog
 from state_support import (
     REPO,
     consistent,
@@ -129,6 +130,9 @@ def test_a_run_killed_at_any_step_leaves_the_old_state_or_the_new(
     settled = consistent(out)
     committed = step != "after staging"
     assert settled[guid].endswith(".v2.mp3") is committed
+    with open_catalog(out / "catalog.sqlite") as catalog:  # the moves a death left, settled
+        assert catalog.pending() == []
+        assert not catalog.site_value("running")
     assert temporaries(out) == []
     mp3s = sorted(p.name for p in out.rglob("*.mp3"))
     assert mp3s == [Path(settled[guid]).name]  # no orphan version left behind

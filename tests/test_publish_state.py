@@ -7,11 +7,13 @@ import datetime as dt
 import http.server
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mutagen.id3 import ID3
 
 from audiobrief.errors import PublishError
+from audiobrief.publish import catalog as catalog_module
 from audiobrief.publish.catalog import Catalog, open_catalog
 from state_support import (
     RAIN,
@@ -94,6 +96,28 @@ def test_temporaries_of_a_dead_run_are_swept_by_the_next(clock: Clock) -> None:
         path.write_bytes(b"half a file")
     run(["feed", "-o", "out"])
     assert temporaries(Path("out")) == []
+
+
+def test_a_new_episode_costs_three_write_transactions_and_leaves_no_journal(
+    clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    run(["speak", "rain.txt", "-o", "out"])
+    opened: list[Any] = []
+    real = catalog_module.connect
+
+    def counting(target: Path | str) -> Any:
+        opened.append(real(target))
+        return opened[-1]
+
+    monkeypatch.setattr(catalog_module, "connect", counting)
+    run(["speak", "market.txt", "-o", "out"])
+    # RUNNING set; the episode with its new guid and its journaled moves; the moves
+    # settled with RUNNING cleared. Each commit is a few flushes of the disk.
+    assert sum(db.transactions for db in opened) == 3
+    with open_catalog(Path("out/catalog.sqlite")) as catalog:
+        assert catalog.pending() == []
+        assert not catalog.site_value("running")
+    consistent(Path("out"))
 
 
 # --- identity ---------------------------------------------------------------------------------

@@ -60,3 +60,15 @@ def test_timeline_survives_json_and_unknown_keys_are_ignored() -> None:
     newer["loudness_lufs"] = -16
     newer["cues"][0]["speaker"] = "a"
     assert store.timeline_from_json(json.dumps(newer)) == TIMELINE
+
+
+def test_a_temporary_file_holds_its_head_then_the_data_readable_by_the_web_server(
+    tmp_path: Path,
+) -> None:
+    source = tmp_path / "audio.bin"
+    source.write_bytes(b"frames" * 1000)
+    tmp = store.write_temporary(tmp_path, "episode.mp3", source, head=b"ID3tag")
+    assert tmp.read_bytes() == b"ID3tag" + b"frames" * 1000
+    # Given before the flush: the move into place has no change of mode left to flush.
+    assert stat.S_IMODE(tmp.stat().st_mode) == 0o644
+    assert store.is_temporary(tmp.name)

@@ -15,8 +15,9 @@ from mutagen.id3 import ID3, TPE2, CTOCFlags, Encoding, PictureType
 from mutagen.mp3 import MP3
 
 from audiobrief.errors import PublishError
-from audiobrief.model import Chapter, EpisodeInfo, Timeline
-from audiobrief.publish.tags import write_tags
+from audiobrief.model import Chapter, EpisodeInfo, Script, Timeline
+from audiobrief.publish.episode import Show, stage_episode
+from audiobrief.publish.tags import tag_bytes, write_tags
 
 SAMPLE_RATE_HZ = 22050
 DURATION_MS = 3000
@@ -305,3 +306,44 @@ def test_a_chapter_that_runs_backwards_or_before_zero_is_refused(
     with pytest.raises(PublishError, match=f"Chapter 1 .* runs from {start_ms} ms to {end_ms}"):
         _write(mp3_path, timeline=timeline)
     assert not mp3_path.read_bytes().startswith(b"ID3")  # nothing was written
+
+
+@pytest.mark.parametrize("version", [3, 4])
+def test_the_tag_before_an_untagged_mp3_makes_the_file_write_tags_makes(
+    mp3_path: Path, silent_mp3: bytes, version: int
+) -> None:
+    # Byte for byte: a re-run that staged other bytes would publish a new version.
+    _write(mp3_path, id3_version=version)
+    tag = tag_bytes(
+        info=INFO, timeline=TIMELINE, show_title="موجز الأخبار", artist="جريدة المدينة",
+        cover=COVER, cover_mime="image/png", transcript=TRANSCRIPT, comment=COMMENT,
+        feed_url=FEED_URL, id3_version=version, audio_bytes=len(silent_mp3),
+    )  # fmt: skip
+    assert tag + silent_mp3 == mp3_path.read_bytes()
+
+
+def test_an_mp3_tagged_by_another_tool_is_staged_with_the_episode_s_tag_only(
+    tmp_path: Path, silent_mp3: bytes
+) -> None:
+    plain = tmp_path / "plain.mp3"
+    plain.write_bytes(silent_mp3)
+    tagged = tmp_path / "tagged.mp3"
+    tagged.write_bytes(silent_mp3)
+    other = ID3()
+    other.add(TPE2(encoding=Encoding.UTF8, text=["أداة أخرى"]))
+    other.save(tagged)
+    v1 = b"TAG" + b"old title".ljust(30, b"\x00") + bytes(94) + b"\xff"
+    tagged.write_bytes(tagged.read_bytes() + v1)
+    show = Show("موجز الأخبار", "جريدة المدينة", COVER, "image/png", FEED_URL)
+    script = Script(title=INFO.title, sections=())
+    staged = [
+        stage_episode(tmp_path / name, mp3=mp3, info=INFO, timeline=TIMELINE, script=script,
+                      show=show)["mp3"]
+        for name, mp3 in (("a", plain), ("b", tagged))
+    ]  # fmt: skip
+    # The untagged one gets its tag in one pass, the other through mutagen: same frames.
+    assert all(path.read_bytes().endswith(silent_mp3) for path in staged)
+    frames = [_read(path) for path in staged]
+    assert "TPE2" not in frames[1]
+    assert sorted(frames[0].keys()) == sorted(frames[1].keys())
+    assert str(frames[1]["TIT2"]) == INFO.title

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import math
 import os
 import re
@@ -374,6 +373,8 @@ def _check_timezone(value: str) -> str:
 
 
 def _suggest(name: str, known: typing.Iterable[str], cutoff: float = 0.6) -> str:
+    import difflib  # here: only a wrong name needs it, and every command imports this module
+
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=cutoff)
     return f"did you mean {close[0]!r}? " if close else ""
 

@@ -74,12 +74,19 @@ class Catalog(SideTables):
         logger.info("assigned podcast:guid %s to %s", value, feed_url)
         return value
 
-    def episode_guid(self, kind: EpisodeKind, key: str) -> str:
-        """The item guid of episode (*kind*, *key*): a new UUID4 the first time, then kept."""
+    def episode_guid(self, kind: EpisodeKind, key: str, *, keep: bool = True) -> str:
+        """The item guid of episode (*kind*, *key*): a new UUID4 the first time, then kept.
+
+        With *keep* False a new guid is not stored here but by `upsert`, with the episode:
+        one write transaction fewer, for the publisher, which holds the site's lock (no
+        other run can give the episode another guid in between).
+        """
         check_kind(kind)
         sql = "SELECT guid FROM guids WHERE kind = ? AND key = ?"
         if kept := self._query(sql, kind, key):  # a re-run: no write transaction
             return str(kept[0][0])
+        if not keep:
+            return str(uuid.uuid4())
         with self._db.transaction():
             row = self._db.execute(sql, (kind, key)).fetchone()
             if row is not None:
@@ -177,6 +184,20 @@ class Catalog(SideTables):
         found = self._select(" WHERE kind = ? AND key = ?", [kind, key])
         return found[0] if found else None
 
+    def find_all(self, kind: EpisodeKind, keys: Sequence[str]) -> dict[str, EpisodeRecord]:
+        """The episodes published for *keys* of *kind*, by key: a query per 500 keys, not
+        one per key (a round trip each on a server)."""
+        found: dict[str, EpisodeRecord] = {}
+        unique = list(dict.fromkeys(keys))
+        for first in range(0, len(unique), _KEYS_A_QUERY):
+            chunk = unique[first : first + _KEYS_A_QUERY]
+            marks = ", ".join("?" * len(chunk))
+            found |= {
+                r.key: r
+                for r in self._select(f" WHERE kind = ? AND key IN ({marks})", [kind, *chunk])
+            }
+        return found
+
     def revision(self, guid: str) -> int:
         """How many times the episode's audio has changed, from 1; 0 if unknown."""
         try:
@@ -238,6 +259,7 @@ class Catalog(SideTables):
 
 
 _KIND_KEY = ("kind", "key")
+_KEYS_A_QUERY = 500  # under SQLite's oldest limit of 999 parameters a statement
 
 
 def open_catalog(target: Path | str) -> Catalog:

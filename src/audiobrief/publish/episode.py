@@ -8,13 +8,14 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from audiobrief.errors import PublishError
 from audiobrief.model import EpisodeInfo, Script, Timeline
 from audiobrief.publish.chapters import json_chapters
 from audiobrief.publish.files import write_temporary
-from audiobrief.publish.tags import write_tags
+from audiobrief.publish.tags import tag_bytes, write_tags
 from audiobrief.publish.transcripts import plain_transcript, srt, webvtt
 
 
@@ -84,21 +85,25 @@ def stage_episode(
         "srt": srt(timeline),
         "chapters": json_chapters(timeline, title=info.title),
     }
+    tagging: dict[str, Any] = {
+        "info": info,
+        "timeline": timeline,
+        "show_title": show.title,
+        "artist": artist,
+        "cover": show.cover,
+        "cover_mime": show.cover_mime,
+        "transcript": plain_transcript(script),
+        "comment": info.description,
+        "feed_url": show.feed_url,
+    }
     staged: dict[str, Path] = {}
     try:
-        staged["mp3"] = write_temporary(folder, info.slug + ".mp3", mp3)
-        write_tags(
-            staged["mp3"],
-            info=info,
-            timeline=timeline,
-            show_title=show.title,
-            artist=artist,
-            cover=show.cover,
-            cover_mime=show.cover_mime,
-            transcript=plain_transcript(script),
-            comment=info.description,
-            feed_url=show.feed_url,
-        )
+        if (size := _untagged_size(mp3)) is not None:  # the audio stage's: tag, then audio
+            head = tag_bytes(**tagging, audio_bytes=size)
+            staged["mp3"] = write_temporary(folder, info.slug + ".mp3", mp3, head=head)
+        else:  # tags of another tool in it: mutagen replaces them
+            staged["mp3"] = write_temporary(folder, info.slug + ".mp3", mp3)
+            write_tags(staged["mp3"], **tagging)
         for kind, text in texts.items():
             staged[kind] = write_temporary(folder, info.slug + SUFFIXES[kind], text)
     except BaseException:
@@ -106,3 +111,16 @@ def stage_episode(
             tmp.unlink(missing_ok=True)
         raise
     return staged
+
+
+def _untagged_size(mp3: Path) -> int | None:
+    """The size of *mp3* when it carries no ID3 tag at either end, else None."""
+    try:
+        with mp3.open("rb") as stream:
+            start = stream.read(3)
+            size = stream.seek(0, 2)
+            stream.seek(max(0, size - 128))
+            end = stream.read(3)
+    except OSError:
+        return None  # write_temporary says what is wrong with it
+    return None if start == b"ID3" or end == b"TAG" else size

@@ -60,14 +60,16 @@ def replace_into(tmp: Path, final: Path) -> None:
         raise _write_error(final, exc) from exc
 
 
-def write_temporary(folder: Path, name: str, data: bytes | str | Path) -> Path:
-    """Write *data* to a new hidden temporary file in *folder*, flushed to disk.
+def write_temporary(
+    folder: Path, name: str, data: bytes | str | Path, *, head: bytes = b""
+) -> Path:
+    """Write *head*, then *data*, to a new hidden temporary file in *folder*, flushed to disk.
 
     Raises:
         PublishError: the folder is missing or not writable, or the disk is full.
     """
     try:
-        return store.write_temporary(folder, name, data)
+        return store.write_temporary(folder, name, data, head=head)
     except OSError as exc:
         raise _write_error(folder / name, exc) from exc
 

@@ -25,13 +25,19 @@ def day_articles(settings: Settings, day: dt.date) -> list[Article]:
     with reading_catalog(settings) as catalog:
         if catalog is None:
             return []
-        records = catalog.episodes("article", day=day)
-        records.sort(key=lambda r: r.published)
-        kept = [catalog.article(r.guid) for r in records]
-    return [
-        article_from_json(text) if text else _written_article(record)
-        for record, text in zip(records, kept, strict=True)
-    ]
+        # One query for the kept articles: a record (its script and timeline parsed)
+        # is built only for an episode older than the articles table.
+        return [
+            article_from_json(text) if text else _written_article(_record(catalog, guid))
+            for guid, text in catalog.day_articles(day.isoformat())
+        ]
+
+
+def _record(catalog: Catalog, guid: str) -> EpisodeRecord:
+    record = catalog.get(guid)
+    if record is None:  # gone between the two reads: another run unpublished it
+        raise PublishError(f"episode {guid} was unpublished while reading; run brief again.")
+    return record
 
 
 def published_records(
@@ -42,15 +48,14 @@ def published_records(
     An article's key may hold the day it was spoken on (see `article_key`): each of
     *days* is tried. Only reads: with no catalog yet, nothing is published.
     """
-    found: list[EpisodeRecord | None] = []
     with reading_catalog(settings) as catalog:
         if catalog is None:
             return [None] * len(articles)
-        for article in articles:
-            keys = dict.fromkeys(article_key(article, day) for day in days)
-            records = (catalog.find("article", key) for key in keys)
-            found.append(next((r for r in records if r is not None), None))
-    return found
+        keys = [
+            list(dict.fromkeys(article_key(article, day) for day in days)) for article in articles
+        ]
+        published = catalog.find_all("article", [key for tried in keys for key in tried])
+    return [next((published[k] for k in tried if k in published), None) for tried in keys]
 
 
 def episode_pages(

@@ -70,6 +70,9 @@ class Publisher:
         """Render every page at the next refresh (a run before this one stopped midway)."""
         self.marked = False
         """The catalog says a run is changing the site (RUNNING) until `refresh` ends."""
+        self.moved: list[str] = []
+        """Files moved into place whose journal entries `refresh` settles (with RUNNING
+        cleared, in one transaction): until then a dead run's successor finds them moved."""
 
     @property
     def output_dir(self) -> Path:
@@ -105,7 +108,7 @@ class Publisher:
         published = previous.published if previous else self.now + dt.timedelta(microseconds=order)
         info = EpisodeInfo(
             kind="article",
-            guid=self.catalog.episode_guid("article", key),
+            guid=self.catalog.episode_guid("article", key, keep=False),
             title=title(day),
             date=day,
             published=published,
@@ -135,7 +138,7 @@ class Publisher:
         slug = f"briefing-{key}"
         info = EpisodeInfo(
             kind="briefing",
-            guid=self.catalog.episode_guid("briefing", key),
+            guid=self.catalog.episode_guid("briefing", key, keep=False),
             title=title,
             date=day,
             published=previous.published if previous else self.now,
@@ -218,8 +221,7 @@ class Publisher:
                 tmp.unlink(missing_ok=True)
         for tmp_rel, final in moves:  # committed: the journal finishes these if we die here
             storage.move_in(final, out / tmp_rel)
-        if moves:
-            self.catalog.settle(final for _, final in moves)
+            self.moved.append(final)
         logger.info("published %s %s -> %s", info.kind, info.guid, finals["mp3"])
         return Episode(
             info=info,
@@ -307,8 +309,9 @@ class Publisher:
         if changes is None and rendered_under != shared.key:
             self.catalog.set_site_value(RENDER_KEY, shared.key)
         collect_garbage(self.catalog, to)
-        if self.marked:
-            self.catalog.set_site_value(RUNNING, "")
+        if self.marked or self.moved:
+            self.catalog.settle(self.moved, site={RUNNING: ""} if self.marked else None)
+        self.moved = []
         self.changed = self.rebuild = self.marked = False
         self.changes = Changes()
         return written

@@ -35,6 +35,15 @@ class SideTables:
         row = self._query("SELECT article FROM articles WHERE guid = ?", guid)
         return str(row[0][0]) if row else None
 
+    def day_articles(self, day: str) -> list[tuple[str, str | None]]:
+        """(guid, kept article JSON or None) of the article episodes of *day* (ISO),
+        oldest first: what a briefing reads without building each episode's record."""
+        sql = (
+            "SELECT e.guid, a.article FROM episodes e LEFT JOIN articles a ON a.guid = e.guid"
+            " WHERE e.kind = 'article' AND e.day = ? ORDER BY e.published_us, e.guid"
+        )
+        return [(str(g), None if a is None else str(a)) for g, a in self._query(sql, day)]
+
     def seen(self, url: str) -> Seen | None:
         """What `ingest` last saw of the page at canonical *url*, or None."""
         rows = self._query(f"SELECT {', '.join(Seen.COLUMNS)} FROM seen WHERE url = ?", url)
@@ -57,10 +66,13 @@ class SideTables:
         rows = self._query("SELECT path, tmp FROM pending ORDER BY path")
         return [(str(path), None if tmp is None else str(tmp)) for path, tmp in rows]
 
-    def settle(self, paths: Iterable[str]) -> None:
-        """Forget journaled work on *paths*: it is done."""
+    def settle(self, paths: Iterable[str], *, site: dict[str, str] | None = None) -> None:
+        """Forget journaled work on *paths*: it is done. Also store the *site* values
+        given (see `set_site_value`), in the same transaction."""
         with self._db.transaction():
             self._db.executemany("DELETE FROM pending WHERE path = ?", [(p,) for p in paths])
+            for name, value in (site or {}).items():
+                self._set_site_value(name, value)
 
     def site_value(self, name: str) -> str | None:
         """A stored site setting (`base_url`, ...), or None before the first publish."""
@@ -70,9 +82,12 @@ class SideTables:
     def set_site_value(self, name: str, value: str) -> None:
         """Store site setting *name*: later runs use it instead of the default."""
         with self._db.transaction():
-            self._db.execute(
-                upsert_sql("channel", ["name", "value"], ["name"]), (f"site:{name}", value)
-            )
+            self._set_site_value(name, value)
+
+    def _set_site_value(self, name: str, value: str) -> None:
+        self._db.execute(
+            upsert_sql("channel", ["name", "value"], ["name"]), (f"site:{name}", value)
+        )
 
     def close(self) -> None:
         """Close the database; the catalog is unusable afterwards."""

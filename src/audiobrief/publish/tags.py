@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
+from typing import Any
 
-from mutagen import MutagenError
+from mutagen import MutagenError, PaddingInfo
 from mutagen.id3 import (
     APIC,
     CHAP,
@@ -75,11 +77,18 @@ def write_tags(
     Raises:
         PublishError: the file is missing, not an MP3, or cannot be written.
     """
-    # ID3v2.3 by default: Windows Explorer, WMP and id3lib tools do not read v2.4.
-    if id3_version not in (3, 4):
-        raise PublishError(f"ID3 version {id3_version} is not supported; use 3 or 4.")
-    if not cover:
-        raise PublishError("The cover image is empty; pass the bytes of a JPEG or PNG file.")
+    frames = _checked_frames(
+        info=info,
+        timeline=timeline,
+        show_title=show_title,
+        artist=artist,
+        cover=cover,
+        cover_mime=cover_mime,
+        transcript=transcript,
+        comment=comment,
+        feed_url=feed_url,
+        id3_version=id3_version,
+    )
     try:
         audio = MP3(mp3_path)
         if audio.tags is None:
@@ -88,18 +97,7 @@ def write_tags(
         if not isinstance(tags, ID3):  # MP3 files only ever carry ID3; keeps mypy exact
             raise PublishError(f"{mp3_path}: unexpected tag type {type(tags).__name__}.")
         tags.clear()
-        for frame in _frames(
-            info=info,
-            timeline=timeline,
-            show_title=show_title,
-            artist=artist,
-            cover=cover,
-            cover_mime=cover_mime,
-            transcript=transcript,
-            comment=comment,
-            feed_url=feed_url,
-            id3_version=id3_version,
-        ):
+        for frame in frames:
             tags.add(frame)
         audio.save(v2_version=id3_version, v1=ID3v1SaveOptions.REMOVE)
     except (MutagenError, OSError) as exc:
@@ -110,6 +108,54 @@ def write_tags(
     logger.debug("Tagged %s: ID3v2.%d, %d chapters", mp3_path, id3_version, len(timeline.chapters))
 
 
+def tag_bytes(
+    *,
+    info: EpisodeInfo,
+    timeline: Timeline,
+    show_title: str,
+    artist: str,
+    cover: bytes,
+    cover_mime: str,
+    transcript: str,
+    comment: str,
+    audio_bytes: int,
+    feed_url: str | None = None,
+    id3_version: int = 3,
+) -> bytes:
+    """The tag `write_tags` gives an untagged MP3 of *audio_bytes* bytes, byte for byte.
+
+    Written before the audio, it makes the same file in one pass: no copy that mutagen
+    then moves up by the tag's size and that must be flushed to disk twice.
+    """
+    frames = _checked_frames(
+        info=info,
+        timeline=timeline,
+        show_title=show_title,
+        artist=artist,
+        cover=cover,
+        cover_mime=cover_mime,
+        transcript=transcript,
+        comment=comment,
+        feed_url=feed_url,
+        id3_version=id3_version,
+    )
+    tags = ID3()
+    for frame in frames:
+        tags.add(frame)
+    out = io.BytesIO()
+
+    def padding(found: PaddingInfo) -> int:
+        # mutagen pads by the size of the audio after the tag: the audio's, not the
+        # empty buffer's, or the file would differ from the one write_tags makes.
+        return PaddingInfo(found.padding, audio_bytes).get_default_padding()
+
+    try:
+        tags.save(out, v2_version=id3_version, v1=ID3v1SaveOptions.REMOVE, padding=padding)
+    except MutagenError as exc:
+        raise PublishError(f"Cannot make the ID3 tag of {info.title!r} ({exc}).") from exc
+    return out.getvalue()
+
+
 def made_by(mp3_path: Path) -> str | None:
     """The episode key in *mp3_path*'s tag (EpisodeInfo.made_by), if it has one."""
     try:
@@ -117,6 +163,15 @@ def made_by(mp3_path: Path) -> str | None:
     except (MutagenError, OSError):
         return None
     return str(frame.text[0]) if frame is not None and frame.text else None
+
+
+def _checked_frames(*, cover: bytes, id3_version: int, **fields: Any) -> list[Frame]:
+    # ID3v2.3 by default: Windows Explorer, WMP and id3lib tools do not read v2.4.
+    if id3_version not in (3, 4):
+        raise PublishError(f"ID3 version {id3_version} is not supported; use 3 or 4.")
+    if not cover:
+        raise PublishError("The cover image is empty; pass the bytes of a JPEG or PNG file.")
+    return _frames(cover=cover, id3_version=id3_version, **fields)
 
 
 def _frames(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from audiobrief.model import Script, Segment, Timeline
 
@@ -97,7 +98,9 @@ def _blocks(timeline: Timeline, line_chars: int) -> Iterator[_Block]:
         previous_end_ms = end_ms
 
 
-def _units(text: str) -> list[str]:
+# Cached: the VTT and the SRT of an episode measure the same cues' words, char by char.
+@functools.lru_cache(maxsize=4096)
+def _units(text: str) -> tuple[str, ...]:
     """Words of *text*, with marks that stand alone glued to their word (never broken)."""
     units: list[str] = []
     pending_opening = ""
@@ -114,19 +117,20 @@ def _units(text: str) -> list[str]:
             units[-1] = f"{units[-1]} {pending_opening}"
         else:
             units.append(pending_opening)
-    return units
+    return tuple(units)
 
 
 def _is_mark(word: str) -> bool:
     return all(unicodedata.category(char)[0] in "PS" for char in word)
 
 
+@functools.lru_cache(maxsize=16384)
 def _width(text: str) -> int:
     """Characters a reader sees: harakat and bidi controls take no room on the line."""
     return sum(1 for char in text if not unicodedata.combining(char) and char != _RLM)
 
 
-def _chunks(units: list[str], line_chars: int) -> list[tuple[list[str], int]]:
+def _chunks(units: Sequence[str], line_chars: int) -> list[tuple[list[str], int]]:
     """Split *units* into the fewest cues of at most MAX_LINES lines, of even length.
 
     Each cue comes with its width, for sharing out the time.
@@ -165,7 +169,7 @@ def _split_even(ends: list[int], count: int) -> list[tuple[int, int]]:
 
 
 def _lay_out(
-    units: list[str], ends: list[int], first: int, last: int, line_chars: int
+    units: Sequence[str], ends: list[int], first: int, last: int, line_chars: int
 ) -> list[str] | None:
     """One line, or two balanced lines (MAX_LINES), or None when the units need more."""
     if ends[last] - ends[first] - 1 <= line_chars or last - first == 1:

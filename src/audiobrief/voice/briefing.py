@@ -62,10 +62,17 @@ def render_briefing(
     pauses = _Pauses(work, settings.audio)
     parts: list[Part] = []
 
+    made: dict[tuple[object, ...], Rendered] = {}
+
     def part(index: int, section: Section, tail_ms: int | None, **options: Any) -> None:
         alone = Script(title=script.title, sections=(section,), language=script.language)
-        kept.append(render(alone, voice, settings, label=label, tail_ms=tail_ms, **options))
-        parts.append(Part(kept[-1].mp3_path, kept[-1].timeline, index))
+        # The pointer ends every story and "the next story" announces most: rendered (or
+        # looked up in the episode cache) once a briefing, joined as often as they come.
+        key = (alone, tail_ms, *sorted(options.items()))
+        if key not in made:
+            made[key] = render(alone, voice, settings, label=label, tail_ms=tail_ms, **options)
+            kept.append(made[key])
+        parts.append(Part(made[key].mp3_path, made[key].timeline, index))
 
     try:
         intro, outro = sections[0], sections[-1]
