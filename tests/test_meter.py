@@ -151,3 +151,13 @@ def test_sums_of_a_block_at_other_frames_are_refused() -> None:
 
     with pytest.raises(ValueError, match="other frames"):
         meter.add_scaled(signal[1000:31_000], earlier, 1.0)
+
+
+@pytest.mark.parametrize("frames", [1, 3, 20, 21, 22, 4096])
+def test_the_running_maxima_are_those_of_every_window(frames: int) -> None:
+    envelope = np.random.default_rng(frames).random(frames).astype(np.float32)
+    padded = np.pad(envelope, 10)
+    near, wide = truepeak._near_and_wide(envelope)
+
+    assert np.array_equal(near, [padded[n + 9 : n + 13].max() for n in range(frames)])
+    assert np.array_equal(wide, [padded[n : n + 21].max() for n in range(frames)])

@@ -73,9 +73,11 @@ def envelope_above(samples: Block, level: float) -> NDArray[np.float32]:
     only those are interpolated. Where the result is not the envelope, both are under
     *level*, so a limiter or a meter that only cares above it sees the same thing.
     """
-    envelope: NDArray[np.float32] = np.max(np.abs(samples), axis=1).astype(np.float32)
-    near = _running_max(envelope, 1, 2)
-    wide = _running_max(envelope, _HALF_TAPS, _HALF_TAPS)
+    if samples.shape[1] == 1:  # mono: no reduction over channels
+        envelope: NDArray[np.float32] = np.abs(samples[:, 0]).astype(np.float32)
+    else:
+        envelope = np.max(np.abs(samples), axis=1).astype(np.float32)
+    near, wide = _near_and_wide(envelope)
     chosen = np.flatnonzero(near * np.float32(_NEAR_SUM) + wide * np.float32(_FAR_SUM) > level)
     if chosen.size:
         envelope[chosen] = _interpolated_peaks(samples, chosen)
@@ -85,25 +87,32 @@ def envelope_above(samples: Block, level: float) -> NDArray[np.float32]:
 def _interpolated_peaks(samples: Block, chosen: NDArray[np.intp]) -> NDArray[np.float32]:
     """peak_envelope's values at the frames *chosen* (zeros beyond the ends, as there)."""
     best = np.zeros(chosen.size, dtype=np.float32)
+    # Zeros beyond the ends only when a chosen frame is that near one (a copy otherwise).
+    edge = chosen[0] < _HALF_TAPS or chosen[-1] >= samples.shape[0] - _HALF_TAPS
+    pad = _HALF_TAPS if edge else 0
     for channel in range(samples.shape[1]):
-        column = np.pad(samples[:, channel].astype(np.float32), _HALF_TAPS)
+        column = samples[:, channel].astype(np.float32, copy=False)
+        if edge:
+            column = np.pad(column, _HALF_TAPS)
         neighbours = np.lib.stride_tricks.sliding_window_view(column, 2 * _HALF_TAPS + 1)
-        values = neighbours[chosen] @ _KERNELS
+        values = neighbours[chosen + (pad - _HALF_TAPS)] @ _KERNELS
         np.maximum(best, np.abs(values).max(axis=1), out=best)
-        np.maximum(best, np.abs(column[chosen + _HALF_TAPS]) * _CENTRE, out=best)
+        np.maximum(best, np.abs(column[chosen + pad]) * _CENTRE, out=best)
     return best
 
 
-def _running_max(values: NDArray[np.float32], before: int, after: int) -> NDArray[np.float32]:
-    """Per frame n, the largest of values[n - before .. n + after] (zeros beyond the ends)."""
-    width = before + after + 1
-    table = np.pad(values, (before, after))
-    span = 1
-    while 2 * span <= width:  # table[i] = max over [i, i + 2 * span): a doubling step
-        table = np.maximum(table[:-span], table[span:])
-        span *= 2
-    count = values.shape[0]
-    return np.maximum(table[:count], table[width - span : width - span + count])
+def _near_and_wide(envelope: NDArray[np.float32]) -> tuple[NDArray[np.float32], ...]:
+    """Per frame n, the largest of envelope[n-1 .. n+2] and of envelope[n-10 .. n+10]
+    (zeros beyond the ends), by doubling: max over 2, 4, 8, 16 frames, then two 16s."""
+    count, half = envelope.shape[0], _HALF_TAPS
+    table = np.pad(envelope, (half, half))  # frame n at n + half
+    pairs = np.maximum(table[:-1], table[1:])  # [i, i + 2)
+    fours = np.maximum(pairs[:-2], pairs[2:])  # [i, i + 4)
+    near = fours[half - 1 : half - 1 + count]  # n - 1 .. n + 2
+    eights = np.maximum(fours[:-4], fours[4:])
+    sixteens = np.maximum(eights[:-8], eights[8:])  # [i, i + 16): two cover 21 frames
+    wide = np.maximum(sixteens[:count], sixteens[5 : 5 + count])
+    return near, wide
 
 
 class TruePeakMeter:
@@ -124,7 +133,7 @@ class TruePeakMeter:
             return
         if self._pending is not None:
             self._check(self._pending, block[:CONTEXT_FRAMES])
-            self._before = np.concatenate([self._before, self._pending])[-CONTEXT_FRAMES:]
+            self._before = _last(self._before, self._pending, CONTEXT_FRAMES)
         self._pending = block
 
     def result(self) -> float:
@@ -144,3 +153,10 @@ class TruePeakMeter:
         envelope = envelope_above(window, level)
         core = envelope[len(self._before) : len(self._before) + block.shape[0]]
         self._best = max(self._best, float(np.max(core)))
+
+
+def _last(earlier: Block, later: Block, frames: int) -> Block:
+    """The last *frames* frames of *earlier* then *later*, copying only those."""
+    if later.shape[0] >= frames:
+        return later[-frames:].copy()
+    return np.concatenate([earlier, later])[-frames:]
