@@ -76,11 +76,8 @@ class Catalog(SideTables):
 
     def episode_guid(self, kind: EpisodeKind, key: str, *, keep: bool = True) -> str:
         """The item guid of episode (*kind*, *key*): a new UUID4 the first time, then kept.
-
-        With *keep* False a new guid is not stored here but by `upsert`, with the episode:
-        one write transaction fewer, for the publisher, which holds the site's lock (no
-        other run can give the episode another guid in between).
-        """
+        With *keep* False, `upsert` stores a new one with the episode (one transaction
+        fewer): for the publisher, whose site lock keeps other runs from giving another."""
         check_kind(kind)
         sql = "SELECT guid FROM guids WHERE kind = ? AND key = ?"
         if kept := self._query(sql, kind, key):  # a re-run: no write transaction
@@ -191,11 +188,8 @@ class Catalog(SideTables):
         unique = list(dict.fromkeys(keys))
         for first in range(0, len(unique), _KEYS_A_QUERY):
             chunk = unique[first : first + _KEYS_A_QUERY]
-            marks = ", ".join("?" * len(chunk))
-            found |= {
-                r.key: r
-                for r in self._select(f" WHERE kind = ? AND key IN ({marks})", [kind, *chunk])
-            }
+            clause = f" WHERE kind = ? AND key IN ({', '.join('?' * len(chunk))})"
+            found |= {r.key: r for r in self._select(clause, [kind, *chunk])}
         return found
 
     def revision(self, guid: str) -> int:
