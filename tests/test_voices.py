@@ -310,3 +310,15 @@ def test_voices_opened_one_after_another_keep_no_diacritizer_alive(
     gc.collect()
     assert len(built) == 3
     assert [ref() for ref in built] == [None, None, None]
+
+
+def test_the_cache_for_kept_code_is_named_by_its_absolute_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Kept patterns are written at exit: a relative folder would then be the wrong one.
+    monkeypatch.chdir(tmp_path)
+    cache = voice._local_cache(Settings(cache_dir=Path("relative")))
+
+    assert cache is not None
+    assert cache.folder == tmp_path / "relative"
+    assert cache.shared is None

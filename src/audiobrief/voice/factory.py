@@ -146,8 +146,13 @@ def _cached(diacritizer: Diacritizer, settings: Settings) -> Callable[[str], str
 
 
 def _local_cache(settings: Settings) -> Cache | None:
-    """The cache folder of *settings* without its shared tier: for what is code."""
-    return open_cache(settings.cache_dir, settings.cache_max_mb)
+    """The cache folder of *settings* without its shared tier: for what is code.
+
+    Its path is made absolute: the kept patterns are written at exit, when a caller
+    that changed folders (a test, a worker) may be elsewhere.
+    """
+    folder = settings.cache_dir
+    return open_cache(None if folder is None else Path(folder).absolute(), settings.cache_max_mb)
 
 
 def settings_cache(settings: Settings) -> Cache | None:
