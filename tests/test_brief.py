@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import json
 import re
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -293,9 +294,12 @@ def test_building_from_cold_caches_elsewhere_gives_identical_files(built: Built)
 def test_the_briefing_speaks_only_its_own_words_and_reuses_the_article_clips(
     built: Built,
 ) -> None:
-    # Intro 2, one announcement per article, the pointer to the full episodes (said the
-    # same after each story, so synthesized once), outro 2: nothing of the articles.
-    assert len(built.brief_calls) == 8
+    # The intro's count of stories (its greeting was said ahead, by the day's speak: see
+    # render_greeting), one announcement per article, the pointer to the full episodes
+    # (said the same after each story, so synthesized once), outro 2: nothing of the
+    # articles.
+    assert len(built.brief_calls) == 7
+    assert not [call for call in built.brief_calls if "مَرْحَبًا" in call]
     assert not set(built.brief_calls) & built.body_texts
     assert built.rebuild_calls == []
 
@@ -581,3 +585,36 @@ def test_a_music_bed_plays_under_the_intro_and_outro_only(
     assert audio[: starts[1]].max() > 1000
     assert audio[starts[-1] :].max() > 1000
     assert audio[starts[1] + 4410 : starts[-1] - 4410].max() == 0
+
+
+def _greetings_kept(cache: Path) -> int:
+    return len(list((cache / "episodes").rglob("*.mp3")))
+
+
+@pytest.mark.parametrize(
+    ("voice", "music", "kept"),
+    [("ar-espeak", None, 1), ("ar-espeak", "bed.wav", 0), ("fake", None, 0)],
+    ids=["espeak", "under-a-music-bed", "a-voice-that-keeps-its-clips"],
+)
+def test_the_days_greeting_is_rendered_ahead_only_where_it_pays(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, voice: str, music: str | None, kept: int
+) -> None:
+    from audiobrief.voice import open_voice, render_greeting
+
+    monkeypatch.setitem(engines._extra, "fake", lambda **_: FakeEngine())
+    (tmp_path / "voices").mkdir()
+    shutil.copy(REPO / "voices" / "ar-espeak.toml", tmp_path / "voices")
+    (tmp_path / "voices" / "fake.toml").write_text('engine = "fake"\n', encoding="utf-8")
+    if music:
+        from pydub.generators import Sine
+
+        Sine(440).to_audio_segment(duration=1000).export(tmp_path / music, format="wav").close()
+    settings = Settings(
+        voices_dir=tmp_path / "voices",
+        cache_dir=tmp_path / "cache",
+        voice=voice,
+        music=tmp_path / music if music else None,
+    )
+    render_greeting(DAY, open_voice(settings), settings)
+
+    assert _greetings_kept(tmp_path / "cache") == kept

@@ -218,9 +218,10 @@ def test_a_part_said_again_and_again_is_rendered_once_a_briefing(
 
     monkeypatch.setattr(briefing_voice, "render", counting)
     episode = _brief(fake)
-    # The intro, three announcements, the outro, and the pointer after each story once.
+    # The intro's greeting and its count of stories (two parts, see render_greeting),
+    # three announcements, the outro, and the pointer after each story once.
     pointers = [s for s in rendered if s.sections[0].title == strip_marks(POINTER)]
-    assert (len(rendered), len(pointers)) == (6, 1)
+    assert (len(rendered), len(pointers)) == (7, 1)
     stories = episode.script.sections[1:-1]
     assert all(sec.segments[-1].written == strip_marks(POINTER) for sec in stories)
 

@@ -40,6 +40,7 @@ from audiobrief.voice import (
     open_voice,
     render,
     render_briefing,
+    render_greeting,
     render_sources,
 )
 
@@ -129,7 +130,10 @@ def speak_each(
                 outcomes.append(Outcome(sources[index], index, error=result))
             else:
                 made.append((index, *result))
-        return _publish_made(sources, made, outcomes, run, fail_fast, republish)
+        published = _publish_made(sources, made, outcomes, run, fail_fast, republish)
+    if made:  # the evening's brief then finds the day's greeting made (voice.briefing)
+        render_greeting(run.today, voice, run.settings)
+    return published
 
 
 def _publish_made(

@@ -39,7 +39,7 @@ class CachedEngine:
         self._engine, self._cache = engine, cache
         # An engine quicker than the cache (eSpeak NG) is asked every time: its clips
         # still have keys, which name the episode they make.
-        self._keeps = bool(getattr(engine, "keeps_clips", True))
+        self.keeps_clips = bool(getattr(engine, "keeps_clips", True))
         self._options = dict(key_options)
         self._lock = threading.Lock()
 
@@ -55,7 +55,7 @@ class CachedEngine:
 
     def synthesize(self, text: str) -> AudioSegment:
         """The cached clip for *text*, or the engine's, stored for next time."""
-        if not self._keeps:
+        if not self.keeps_clips:
             with self._lock:
                 self.misses += 1
             return self._engine.synthesize(text)

@@ -166,15 +166,14 @@ def build_briefing(
     # The show's name follows في in the intro and ختام in the outro: genitive both times.
     # It is vowelled once, in that context, so both say it the same way.
     show = _vowelled_show(show_title, diacritize)
+    hello = greeting(
+        day, show_title=show_title, month_style=month_style, normalize=normalize,
+        diacritize=diacritize, pauses=pauses,
+    )  # fmt: skip
     intro = Section(
         INTRO_TITLE,
         (
-            say(
-                f"مرحبا بكم في {show_title}، اليوم هو {written_date(day, month_style)}.",
-                f"مَرْحَبًا بِكُمْ فِي {show}، الْيَوْمُ هُوَ {spoken_date_vowelled(day, month_style)}.",
-                0,
-                pauses.sentence_ms,
-            ),
+            *hello.segments,
             say(f"في هذا الموجز {count}.", f"فِي هَذَا الْمُوجَزِ {said_count}.", 1, pauses.section_ms),
         ),
     )
@@ -215,6 +214,33 @@ def build_briefing(
     )
     sections.append(outro)
     return Script(title=briefing_title(show_title, day, month_style), sections=tuple(sections))
+
+
+def greeting(
+    day: dt.date,
+    *,
+    show_title: str,
+    month_style: str,
+    normalize: TextStep,
+    diacritize: TextStep | None,
+    pauses: Pauses,
+) -> Section:
+    """The intro's first sentence (the show, then the date in words) as a section alone.
+
+    It depends on the day and the voice only, not on the stories: a briefing renders it
+    as a part of its own, which the day's first `speak` can render ahead (voice.briefing).
+    """
+    show = _vowelled_show(show_title, diacritize)
+    voweled = f"مَرْحَبًا بِكُمْ فِي {show}، الْيَوْمُ هُوَ {spoken_date_vowelled(day, month_style)}."
+    said = normalize(voweled)
+    segment = Segment(
+        f"مرحبا بكم في {show_title}، اليوم هو {written_date(day, month_style)}.",
+        diacritize(said) if diacritize else strip_marks(said),
+        1,
+        0,
+        pauses.sentence_ms,
+    )
+    return Section(INTRO_TITLE, (segment,))
 
 
 _DEFAULT_SHOW = {"موجز الأخبار": "مُوجَزِ الْأَخْبَارِ"}

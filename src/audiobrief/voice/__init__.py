@@ -6,7 +6,7 @@ are `profiles` (voices/NAME.toml), `factory` (front end + engines for a profile)
 and `briefing` (a briefing joined from the articles' encoded audio).
 """
 
-from audiobrief.voice.briefing import render_briefing
+from audiobrief.voice.briefing import render_briefing, render_greeting
 from audiobrief.voice.factory import Voice, front_end, open_voice, voice_report
 from audiobrief.voice.pool import render_sources
 from audiobrief.voice.render import (
@@ -29,6 +29,7 @@ __all__ = [
     "open_voice",
     "render",
     "render_briefing",
+    "render_greeting",
     "render_sources",
     "voice_report",
 ]

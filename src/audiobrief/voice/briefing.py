@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import shutil
 import weakref
@@ -13,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 from audiobrief.audio import episode_cache
 from audiobrief.config import Settings
 from audiobrief.config_slices import AudioSettings
-from audiobrief.errors import AudioError
+from audiobrief.errors import AudiobriefError, AudioError
 from audiobrief.model import Script, Section, Segment, Timeline
+from audiobrief.text.briefing import greeting
 from audiobrief.voice.factory import Voice, settings_cache
 from audiobrief.voice.render import Encoded, Progress, Rendered, render
 
@@ -76,7 +78,17 @@ def render_briefing(
 
     try:
         intro, outro = sections[0], sections[-1]
-        part(0, intro, intro.segments[-1].pause_after_ms, music=music)
+        if music is None and len(intro.segments) > 1:
+            # The greeting (the show and the date) apart from the count of stories: the
+            # day's first speak renders the greeting ahead (render_greeting), and the
+            # counts come back from other days. Under a music bed the intro is one part.
+            hello = Section(intro.title, intro.segments[:1])
+            part(0, hello, hello.segments[0].pause_after_ms)
+            rest, moved = _alone(intro.segments[1:])
+            part(0, rest, intro.segments[-1].pause_after_ms)
+            parts[-1] = _moved_back(parts[-1], *moved)
+        else:
+            part(0, intro, intro.segments[-1].pause_after_ms, music=music)
         again = 0
         for index, (section, encoded) in enumerate(zip(sections[1:-1], reuse, strict=True), 1):
             head, body = section.segments[0], section.segments[1:]
@@ -116,6 +128,31 @@ def render_briefing(
     rendered = Rendered(mp3_path, timeline)
     weakref.finalize(rendered, shutil.rmtree, work, ignore_errors=True)
     return rendered
+
+
+def render_greeting(day: dt.date, voice: Voice, settings: Settings) -> None:
+    """Render *day*'s briefing greeting into the episode cache, for `brief` to find.
+
+    The day's `speak` has the voice and the audio stages loaded already; the evening's
+    `brief` then renders nothing new on most days (the count of stories comes back from
+    an earlier day), so it loads neither the voice's engine nor the audio stages. Only
+    with the episode cache on, without a music bed (the intro is then one part), and for
+    a voice that says a clip faster than the cache keeps it (eSpeak NG: 30 ms, once a
+    day): an online voice would send a request the day may not need.
+    """
+    cheap = not getattr(voice.engine, "keeps_clips", True)
+    if not cheap or settings.music is not None or settings_cache(settings) is None:
+        return
+    hello = greeting(
+        day, show_title=settings.show_title, month_style=settings.month_style,
+        **voice.text_options,
+    )  # fmt: skip
+    alone = Script(title=hello.title, sections=(hello,))
+    try:
+        render(alone, voice, settings, label=f"greeting {day.isoformat()}",
+               tail_ms=hello.segments[-1].pause_after_ms)  # fmt: skip
+    except AudiobriefError as exc:  # only ahead of time: brief renders it if need be
+        logger.warning("the briefing's greeting was not rendered ahead (%s)", exc)
 
 
 def _alone(said: tuple[Segment, ...]) -> tuple[Section, tuple[int, int]]:
