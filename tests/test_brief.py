@@ -618,3 +618,22 @@ def test_the_days_greeting_is_rendered_ahead_only_where_it_pays(
     render_greeting(DAY, open_voice(settings), settings)
 
     assert _greetings_kept(tmp_path / "cache") == kept
+
+
+def test_a_greeting_that_cannot_be_rendered_ahead_leaves_speak_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from audiobrief.voice import briefing as briefing_voice
+
+    def full_disk(*_args: object, **_kwargs: object) -> object:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(briefing_voice, "render", full_disk)
+    settings = Settings(
+        voices_dir=REPO / "voices", output_dir=tmp_path / "out", cache_dir=tmp_path / "cache"
+    )
+    with caplog.at_level("WARNING"):
+        (episode,) = pipeline.speak([str(RAIN)], pipeline.Run(settings, MORNING))
+
+    assert episode.mp3_path.is_file()
+    assert "greeting was not rendered ahead" in caplog.text

@@ -317,3 +317,23 @@ def test_a_cache_that_cannot_keep_the_model_loads_the_original(tmp_path: Path) -
     diacritizer = Diacritizer("piper-tashkeel", cache=Cache(tmp_path / "cache"))
 
     assert diacritizer("ذهب الولد") != "ذهب الولد"
+
+
+@needs_piper
+def test_a_damaged_optimized_model_is_removed_and_the_original_loads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from audiobrief.cache import Cache
+
+    cache = Cache(tmp_path / "cache")
+    expected = Diacritizer("piper-tashkeel", cache=cache)("ذهب الولد")
+    (kept,) = (tmp_path / "cache" / tashkeel_models.OPTIMIZED).rglob("*.onnx")
+    kept.write_bytes(kept.read_bytes()[:1000])  # cut short, as a power cut may leave it
+
+    with caplog.at_level(logging.WARNING):
+        again = Diacritizer("piper-tashkeel", cache=cache)("ذهب الولد")
+
+    assert again == expected
+    assert not kept.exists()
+    assert "unusable; removed" in caplog.text
+    assert not list((tmp_path / "cache").rglob("work-*"))

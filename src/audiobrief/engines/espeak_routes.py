@@ -5,6 +5,7 @@ from __future__ import annotations
 import _ctypes
 import ctypes
 import functools
+import glob
 import io
 import logging
 import os
@@ -149,7 +150,7 @@ def voice_file(data_root: Path, voice: str) -> str:
     base, plus, variant = voice.partition("+")
     if not base or "/" in base or (plus and not variant) or (data_root / "voices" / base).is_file():
         return voice
-    found = [p for p in (data_root / "lang").rglob(base) if p.is_file()]
+    found = [p for p in (data_root / "lang").rglob(glob.escape(base)) if p.is_file()]
     if len(found) != 1:
         return voice
     return found[0].relative_to(data_root / "lang").as_posix() + plus + variant

@@ -18,6 +18,7 @@ from audiobrief.text.script import build_script
 
 
 @functools.cache
+@functools.cache
 def front_end_code() -> str:
     """sha256 of the text stage's source: a new version may say a sentence otherwise."""
     code = hashlib.sha256()

@@ -10,16 +10,19 @@ refuses the opcodes: it checks them) falls back to `re.compile`.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
 import marshal
 import re
 import sys
 import threading
+import unicodedata
 from array import array
 from typing import Any
 
 from audiobrief.cache import Cache
+from audiobrief.store import digest
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +31,8 @@ KIND = "patterns"
 _sre: Any = importlib.import_module("_sre")
 _parser: Any = importlib.import_module("re._parser")
 _compiler: Any = importlib.import_module("re._compiler")
-VERSION = f"{sys.implementation.cache_tag}-{sys.version_info.releaselevel}-{_sre.MAGIC}"
-"""Opcodes are valid for one engine: an entry is per Python and engine version."""
+VERSION = f"{sys.implementation.cache_tag}-{_sre.MAGIC}"
+"""Part of each entry's name (for a person looking at the folder); its key holds more."""
 
 Made = tuple[int, bytes, int, dict[str, int], tuple[str | None, ...]]
 """What the engine is given: flags, opcodes (32-bit words), groups, their names both ways."""
@@ -38,9 +41,14 @@ Made = tuple[int, bytes, int, dict[str, int], tuple[str | None, ...]]
 class CompiledPatterns:
     """Compiles as `re.compile` does, from the opcodes kept in *cache* when it has them."""
 
-    def __init__(self, cache: Cache) -> None:
+    def __init__(self, cache: Cache, code: str) -> None:
+        """*code* names the patterns' source (the text stage's): new code, a new entry."""
         self._cache = cache
-        self._known = _read(cache)
+        # re's compiler is Python code that a patch release may change without the
+        # engine's MAGIC moving, and case folding follows the Unicode data: all in the key.
+        made_by = [sys.version, unicodedata.unidata_version, _sre.MAGIC, _sre.CODESIZE, code]
+        self._key = f"{VERSION}-{digest(made_by)[:32]}"
+        self._known = _read(cache, self._key)
         self._new = 0
         self._lock = threading.Lock()
 
@@ -69,15 +77,21 @@ class CompiledPatterns:
                 return
             data = marshal.dumps(self._known)
             self._new = 0
-        self._cache.put(KIND, VERSION, ".marshal", data, quiet=True)
+        # A digest first: a damaged entry is dropped whole, never half believed.
+        kept = hashlib.sha256(data).digest() + data
+        self._cache.put(KIND, self._key, ".marshal", kept, quiet=True)
 
 
-def _read(cache: Cache) -> dict[tuple[str, int], Made]:
-    path = cache.find(KIND, VERSION, ".marshal")
+def _read(cache: Cache, key: str) -> dict[tuple[str, int], Made]:
+    path = cache.find(KIND, key, ".marshal")
     if path is None:
         return {}
     try:
-        known = marshal.loads(path.read_bytes())
+        kept = path.read_bytes()
+        data = kept[32:]
+        if hashlib.sha256(data).digest() != kept[:32]:
+            raise ValueError("digest mismatch")
+        known = marshal.loads(data)
     except (OSError, EOFError, ValueError, TypeError):
         logger.debug("the kept patterns at %s are unreadable; compiling anew", path)
         return {}

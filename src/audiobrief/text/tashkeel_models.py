@@ -11,6 +11,8 @@ import importlib.util
 import json
 import logging
 import os
+import platform
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -90,11 +92,22 @@ def load_model(name: str, cache: Cache | None = None) -> Model:
         raise EngineUnavailableError(
             "diacritizer", "text2tashkeel is not installed; run: pip install text2tashkeel"
         ) from exc
-    if name == PIPER_TASHKEEL:
-        name = _register_piper_tashkeel(text2tashkeel, cache)
     # onnxruntime prints its own coloured error lines to stderr before raising; the
     # exception carries the same message into EngineError, so only fatal ones may print.
     importlib.import_module("onnxruntime").set_default_logger_severity(4)
+    if name == PIPER_TASHKEEL:
+        kept = _register_piper_tashkeel(text2tashkeel, cache)
+        if kept is not None:
+            try:
+                return _session(text2tashkeel, name)
+            except EngineUnavailableError:  # a damaged copy (a power cut): the original
+                logger.warning("the optimized %s in %s is unusable; removed", name, kept)
+                kept.unlink(missing_ok=True)
+                _register_piper_tashkeel(text2tashkeel, None)
+    return _session(text2tashkeel, name)
+
+
+def _session(text2tashkeel: Any, name: str) -> Model:
     try:
         with _one_onnx_thread():
             model = text2tashkeel.Diacritizer(name)
@@ -125,7 +138,8 @@ def _one_onnx_thread() -> Iterator[None]:
         os.environ.pop("TT_ORT_THREADS", None)
 
 
-def _register_piper_tashkeel(text2tashkeel: Any, cache: Cache | None) -> str:
+def _register_piper_tashkeel(text2tashkeel: Any, cache: Cache | None) -> Path | None:
+    """Register piper's model with text2tashkeel; the optimized copy used, if one."""
     folder = piper_tashkeel_dir()
     if folder is None:
         raise EngineUnavailableError(
@@ -153,9 +167,10 @@ def _register_piper_tashkeel(text2tashkeel: Any, cache: Cache | None) -> str:
             f"this piper-tts ships {PIPER_TASHKEEL} maps that text2tashkeel does not decode;"
             " choose the model rawi-ensemble.",
         )
-    model = _optimized(folder / "model.onnx", cache)
+    original = folder / "model.onnx"
+    model = _optimized(original, cache)
     text2tashkeel.register_model(PIPER_TASHKEEL, model, maps, arch="libtashkeel")
-    return PIPER_TASHKEEL
+    return None if model == original else model
 
 
 def model_errors() -> tuple[type[BaseException], ...]:
@@ -176,18 +191,24 @@ def _optimized(model: Path, cache: Cache | None) -> Path:
     onnxruntime = importlib.import_module("onnxruntime")  # untyped: kept as Any
     stat = model.stat()
     made_from = {"model": str(model), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    key = digest({**made_from, "onnxruntime": onnxruntime.__version__})
+    # The machine too: a cache folder on a share may be read by another kind of CPU.
+    key = digest({**made_from, "onnxruntime": onnxruntime.__version__, "cpu": platform.machine()})
     found = cache.find(OPTIMIZED, key, ".onnx")
     if found is not None:
         return found
+    folder = cache.work_dir()
     try:
-        work = cache.work_dir() / model.name
+        work = folder / model.name
         options = onnxruntime.SessionOptions()
         options.graph_optimization_level = onnxruntime.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
         options.optimized_model_filepath = str(work)
         with _one_onnx_thread():
             onnxruntime.InferenceSession(str(model), options, providers=["CPUExecutionProvider"])
+        with work.open("rb+") as written:  # whole on disk before the entry names it
+            os.fsync(written.fileno())
+        return cache.put(OPTIMIZED, key, ".onnx", work, quiet=True) or model
     except model_errors() as exc:
         logger.debug("cannot keep an optimized %s (%s); loading the original", model, exc)
         return model
-    return cache.put(OPTIMIZED, key, ".onnx", work, quiet=True) or model
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from audiobrief.audio import episode_cache
 from audiobrief.config import Settings
 from audiobrief.config_slices import AudioSettings
-from audiobrief.errors import AudiobriefError, AudioError
+from audiobrief.errors import AudioError
 from audiobrief.model import Script, Section, Segment, Timeline
 from audiobrief.text.briefing import greeting
 from audiobrief.voice.factory import Voice, settings_cache
@@ -151,7 +151,8 @@ def render_greeting(day: dt.date, voice: Voice, settings: Settings) -> None:
     try:
         render(alone, voice, settings, label=f"greeting {day.isoformat()}",
                tail_ms=hello.segments[-1].pause_after_ms)  # fmt: skip
-    except AudiobriefError as exc:  # only ahead of time: brief renders it if need be
+    except Exception as exc:  # ahead of time only, after the day's episodes are published:
+        # a full disk or any other failure leaves brief to render the greeting itself.
         logger.warning("the briefing's greeting was not rendered ahead (%s)", exc)
 
 

@@ -117,7 +117,7 @@ def _keep_patterns(cache: Cache | None) -> None:
         return
     compiled = _kept_in.get(cache.folder)
     if compiled is None:
-        compiled = _kept_in[cache.folder] = CompiledPatterns(cache)
+        compiled = _kept_in[cache.folder] = CompiledPatterns(cache, front_end_code())
         atexit.register(compiled.save)
     keep_compiled(compiled)
 
