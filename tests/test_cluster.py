@@ -48,7 +48,9 @@ EPISODE_FILES = (".mp3", ".vtt", ".srt", ".chapters.json")
 """What goes up before the catalog commit: the files an orphan would be made of."""
 VISIBILITY_S = "3"
 """Seconds before a vanished worker's job goes to another: short, for the test."""
-WAIT_S = 120
+WAIT_S = 240
+"""A job's end, at most: about 20 s on a quiet machine; a CI machine busy with other work
+once took over 120 s for a killed worker's job to be taken up and finished."""
 FAST_BACKOFF = "import audiobrief.queue.tasks as t\nt.BACKOFF_S, t.RETRIES = (1, 2), 40\n"
 """Worker prelude: retries after 1, 2, 2... s instead of 5, 10, 20..., 40 of them (about
 80 s, so a slow restart of the server cannot use them up). The pool processes are forked
