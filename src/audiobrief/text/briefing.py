@@ -153,9 +153,7 @@ def build_briefing(
         written: str, voweled: str, sentence: int, pause_ms: int, paragraph: int = 1
     ) -> Segment:
         if voweled not in forms:
-            said = normalize(voweled)
-            # A voice that takes plain text (gTTS, Piper) gets the fixed words unmarked too.
-            forms[voweled] = diacritize(said) if diacritize else strip_marks(said)
+            forms[voweled] = _said(voweled, normalize, diacritize)
         return Segment(written, forms[voweled], paragraph, sentence, pause_ms)
 
     articles = [section for body in bodies for section in body.sections]
@@ -232,15 +230,16 @@ def greeting(
     """
     show = _vowelled_show(show_title, diacritize)
     voweled = f"مَرْحَبًا بِكُمْ فِي {show}، الْيَوْمُ هُوَ {spoken_date_vowelled(day, month_style)}."
+    written = f"مرحبا بكم في {show_title}، اليوم هو {written_date(day, month_style)}."
+    said = _said(voweled, normalize, diacritize)
+    return Section(INTRO_TITLE, (Segment(written, said, 1, 0, pauses.sentence_ms),))
+
+
+def _said(voweled: str, normalize: TextStep, diacritize: TextStep | None) -> str:
+    """What the voice gets for fixed words written with their harakat."""
     said = normalize(voweled)
-    segment = Segment(
-        f"مرحبا بكم في {show_title}، اليوم هو {written_date(day, month_style)}.",
-        diacritize(said) if diacritize else strip_marks(said),
-        1,
-        0,
-        pauses.sentence_ms,
-    )
-    return Section(INTRO_TITLE, (segment,))
+    # A voice that takes plain text (gTTS, Piper) gets the fixed words unmarked too.
+    return diacritize(said) if diacritize else strip_marks(said)
 
 
 _DEFAULT_SHOW = {"موجز الأخبار": "مُوجَزِ الْأَخْبَارِ"}
